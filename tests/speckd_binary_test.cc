@@ -1,0 +1,97 @@
+// The speckd binary as an operator runs it: starts, says where it listens,
+// answers health, lists the simulated devkit, stops cleanly on SIGTERM.
+#include <signal.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "tests/grpc/probes.h"
+#include "tests/util/subprocess.h"
+
+namespace speckd::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr char kListeningPrefix[] = "speckd listening on ";
+
+// Starts speckd on a free port and returns it with the address it printed.
+std::unique_ptr<Subprocess> StartSpeckd(const std::vector<std::string>& args,
+                                        std::string* address) {
+  auto speckd = Subprocess::Start(RunfilePath("server/speckd"), args);
+  EXPECT_TRUE(speckd.ok()) << speckd.status();
+  if (!speckd.ok()) return nullptr;
+  auto line = (*speckd)->ReadStdoutLine(absl::Seconds(10));
+  EXPECT_TRUE(line.ok()) << line.status();
+  if (!line.ok()) return nullptr;
+  EXPECT_THAT(*line, StartsWith(kListeningPrefix));
+  absl::string_view rest = *line;
+  absl::ConsumePrefix(&rest, kListeningPrefix);
+  *address = std::string(rest.substr(0, rest.find(' ')));
+  return *std::move(speckd);
+}
+
+TEST(SpeckdBinaryTest, ServesHealthAndDevicesThenStopsOnSigterm) {
+  std::string address;
+  auto speckd = StartSpeckd({"--listen=127.0.0.1:0"}, &address);
+  ASSERT_NE(speckd, nullptr);
+  EXPECT_THAT(address, StartsWith("127.0.0.1:"));
+
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  EXPECT_EQ(CheckHealth(channel, "").value_or("error"), "SERVING");
+
+  auto stub = speckd::v1::DeviceService::NewStub(channel);
+  grpc::ClientContext context;
+  speckd::v1::ListDevicesResponse devices;
+  ASSERT_TRUE(
+      stub->ListDevices(&context, speckd::v1::ListDevicesRequest(), &devices)
+          .ok());
+  ASSERT_EQ(devices.devices_size(), 1);
+  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit:0");
+
+  speckd->Signal(SIGTERM);
+  absl::StatusOr<int> code = speckd->Wait(absl::Seconds(10));
+  ASSERT_TRUE(code.ok()) << "speckd did not stop on SIGTERM";
+  EXPECT_EQ(*code, 0);
+  // Structured log lines, one event per line.
+  EXPECT_THAT(speckd->stderr_text(), HasSubstr("event=listening"));
+  EXPECT_THAT(speckd->stderr_text(),
+              HasSubstr("event=shutdown signal=SIGTERM"));
+  EXPECT_THAT(speckd->stderr_text(), HasSubstr("event=stopped"));
+}
+
+TEST(SpeckdBinaryTest, StopsOnSigint) {
+  std::string address;
+  auto speckd = StartSpeckd({"--listen=127.0.0.1:0"}, &address);
+  ASSERT_NE(speckd, nullptr);
+  speckd->Signal(SIGINT);
+  absl::StatusOr<int> code = speckd->Wait(absl::Seconds(10));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+}
+
+TEST(SpeckdBinaryTest, BusyPortIsAClearErrorAndExitCode1) {
+  std::string address;
+  auto first = StartSpeckd({"--listen=127.0.0.1:0"}, &address);
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<RunResult> second = Subprocess::Run(
+      RunfilePath("server/speckd"), {"--listen=" + address}, absl::Seconds(10));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->exit_code, 1);
+  EXPECT_THAT(second->stderr_text, HasSubstr("cannot listen on " + address));
+}
+
+TEST(SpeckdBinaryTest, MalformedListenAddressIsRejected) {
+  absl::StatusOr<RunResult> run = Subprocess::Run(
+      RunfilePath("server/speckd"), {"--listen=50051"}, absl::Seconds(10));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 1);
+  EXPECT_THAT(run->stderr_text, HasSubstr("must be HOST:PORT"));
+}
+
+}  // namespace
+}  // namespace speckd::testing
