@@ -1,0 +1,681 @@
+#include "driver/chip/model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "driver/chip/limits.h"
+#include "driver/chip/validate.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+namespace speckd::chip {
+
+// One core compiled for speed. Neuron state is int16 [oy][ox][f] and weights
+// int8 [c][ky][kx][f] so that one input spike adds contiguous runs of F
+// weights to contiguous runs of F neurons.
+namespace {
+
+// For one input coordinate along an axis: the touched output positions are
+// o0, o0+1, ..., o0+n-1 with kernel index k0, k0-stride, ...
+struct AxisSpan {
+  int16_t o0 = 0;
+  int16_t k0 = 0;
+  int16_t n = 0;
+};
+
+}  // namespace
+
+struct ChipModel::Core {
+  struct Route {
+    int layer;
+    int pooling;
+    int feature_shift;
+  };
+
+  bool in_use = false;
+  int id = 0;
+  CoreStats* stats = nullptr;  // &stats_.cores[id]
+  int channels = 0;            // input features
+  int features = 0;            // output features
+  int kernel = 0;
+  int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
+  int stride_x = 1, stride_y = 1;
+  int16_t threshold_high = 0;
+  int16_t threshold_low = 0;
+  bool return_to_zero = false;
+  bool leak = false;
+  // Spikes go to the host (monitor_enable, unless a quirk suppresses it).
+  bool monitor = false;
+  // monitor, and no decimator and no routes: Fire() needs nothing else.
+  bool monitor_only = false;
+  // threshold_low >= threshold_high: clamping could lift a silent neuron to
+  // the threshold, so firing must be decided per neuron before clamping.
+  bool exact_path = false;
+  uint32_t decimator_n = 0;  // 0 = off
+  uint32_t decimator_count = 0;
+  std::vector<Route> routes;
+  std::vector<AxisSpan> x_spans;  // per input x
+  std::vector<AxisSpan> y_spans;  // per input y
+  std::vector<int8_t> weights;    // [c][ky][kx][f]
+  std::vector<int16_t> biases;    // [f]
+  std::vector<int16_t> state;     // [oy][ox][f]
+
+  int16_t* neuron(int y, int x) {
+    return &state[(static_cast<size_t>(y) * out_w + x) * features];
+  }
+  const int8_t* kernel_row(int c, int ky, int kx) const {
+    return &weights[((static_cast<size_t>(c) * kernel + ky) * kernel + kx) *
+                    features];
+  }
+};
+
+namespace {
+
+inline int16_t Saturate16(int32_t v) {
+  return static_cast<int16_t>(std::clamp(v, kStateMin, kStateMax));
+}
+
+// Output positions touched along one axis by input coordinate `in`:
+// o = (in + pad - k) / stride for kernel index k with exact division.
+AxisSpan SpanFor(int in, int pad, int kernel, int stride, int out) {
+  AxisSpan span;
+  int first = -1;
+  int count = 0;
+  int k0 = 0;
+  for (int o = 0; o < out; ++o) {
+    const int k = in + pad - o * stride;
+    if (k < 0 || k >= kernel) continue;
+    if (first < 0) {
+      first = o;
+      k0 = k;
+    }
+    ++count;
+  }
+  if (first >= 0) {
+    span.o0 = static_cast<int16_t>(first);
+    span.k0 = static_cast<int16_t>(k0);
+    span.n = static_cast<int16_t>(count);
+  }
+  return span;
+}
+
+#ifdef __SSE2__
+// Eight lanes of the update below; returns the lanes' >= high mask.
+inline __m128i AccumulateLanes(int16_t* v, __m128i w16, __m128i vhigh,
+                               __m128i vlow, __m128i vmin) {
+  __m128i s =
+      _mm_adds_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)), w16);
+  __m128i ge = _mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s);
+  // Firing lanes clamp against INT16_MIN (no-op), the others against low.
+  __m128i floor =
+      _mm_or_si128(_mm_and_si128(ge, vmin), _mm_andnot_si128(ge, vlow));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(v), _mm_max_epi16(s, floor));
+  return ge;
+}
+#endif
+
+// v[f] = sat16(v[f] + w[f]) for f < n. Firing lanes (v >= high) keep their
+// value for Fire() to reset; the others are clamped to `low`. Returns whether
+// any lane fired. Requires low < high (Core::exact_path): then the firing
+// lanes are exactly those left >= high.
+inline __attribute__((always_inline)) bool Accumulate(int16_t* v,
+                                                      const int8_t* w, int n,
+                                                      int16_t high,
+                                                      int16_t low) {
+  int f = 0;
+  bool fired = false;
+#ifdef __SSE2__
+  // Only when there is a full block: building the constants for nothing
+  // costs a store-forwarding stall on the narrow path.
+  if (n >= 8) {
+    const __m128i vhigh = _mm_set1_epi16(high);
+    const __m128i vlow = _mm_set1_epi16(low);
+    const __m128i vmin = _mm_set1_epi16(kStateMin);
+    __m128i any = _mm_setzero_si128();
+    for (; f + 16 <= n; f += 16) {
+      const __m128i w8 =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + f));
+      // Sign-extend int8 -> int16: duplicate each byte, shift right by 8.
+      any = _mm_or_si128(
+          any,
+          AccumulateLanes(v + f, _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8),
+                          vhigh, vlow, vmin));
+      any = _mm_or_si128(
+          any, AccumulateLanes(v + f + 8,
+                               _mm_srai_epi16(_mm_unpackhi_epi8(w8, w8), 8),
+                               vhigh, vlow, vmin));
+    }
+    for (; f + 8 <= n; f += 8) {
+      const __m128i w8 =
+          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + f));
+      any = _mm_or_si128(
+          any,
+          AccumulateLanes(v + f, _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8),
+                          vhigh, vlow, vmin));
+    }
+    fired = _mm_movemask_epi8(any) != 0;
+  }
+#endif
+  for (; f < n; ++f) {
+    const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
+    if (s >= high) {
+      v[f] = s;
+      fired = true;
+    } else {
+      v[f] = s < low ? low : s;
+    }
+  }
+  return fired;
+}
+
+// Appends (f << 32 | pos) for every lane with v[f] >= high, in f order.
+void CollectFired(const int16_t* v, int n, int16_t high, uint32_t pos,
+                  std::vector<uint64_t>* fired) {
+  int f = 0;
+#ifdef __SSE2__
+  const __m128i vhigh = _mm_set1_epi16(high);
+  for (; f + 8 <= n; f += 8) {
+    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + f));
+    // Two mask bits per 16-bit lane.
+    for (unsigned mask = static_cast<unsigned>(
+             _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s)));
+         mask != 0; mask &= mask - 1, mask &= mask - 1) {
+      fired->push_back(
+          (static_cast<uint64_t>(f + __builtin_ctz(mask) / 2) << 32) | pos);
+    }
+  }
+#endif
+  for (; f < n; ++f) {
+    if (v[f] >= high) fired->push_back((static_cast<uint64_t>(f) << 32) | pos);
+  }
+}
+
+// Writes the spike's fields straight into the output: building it on the
+// stack and copying it costs a store-forwarding stall per spike.
+inline void EmitSpike(OutputBatch* out, uint64_t t, int feature, int layer,
+                      int x, int y) {
+  Spike& s = out->spikes.emplace_back();
+  s.timestamp_us = t;
+  s.feature = static_cast<uint16_t>(feature);
+  s.layer = static_cast<uint8_t>(layer);
+  s.x = static_cast<uint8_t>(x);
+  s.y = static_cast<uint8_t>(y);
+}
+
+}  // namespace
+
+uint64_t ModelStats::TotalSynops() const {
+  uint64_t total = 0;
+  for (const CoreStats& c : cores) total += c.synops;
+  return total;
+}
+
+absl::StatusOr<std::unique_ptr<ChipModel>> ChipModel::Create(
+    const SpeckConfig& config) {
+  ValidationReport report = Validate(config);
+  if (!report.ok()) return report.ToStatus();
+  std::unique_ptr<ChipModel> model(new ChipModel(config));
+  model->Compile();
+  return model;
+}
+
+ChipModel::ChipModel(const SpeckConfig& config) : config_(config) {}
+
+ChipModel::~ChipModel() = default;
+
+void ChipModel::Compile() {
+  cores_.assign(kNumCores, Core());
+  for (int i = 0; i < kNumCores; ++i) {
+    const CnnLayerConfig& cfg = config_.cnn_layers[i];
+    Core& core = cores_[i];
+    core.id = i;
+    core.stats = &stats_.cores[i];
+    core.in_use = cfg.InUse();
+    if (!core.in_use) continue;
+    const CnnLayerDimensions& d = cfg.dimensions;
+    core.channels = static_cast<int>(d.input_shape.feature_count);
+    core.features = static_cast<int>(d.output_shape.feature_count);
+    core.kernel = static_cast<int>(d.kernel_size);
+    core.in_w = static_cast<int>(d.input_shape.size.x);
+    core.in_h = static_cast<int>(d.input_shape.size.y);
+    core.out_w = static_cast<int>(d.output_shape.size.x);
+    core.out_h = static_cast<int>(d.output_shape.size.y);
+    core.stride_x = static_cast<int>(d.stride.x);
+    core.stride_y = static_cast<int>(d.stride.y);
+    core.threshold_high = static_cast<int16_t>(cfg.threshold_high);
+    core.threshold_low = static_cast<int16_t>(cfg.threshold_low);
+    core.exact_path = cfg.threshold_low >= cfg.threshold_high;
+    core.return_to_zero = cfg.return_to_zero;
+    core.leak = cfg.leak_enable;
+    core.monitor = cfg.monitor_enable && SpikeMonitorOn();
+    core.decimator_n = cfg.output_decimator_enable
+                           ? DecimatorN(cfg.output_decimator_interval)
+                           : 0;
+    for (const Destination& dest : cfg.destinations) {
+      if (!dest.enable) continue;
+      core.routes.push_back({static_cast<int>(dest.layer),
+                             static_cast<int>(dest.pooling),
+                             dest.feature_shift});
+    }
+    core.monitor_only =
+        core.monitor && core.decimator_n == 0 && core.routes.empty();
+    for (int x = 0; x < core.in_w; ++x) {
+      core.x_spans.push_back(SpanFor(x, static_cast<int>(d.padding.x),
+                                     core.kernel, core.stride_x, core.out_w));
+    }
+    for (int y = 0; y < core.in_h; ++y) {
+      core.y_spans.push_back(SpanFor(y, static_cast<int>(d.padding.y),
+                                     core.kernel, core.stride_y, core.out_h));
+    }
+    const int F = core.features, C = core.channels, K = core.kernel;
+    core.weights.assign(static_cast<size_t>(C) * K * K * F, 0);
+    // samna order [f][c][x][y] -> [c][ky][kx][f].
+    for (int f = 0; f < F; ++f) {
+      for (int c = 0; c < C; ++c) {
+        for (int kx = 0; kx < K; ++kx) {
+          for (int ky = 0; ky < K; ++ky) {
+            const size_t src =
+                ((static_cast<size_t>(f) * C + c) * K + kx) * K + ky;
+            core.weights[((static_cast<size_t>(c) * K + ky) * K + kx) * F + f] =
+                static_cast<int8_t>(cfg.weights[src]);
+          }
+        }
+      }
+    }
+    core.biases.assign(static_cast<size_t>(F), 0);
+    for (size_t f = 0; f < cfg.biases.size() && f < core.biases.size(); ++f) {
+      core.biases[f] = static_cast<int16_t>(cfg.biases[f]);
+    }
+    core.state.assign(static_cast<size_t>(core.out_h) * core.out_w * F, 0);
+    if (!cfg.neurons_initial_value.empty()) {
+      // samna order [f][x][y] -> [y][x][f].
+      for (int f = 0; f < F; ++f) {
+        for (int x = 0; x < core.out_w; ++x) {
+          for (int y = 0; y < core.out_h; ++y) {
+            core.neuron(y, x)[f] = static_cast<int16_t>(
+                cfg.neurons_initial_value
+                    [(static_cast<size_t>(f) * core.out_w + x) * core.out_h +
+                     y]);
+          }
+        }
+      }
+    }
+  }
+  dvs_monitor_ = config_.dvs_layer.monitor_enable && SpikeMonitorOn();
+  readout_.Configure(config_.readout,
+                     config_.quirks.readout_class_spacing_erratum);
+  SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);
+}
+
+bool ChipModel::SpikeMonitorOn() const {
+  return !(config_.quirks.readout_monitor_suppresses_spikes &&
+           config_.readout.enable && config_.readout.monitor_enable);
+}
+
+void ChipModel::SetSlowClock(bool enable, double rate_hz) {
+  slow_clock_on_ = enable && rate_hz > 0 && std::isfinite(rate_hz);
+  next_tick_us_ = UINT64_MAX;
+  if (!slow_clock_on_) return;
+  slow_clock_period_us_ = 1e6 / rate_hz;
+  // Ticks stay on multiples of the period on the stop-watch line; the next one
+  // is the first at or after the current time (tick 0 at t = 0 included).
+  next_tick_index_ = static_cast<uint64_t>(
+      std::ceil(static_cast<double>(time_us_) / slow_clock_period_us_ - 1e-9));
+  next_tick_us_ = TickTime(next_tick_index_);
+}
+
+void ChipModel::SetTime(uint64_t timestamp_us) {
+  time_us_ = timestamp_us;
+  SetSlowClock(slow_clock_on_,
+               slow_clock_on_ ? 1e6 / slow_clock_period_us_ : 0);
+}
+
+uint64_t ChipModel::TickTime(uint64_t index) const {
+  // ceil, tolerant of the rounding in k * (1e6 / rate): a tick due at
+  // 333333.33 us runs before inputs stamped 333334 and later.
+  return static_cast<uint64_t>(
+      std::ceil(static_cast<double>(index) * slow_clock_period_us_ - 1e-6));
+}
+
+void ChipModel::RunTicks(uint64_t timestamp_us, OutputBatch* out) {
+  while (slow_clock_on_ && next_tick_us_ <= timestamp_us) {
+    const uint64_t t = next_tick_us_;
+    time_us_ = std::max(time_us_, t);
+    next_tick_us_ = TickTime(++next_tick_index_);
+    Tick(t, out);
+  }
+}
+
+void ChipModel::Tick(uint64_t t, OutputBatch* out) {
+  ++stats_.slow_clock_ticks;
+  // The readout closes the counts of [previous tick, t) first; spikes the
+  // leak causes now belong to the next interval.
+  if (readout_.enabled()) readout_.Tick(t, out);
+  for (Core& core : cores_) {
+    if (core.in_use && core.leak) {
+      Leak(core, t, out);
+      RunCascade(t, out);
+    }
+  }
+}
+
+inline __attribute__((always_inline)) void ChipModel::HandleSpike(
+    uint64_t t, int layer, int feature, int x, int y, OutputBatch* out) {
+  if (t < time_us_) ++stats_.late_inputs;
+  AdvanceTo(t, out);
+  // The input's own update comes first in its cascade: run it directly.
+  if (layer < kNumCores && cores_[layer].in_use) {
+    Core& core = cores_[layer];
+    if (feature < core.channels && x < core.in_w && y < core.in_h) {
+      Update(core, feature, x, y, time_us_, out);
+    } else {
+      ++stats_.cores[layer].dropped_out_of_range;
+    }
+  }
+  if (fifo_head_ < fifo_.size()) RunCascade(time_us_, out);
+}
+
+void ChipModel::Process(const InputEvent& input, OutputBatch* out) {
+  if (input.kind == InputEvent::Kind::kSpike) {
+    HandleSpike(input.timestamp_us, input.layer, input.feature, input.x,
+                input.y, out);
+  } else {
+    ProcessDvsEvent({input.timestamp_us, input.x, input.y, input.p}, out);
+  }
+}
+
+void ChipModel::Process(const InputEvent* inputs, size_t count,
+                        OutputBatch* out) {
+  for (const InputEvent* in = inputs; in != inputs + count; ++in) {
+    if (in->kind == InputEvent::Kind::kSpike) {
+      HandleSpike(in->timestamp_us, in->layer, in->feature, in->x, in->y, out);
+    } else {
+      ProcessDvsEvent({in->timestamp_us, in->x, in->y, in->p}, out);
+    }
+  }
+}
+
+void ChipModel::ProcessSpike(const Spike& spike, OutputBatch* out) {
+  HandleSpike(spike.timestamp_us, spike.layer, spike.feature, spike.x, spike.y,
+              out);
+}
+
+void ChipModel::ProcessDvsEvent(const DvsEvent& event, OutputBatch* out) {
+  if (event.timestamp_us < time_us_) ++stats_.late_inputs;
+  AdvanceTo(event.timestamp_us, out);
+  ++stats_.dvs_events_in;
+  const DvsLayerConfig& dvs = config_.dvs_layer;
+  if (event.p ? !dvs.on_channel : !dvs.off_channel) return;
+  const int c = dvs.merge ? 0 : (event.p ? 1 : 0);
+  int x = event.x / static_cast<int>(dvs.pooling.x);
+  int y = event.y / static_cast<int>(dvs.pooling.y);
+  const int ox = static_cast<int>(dvs.origin.x);
+  const int oy = static_cast<int>(dvs.origin.y);
+  const int cx = static_cast<int>(dvs.cut.x);
+  const int cy = static_cast<int>(dvs.cut.y);
+  if (x < ox || x > cx || y < oy || y > cy) return;
+  x -= ox;
+  y -= oy;
+  if (dvs.mirror.x) x = (cx - ox) - x;
+  if (dvs.mirror.y) y = (cy - oy) - y;
+  if (dvs.mirror_diagonal) std::swap(x, y);
+  ++stats_.dvs_events_passed;
+  const uint64_t t = time_us_;
+  if (dvs_monitor_) EmitSpike(out, t, c, kDvsLayer, x, y);
+  for (const Destination& dest : dvs.destinations) {
+    if (!dest.enable) continue;
+    const int p = static_cast<int>(dest.pooling);
+    Deliver(static_cast<int>(dest.layer), c + dest.feature_shift, x / p, y / p);
+  }
+  RunCascade(t, out);
+}
+
+void ChipModel::Deliver(int layer, int feature, int x, int y) {
+  if (fifo_.size() - fifo_head_ >= kMaxCascadeSpikes) {
+    ++stats_.cascade_overflow;
+    return;
+  }
+  fifo_.push_back({static_cast<uint16_t>(feature), static_cast<uint8_t>(layer),
+                   static_cast<uint8_t>(x), static_cast<uint8_t>(y)});
+}
+
+void ChipModel::RunCascade(uint64_t t, OutputBatch* out) {
+  size_t processed = 0;
+  while (fifo_head_ < fifo_.size()) {
+    if (++processed > kMaxCascadeSpikes) {
+      // A network that never settles (recurrence with enough gain): stop the
+      // cascade here and account for what is left.
+      stats_.cascade_overflow += fifo_.size() - fifo_head_;
+      break;
+    }
+    const Delivery d = fifo_[fifo_head_++];
+    if (d.layer >= kNumCores || !cores_[d.layer].in_use) continue;
+    Core& core = cores_[d.layer];
+    if (d.feature >= core.channels || d.x >= core.in_w || d.y >= core.in_h) {
+      ++stats_.cores[d.layer].dropped_out_of_range;
+      continue;
+    }
+    Update(core, d.feature, d.x, d.y, t, out);
+  }
+  fifo_.clear();
+  fifo_head_ = 0;
+}
+
+inline __attribute__((always_inline)) void ChipModel::Fire(
+    Core& core, int16_t& v, int f, int y, int x, uint64_t t, OutputBatch* out) {
+  v = core.return_to_zero ? int16_t{0}
+                          : Saturate16(int32_t{v} - core.threshold_high);
+  v = std::max(v, core.threshold_low);
+  ++core.stats->spikes;
+  if (core.monitor_only) {
+    // The common output-layer case, kept small enough to inline.
+    EmitSpike(out, t, f, core.id, x, y);
+    return;
+  }
+  Route(core, f, y, x, t, out);
+}
+
+void ChipModel::Route(Core& core, int f, int y, int x, uint64_t t,
+                      OutputBatch* out) {
+  if (core.decimator_n != 0) {
+    // One counter per core; the N-th spike passes, to monitor and routes alike.
+    if (++core.decimator_count < core.decimator_n) return;
+    core.decimator_count = 0;
+  }
+  if (core.monitor) EmitSpike(out, t, f, core.id, x, y);
+  for (const Core::Route& route : core.routes) {
+    const int feature = f + route.feature_shift;
+    const int px = x / route.pooling;
+    const int py = y / route.pooling;
+    if (route.layer == kReadoutLayer) {
+      ++stats_.readout_spikes;
+      readout_.Add(feature, px, py);
+    } else {
+      Deliver(route.layer, feature, px, py);
+    }
+  }
+}
+
+inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
+    Core& core, int c, int ox, int oy, int kx, int ky, uint64_t t,
+    OutputBatch* out) {
+  int16_t* v = core.neuron(oy, ox);
+  const int8_t* w = core.kernel_row(c, ky, kx);
+  const int n = core.features;
+  const int16_t high = core.threshold_high;
+  const int16_t low = core.threshold_low;
+  int f = 0;
+#ifdef __SSE2__
+  // Only when there is a full block: building the constants for nothing
+  // costs a store-forwarding stall on the narrow path.
+  if (n >= 8) {
+    const __m128i vhigh = _mm_set1_epi16(high);
+    const __m128i vlow = _mm_set1_epi16(low);
+    const __m128i vmin = _mm_set1_epi16(kStateMin);
+    for (; f + 8 <= n; f += 8) {
+      __m128i w8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + f));
+      __m128i w16 = _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8);
+      __m128i s = _mm_adds_epi16(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + f)), w16);
+      __m128i ge = _mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s);
+      __m128i floor =
+          _mm_or_si128(_mm_and_si128(ge, vmin), _mm_andnot_si128(ge, vlow));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(v + f),
+                       _mm_max_epi16(s, floor));
+      for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ge));
+           mask != 0; mask &= mask - 1, mask &= mask - 1) {
+        const int lane = f + __builtin_ctz(mask) / 2;
+        Fire(core, v[lane], lane, oy, ox, t, out);
+      }
+    }
+  }
+#endif
+  for (; f < n; ++f) {
+    const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
+    if (s >= high) {
+      v[f] = s;
+      Fire(core, v[f], f, oy, ox, t, out);
+    } else {
+      v[f] = s < low ? low : s;
+    }
+  }
+}
+
+void ChipModel::Update(Core& core, int c, int x, int y, uint64_t t,
+                       OutputBatch* out) {
+  CoreStats& stats = *core.stats;
+  ++stats.input_spikes;
+  const AxisSpan xs = core.x_spans[x];
+  const AxisSpan ys = core.y_spans[y];
+  if (xs.n == 0 || ys.n == 0) return;
+  const int F = core.features;
+  stats.synops += static_cast<uint64_t>(xs.n) * ys.n * F;
+
+  fired_.clear();
+  if (xs.n == 1 && ys.n == 1 && !core.exact_path) {
+    // One touched position (e.g. a linear layer mapped to a full-input
+    // kernel): feature order is emission order, so neurons fire as soon as
+    // they are updated.
+    UpdateOnePosition(core, c, xs.o0, ys.o0, xs.k0, ys.k0, t, out);
+    return;
+  }
+  int positions_fired = 0;
+  for (int i = 0; i < ys.n; ++i) {
+    const int oy = ys.o0 + i;
+    const int ky = ys.k0 - i * core.stride_y;
+    for (int j = 0; j < xs.n; ++j) {
+      const int ox = xs.o0 + j;
+      const int kx = xs.k0 - j * core.stride_x;
+      int16_t* v = core.neuron(oy, ox);
+      const int8_t* w = core.kernel_row(c, ky, kx);
+      const uint32_t pos =
+          (static_cast<uint32_t>(oy) << 16) | static_cast<uint32_t>(ox);
+      const size_t before = fired_.size();
+      if (!core.exact_path) {
+        if (Accumulate(v, w, F, core.threshold_high, core.threshold_low)) {
+          CollectFired(v, F, core.threshold_high, pos, &fired_);
+        }
+      } else {
+        for (int f = 0; f < F; ++f) {
+          const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
+          if (s >= core.threshold_high) {
+            v[f] = s;
+            fired_.push_back((static_cast<uint64_t>(f) << 32) | pos);
+          } else {
+            v[f] = std::max(s, core.threshold_low);
+          }
+        }
+      }
+      positions_fired += fired_.size() != before;
+    }
+  }
+  if (fired_.empty()) return;
+  // Emit in ascending (f, y, x) order (Part A rule 3); keys from one
+  // position are already in feature order.
+  if (positions_fired > 1) std::sort(fired_.begin(), fired_.end());
+  for (uint64_t key : fired_) {
+    const uint32_t pos = static_cast<uint32_t>(key);
+    const int f = static_cast<int>(key >> 32);
+    const int y = static_cast<int>(pos >> 16);
+    const int x = static_cast<int>(pos & 0xFFFF);
+    Fire(core, core.neuron(y, x)[f], f, y, x, t, out);
+  }
+}
+
+void ChipModel::Leak(Core& core, uint64_t t, OutputBatch* out) {
+  const int F = core.features;
+  fired_.clear();
+  for (int y = 0; y < core.out_h; ++y) {
+    for (int x = 0; x < core.out_w; ++x) {
+      int16_t* v = core.neuron(y, x);
+      for (int f = 0; f < F; ++f) {
+        const int16_t s = Saturate16(int32_t{v[f]} + core.biases[f]);
+        if (s >= core.threshold_high) {
+          v[f] = s;
+          fired_.push_back((static_cast<uint64_t>(f) << 32) |
+                           (static_cast<uint32_t>(y) << 16) |
+                           static_cast<uint32_t>(x));
+        } else {
+          v[f] = std::max(s, core.threshold_low);
+        }
+      }
+    }
+  }
+  std::sort(fired_.begin(), fired_.end());
+  // Fire() may not touch fired_: the leak's spikes only enter the FIFO.
+  for (uint64_t key : fired_) {
+    const uint32_t pos = static_cast<uint32_t>(key);
+    const int f = static_cast<int>(key >> 32);
+    const int y = static_cast<int>(pos >> 16);
+    const int x = static_cast<int>(pos & 0xFFFF);
+    Fire(core, core.neuron(y, x)[f], f, y, x, t, out);
+  }
+}
+
+absl::StatusOr<int16_t> ChipModel::ReadNeuron(int layer, int feature, int x,
+                                              int y) const {
+  if (layer < 0 || layer >= kNumCores || !cores_[layer].in_use) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("layer: core ", layer, " is not configured"));
+  }
+  const Core& core = cores_[layer];
+  if (feature < 0 || feature >= core.features || x < 0 || x >= core.out_w ||
+      y < 0 || y >= core.out_h) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "neuron (feature ", feature, ", x ", x, ", y ", y, ") is outside core ",
+        layer, "'s ", core.features, "x", core.out_w, "x", core.out_h, " map"));
+  }
+  return core.state[(static_cast<size_t>(y) * core.out_w + x) * core.features +
+                    feature];
+}
+
+absl::Status ChipModel::WriteNeuron(int layer, int feature, int x, int y,
+                                    int16_t value) {
+  absl::StatusOr<int16_t> current = ReadNeuron(layer, feature, x, y);
+  if (!current.ok()) return current.status();
+  cores_[layer].neuron(y, x)[feature] = value;
+  return absl::OkStatus();
+}
+
+std::vector<int16_t> ChipModel::NeuronStates(int layer) const {
+  std::vector<int16_t> out;
+  if (layer < 0 || layer >= kNumCores || !cores_[layer].in_use) return out;
+  const Core& core = cores_[layer];
+  out.reserve(core.state.size());
+  for (int f = 0; f < core.features; ++f) {
+    for (int y = 0; y < core.out_h; ++y) {
+      for (int x = 0; x < core.out_w; ++x) {
+        out.push_back(core.state[(static_cast<size_t>(y) * core.out_w + x) *
+                                     core.features +
+                                 f]);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace speckd::chip

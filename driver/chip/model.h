@@ -1,0 +1,159 @@
+// The event-driven Speck2e chip model (shared/docs/speck2e.md Part A): DVS
+// pre-processing, integrate-and-fire cores with one spike per update, routing
+// with pooling and feature_shift, monitor events, output decimator, leak on
+// slow-clock ticks and the readout layer. Deterministic: the same
+// configuration and inputs give the same outputs, in the same order.
+//
+//   absl::StatusOr<std::unique_ptr<ChipModel>> model =
+//   ChipModel::Create(config); OutputBatch out;
+//   (*model)->Process(InputEvent::FromSpike({.timestamp_us = 10, ...}), &out);
+//   (*model)->AdvanceTo(until_us, &out);   // slow-clock ticks up to until_us
+//
+// Inputs must come in non-decreasing timestamp order; an input older than the
+// model's time is processed at the model's time (as a real devkit processes
+// late inputs at once). Not thread-safe: one owner drives it.
+#ifndef SPECKD_DRIVER_CHIP_MODEL_H_
+#define SPECKD_DRIVER_CHIP_MODEL_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "driver/chip/config.h"
+#include "driver/chip/events.h"
+#include "driver/chip/readout.h"
+
+namespace speckd::chip {
+
+struct CoreStats {
+  // Spikes delivered into the core (from the host, the DVS layer or cores).
+  uint64_t input_spikes = 0;
+  // Synaptic operations: one per (touched neuron, weight) update.
+  uint64_t synops = 0;
+  // Neurons that fired (before the output decimator).
+  uint64_t spikes = 0;
+  // Deliveries outside the core's input (feature, x or y): dropped.
+  uint64_t dropped_out_of_range = 0;
+};
+
+struct ModelStats {
+  std::array<CoreStats, kNumCores> cores;
+  uint64_t dvs_events_in = 0;
+  // DVS events that left the DVS layer (after polarity select and ROI).
+  uint64_t dvs_events_passed = 0;
+  uint64_t slow_clock_ticks = 0;
+  uint64_t readout_spikes = 0;
+  // Host inputs processed later than their timestamp (older than model time).
+  uint64_t late_inputs = 0;
+  // Spikes discarded because a cascade exceeded kMaxCascadeSpikes (a
+  // recurrent network that never settles).
+  uint64_t cascade_overflow = 0;
+
+  uint64_t TotalSynops() const;
+};
+
+class ChipModel {
+ public:
+  // Upper bound on the spikes one cascade queues and processes; beyond it
+  // spikes are dropped and counted (a recurrent network could otherwise run
+  // forever within one input).
+  static constexpr size_t kMaxCascadeSpikes = size_t{1} << 22;
+
+  // Compiles `config`. INVALID_ARGUMENT (listing every error) if it does not
+  // validate. Neuron states start at neurons_initial_value; model time at 0.
+  static absl::StatusOr<std::unique_ptr<ChipModel>> Create(
+      const SpeckConfig& config);
+
+  ~ChipModel();
+  ChipModel(const ChipModel&) = delete;
+  ChipModel& operator=(const ChipModel&) = delete;
+
+  // Runs slow-clock ticks due at or before `timestamp_us`, then the input's
+  // whole cascade. Outputs are appended to `out`.
+  void Process(const InputEvent& input, OutputBatch* out);
+  // The same for a run of inputs (cheaper per input).
+  void Process(const InputEvent* inputs, size_t count, OutputBatch* out);
+  void ProcessDvsEvent(const DvsEvent& event, OutputBatch* out);
+  void ProcessSpike(const Spike& spike, OutputBatch* out);
+
+  // Runs every slow-clock tick at T <= timestamp_us and moves model time there.
+  void AdvanceTo(uint64_t timestamp_us, OutputBatch* out) {
+    if (timestamp_us >= next_tick_us_) RunTicks(timestamp_us, out);
+    if (timestamp_us > time_us_) time_us_ = timestamp_us;
+  }
+
+  // Changes the slow clock at the current model time; the next tick falls on
+  // the next multiple of the new period. rate_hz <= 0 or !enable stops it.
+  void SetSlowClock(bool enable, double rate_hz);
+
+  // Moves model time to `timestamp_us` without running ticks (stop-watch
+  // reset: SetTime(0)); the slow-clock schedule continues from there. Neuron
+  // states are kept (as on the chip).
+  void SetTime(uint64_t timestamp_us);
+
+  uint64_t time_us() const { return time_us_; }
+  const SpeckConfig& config() const { return config_; }
+  const ModelStats& stats() const { return stats_; }
+
+  // Neuron state of core `layer` at (feature, x, y) in the core's output map.
+  absl::StatusOr<int16_t> ReadNeuron(int layer, int feature, int x,
+                                     int y) const;
+  absl::Status WriteNeuron(int layer, int feature, int x, int y, int16_t value);
+  // Every neuron of core `layer`, flat [f][y][x]; empty for unused cores.
+  std::vector<int16_t> NeuronStates(int layer) const;
+
+ private:
+  struct Core;
+  struct Delivery {
+    uint16_t feature;
+    uint8_t layer;
+    uint8_t x;
+    uint8_t y;
+  };
+
+  explicit ChipModel(const SpeckConfig& config);
+  void Compile();
+  uint64_t TickTime(uint64_t index) const;
+  void RunTicks(uint64_t timestamp_us, OutputBatch* out);
+  void Tick(uint64_t t, OutputBatch* out);
+  void Deliver(int layer, int feature, int x, int y);
+  void RunCascade(uint64_t t, OutputBatch* out);
+  void HandleSpike(uint64_t t, int layer, int feature, int x, int y,
+                   OutputBatch* out);
+  void Update(Core& core, int c, int x, int y, uint64_t t, OutputBatch* out);
+  void Leak(Core& core, uint64_t t, OutputBatch* out);
+  void UpdateOnePosition(Core& core, int c, int ox, int oy, int kx, int ky,
+                         uint64_t t, OutputBatch* out);
+  // Resets the firing neuron `v` (at f, y, x) and routes its spike.
+  void Route(Core& core, int f, int y, int x, uint64_t t, OutputBatch* out);
+  void Fire(Core& core, int16_t& v, int f, int y, int x, uint64_t t,
+            OutputBatch* out);
+  bool SpikeMonitorOn() const;
+
+  SpeckConfig config_;
+  std::vector<Core> cores_;
+  Readout readout_;
+  ModelStats stats_;
+
+  uint64_t time_us_ = 0;
+  bool slow_clock_on_ = false;
+  double slow_clock_period_us_ = 0;
+  // Tick k falls at ceil(k * period) on the stop-watch line.
+  uint64_t next_tick_index_ = 0;
+  // TickTime(next_tick_index_), or UINT64_MAX while the slow clock is off.
+  uint64_t next_tick_us_ = UINT64_MAX;
+  bool dvs_monitor_ = false;
+
+  // The cascade FIFO; drained completely by every RunCascade.
+  std::vector<Delivery> fifo_;
+  size_t fifo_head_ = 0;
+  // Scratch for one update's firing neurons, sorted into (f, y, x) order.
+  std::vector<uint64_t> fired_;
+};
+
+}  // namespace speckd::chip
+
+#endif  // SPECKD_DRIVER_CHIP_MODEL_H_
