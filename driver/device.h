@@ -2,13 +2,28 @@
 // simulated devkit (driver/sim) or a board on USB (driver/usb). The daemon,
 // the event graph and every test talk only to this interface.
 //
-//   std::unique_ptr<Device> dev = sim::NewSimDevice(0);
-//   dev->descriptor().id;  // "speck2edevkit:0"
+//   std::unique_ptr<Device> dev = sim::NewSimDevice(/*rank=*/0);
+//   dev->SetOutputListener(&listener);            // outputs arrive here
+//   dev->ApplyConfiguration(config);
+//   dev->Write(events, absl::Now() + absl::Seconds(1));
+//   dev->Flush();
+//
+// Threading: every method is thread-safe. Outputs are delivered on the
+// device's own thread, one OnOutput call at a time, in time order.
 #ifndef SPECKD_DRIVER_DEVICE_H_
 #define SPECKD_DRIVER_DEVICE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "driver/chip/config.h"
+#include "driver/chip/events.h"
 
 namespace speckd::driver {
 
@@ -28,12 +43,125 @@ struct DeviceDescriptor {
   std::string logic_version;
 };
 
+enum class Pacing {
+  // Inputs are released when the stop watch reaches their timestamp.
+  kRealTime,
+  // Every write is processed at once; the stop watch follows the inputs.
+  kAsFastAsPossible,
+};
+
+// One power-monitor reading (samna unifirm Measurement).
+struct PowerMeasurement {
+  uint64_t timestamp_us = 0;
+  // 0 VDD_IO, 1 VDD_RAM, 2 VDD_LOGIC, 3 VDD_PIXEL_DIGITAL, 4 VDD_PIXEL_ANALOG.
+  uint8_t channel = 0;
+  double value_w = 0;
+};
+
+// What a device hands its listener: events in emission order plus how far
+// its time line has progressed.
+struct DeviceOutput {
+  chip::OutputBatch events;
+  std::vector<PowerMeasurement> power;
+  // Stop-watch epoch (incremented by every reset) these timestamps belong to.
+  uint64_t epoch = 0;
+  // Every later output of this epoch has timestamp_us >= time_us: windows
+  // ending at or before it can close.
+  uint64_t time_us = 0;
+  // Set when this output completes a Flush(): everything written before it
+  // has been processed; last_input_us is the largest input timestamp.
+  bool flush = false;
+  uint64_t last_input_us = 0;
+};
+
+class OutputListener {
+ public:
+  virtual ~OutputListener() = default;
+  // Called on the device thread. May block to apply back-pressure (the
+  // device then stops processing and its writers are slowed).
+  virtual void OnOutput(const DeviceOutput& output) = 0;
+};
+
+struct StopWatchState {
+  bool enabled = false;
+  uint64_t time_us = 0;
+  uint64_t epoch = 0;
+};
+
+struct SlowClockState {
+  bool enabled = false;
+  double rate_hz = 0;
+};
+
+// Counters since the device was created.
+struct DeviceCounters {
+  uint64_t events_in = 0;
+  uint64_t events_out = 0;
+  // Inputs accepted but not yet processed (waiting for their time).
+  uint64_t queued_inputs = 0;
+  uint64_t synops = 0;
+  uint64_t late_inputs = 0;
+  uint64_t cascade_overflow = 0;
+};
+
+struct NeuronAddress {
+  uint32_t feature = 0;
+  uint32_t x = 0;
+  uint32_t y = 0;
+};
+
 class Device {
  public:
   virtual ~Device() = default;
 
-  // Thread-safe; the reference stays valid for the device's lifetime.
+  // The reference stays valid for the device's lifetime.
   virtual const DeviceDescriptor& descriptor() const = 0;
+
+  // Where outputs go (nullptr: discarded). Set before writing; the listener
+  // must outlive the device or be replaced first.
+  virtual void SetOutputListener(OutputListener* listener) = 0;
+
+  // Loads a configuration (validated again here: INVALID_ARGUMENT with every
+  // problem). Neuron states reset to neurons_initial_value; queued inputs are
+  // kept and run on the new configuration.
+  virtual absl::Status ApplyConfiguration(const chip::SpeckConfig& config) = 0;
+  // The configuration in effect (chip defaults until one is applied).
+  virtual chip::SpeckConfig configuration() const = 0;
+
+  // Queues inputs, in non-decreasing timestamp order, all or none. Blocks
+  // while the input queue is full, up to `deadline` (then UNAVAILABLE and
+  // nothing queued). FAILED_PRECONDITION before a configuration is applied.
+  virtual absl::Status Write(absl::Span<const chip::InputEvent> events,
+                             absl::Time deadline) = 0;
+  // After every input written so far is processed, delivers an output with
+  // flush set. Does not wait.
+  virtual void Flush() = 0;
+
+  // Stop watch: enable (unset keeps it), reset (new epoch, time 0).
+  virtual StopWatchState SetStopWatch(std::optional<bool> enable,
+                                      bool reset) = 0;
+  virtual StopWatchState stop_watch() const = 0;
+
+  virtual absl::Status SetSlowClock(bool enable, double rate_hz) = 0;
+  virtual SlowClockState slow_clock() const = 0;
+
+  // UNIMPLEMENTED where the device cannot (a USB devkit is always real time).
+  virtual absl::Status SetPacing(Pacing pacing) = 0;
+  virtual Pacing pacing() const = 0;
+
+  // Samples per second, 1..100; 0 turns the power monitor off.
+  virtual absl::Status SetPowerMonitorRate(double rate_hz) = 0;
+  virtual double power_monitor_rate() const = 0;
+
+  // Membrane state of core `layer`; empty `neurons` reads the whole core.
+  virtual absl::StatusOr<std::vector<int16_t>> ReadNeurons(
+      int layer, absl::Span<const NeuronAddress> neurons,
+      std::vector<NeuronAddress>* addresses) = 0;
+  virtual absl::Status WriteNeurons(int layer,
+                                    absl::Span<const NeuronAddress> neurons,
+                                    absl::Span<const int16_t> values) = 0;
+
+  virtual DeviceCounters counters() const = 0;
 };
 
 }  // namespace speckd::driver

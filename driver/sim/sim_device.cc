@@ -1,32 +1,587 @@
 #include "driver/sim/sim_device.h"
 
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <limits>
 #include <string>
+#include <thread>
+#include <utility>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "driver/chip/model.h"
+#include "driver/chip/validate.h"
+#include "driver/sim/power_model.h"
 
 namespace speckd::driver::sim {
 namespace {
 
+constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+// Inputs processed between two deliveries to the listener, at most.
+constexpr size_t kChunk = size_t{1} << 16;
+// In real time the listener hears of the time line's progress at least this
+// often (stop-watch µs), so windows close on time even without events.
+constexpr uint64_t kHeartbeatUs = 10000;
+
 class SimDevice final : public Device {
  public:
-  explicit SimDevice(int rank) {
-    descriptor_.id = absl::StrCat("speck2edevkit:", rank);
+  explicit SimDevice(const SimDeviceOptions& options)
+      : clock_(options.clock),
+        capacity_(options.input_queue_capacity),
+        pacing_(options.pacing) {
+    descriptor_.id = absl::StrCat("speck2edevkit:", options.rank);
     descriptor_.type_name = "Speck2eDevKit";
-    descriptor_.serial_number = absl::StrCat("sim-", rank);
+    descriptor_.serial_number = absl::StrCat("sim-", options.rank);
     descriptor_.backend = Backend::kSim;
     descriptor_.logic_version = "speckd-sim";
+    stop_watch_origin_ = clock_->Now();
+    // A default (empty) configuration so that every query works before the
+    // first apply; writes still need an applied configuration.
+    model_ = std::move(chip::ChipModel::Create(config_)).value();
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  ~SimDevice() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+      work_cv_.SignalAll();
+      space_cv_.SignalAll();
+    }
+    thread_.join();
   }
 
   const DeviceDescriptor& descriptor() const override { return descriptor_; }
 
+  void SetOutputListener(OutputListener* listener) override {
+    absl::MutexLock lock(&listener_mu_);
+    listener_ = listener;
+  }
+
+  absl::Status ApplyConfiguration(const chip::SpeckConfig& config) override {
+    absl::StatusOr<std::unique_ptr<chip::ChipModel>> model =
+        chip::ChipModel::Create(config);
+    if (!model.ok()) return model.status();
+    // Compiled off the device thread; swapped in on it.
+    auto fresh =
+        std::make_shared<std::unique_ptr<chip::ChipModel>>(*std::move(model));
+    RunOnDeviceThread([this, fresh] {
+      const chip::ModelStats& old = model_->stats();
+      synops_base_ += old.TotalSynops();
+      for (const chip::CoreStats& c : old.cores) spikes_base_ += c.spikes;
+      late_base_ += old.late_inputs;
+      overflow_base_ += old.cascade_overflow;
+      model_ = std::move(*fresh);
+      absl::MutexLock lock(&mu_);
+      // The new network continues on the same time line, with the
+      // configuration's slow clock.
+      model_->SetTime(device_time_us_);
+      const chip::SlowClockConfig& clock = model_->config().slow_clock;
+      slow_clock_ = {clock.enable, clock.enable ? clock.rate_hz : 0};
+    });
+    absl::MutexLock lock(&mu_);
+    config_ = config;
+    configured_ = true;
+    return absl::OkStatus();
+  }
+
+  chip::SpeckConfig configuration() const override {
+    absl::MutexLock lock(&mu_);
+    return config_;
+  }
+
+  absl::Status Write(absl::Span<const chip::InputEvent> events,
+                     absl::Time deadline) override {
+    for (size_t i = 1; i < events.size(); ++i) {
+      if (events[i].timestamp_us < events[i - 1].timestamp_us) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "events[", i, "].timestamp_us: ", events[i].timestamp_us,
+            " goes back from ", events[i - 1].timestamp_us));
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (!configured_) {
+      return absl::FailedPreconditionError(
+          "no configuration applied to this device: apply one first");
+    }
+    if (events.size() > capacity_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("a batch of ", events.size(),
+                       " events exceeds the device's input "
+                       "queue of ",
+                       capacity_, "; split it"));
+    }
+    while (!stop_ && inputs_.size() + events.size() > capacity_) {
+      if (space_cv_.WaitWithDeadline(&mu_, deadline) &&
+          inputs_.size() + events.size() > capacity_) {
+        return absl::UnavailableError(absl::StrCat(
+            "the device's input queue stayed full (", inputs_.size(),
+            " events waiting for their time) until the deadline"));
+      }
+    }
+    if (stop_) return absl::UnavailableError("the device is shutting down");
+    inputs_.insert(inputs_.end(), events.begin(), events.end());
+    written_ += events.size();
+    counters_.events_in += events.size();
+    if (!events.empty()) {
+      last_input_us_ = std::max(last_input_us_, events.back().timestamp_us);
+    }
+    work_cv_.Signal();
+    return absl::OkStatus();
+  }
+
+  void Flush() override {
+    absl::MutexLock lock(&mu_);
+    flushes_.push_back({written_, last_input_us_});
+    work_cv_.Signal();
+  }
+
+  StopWatchState SetStopWatch(std::optional<bool> enable, bool reset) override {
+    if (reset) {
+      RunOnDeviceThread([this] {
+        model_->SetTime(0);
+        absl::MutexLock lock(&mu_);
+        ++epoch_;
+        device_time_us_ = 0;
+        last_input_us_ = 0;
+        last_delivered_us_ = 0;
+        stop_watch_base_us_ = 0;
+        stop_watch_origin_ = clock_->Now();
+        next_power_us_ = 0;
+        power_activity_ = CurrentActivity();
+      });
+    }
+    absl::MutexLock lock(&mu_);
+    if (enable.has_value() && *enable != stop_watch_enabled_) {
+      // Freeze or resume the stop watch where it stands.
+      stop_watch_base_us_ = StopWatchUsLocked();
+      stop_watch_origin_ = clock_->Now();
+      stop_watch_enabled_ = *enable;
+      work_cv_.Signal();
+    }
+    return StopWatchLocked();
+  }
+
+  StopWatchState stop_watch() const override {
+    absl::MutexLock lock(&mu_);
+    return StopWatchLocked();
+  }
+
+  absl::Status SetSlowClock(bool enable, double rate_hz) override {
+    if (enable && !(rate_hz > 0 && rate_hz <= 1e6)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "slow_clock.rate_hz: ", rate_hz, " must be in (0, 1000000]"));
+    }
+    RunOnDeviceThread([this, enable, rate_hz] {
+      model_->SetSlowClock(enable, rate_hz);
+      absl::MutexLock lock(&mu_);
+      slow_clock_ = {enable, enable ? rate_hz : 0};
+    });
+    return absl::OkStatus();
+  }
+
+  SlowClockState slow_clock() const override {
+    absl::MutexLock lock(&mu_);
+    return slow_clock_;
+  }
+
+  absl::Status SetPacing(Pacing pacing) override {
+    absl::MutexLock lock(&mu_);
+    if (pacing == pacing_) return absl::OkStatus();
+    if (pacing == Pacing::kRealTime) {
+      // The stop watch resumes from where the inputs took the time line.
+      stop_watch_base_us_ = device_time_us_;
+      stop_watch_origin_ = clock_->Now();
+    }
+    pacing_ = pacing;
+    work_cv_.Signal();
+    return absl::OkStatus();
+  }
+
+  Pacing pacing() const override {
+    absl::MutexLock lock(&mu_);
+    return pacing_;
+  }
+
+  absl::Status SetPowerMonitorRate(double rate_hz) override {
+    if (!(rate_hz == 0 || (rate_hz >= 1 && rate_hz <= 100))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("rate_hz: ", rate_hz,
+                       " is outside the power monitor's 1..100 Hz "
+                       "(0 turns it off)"));
+    }
+    RunOnDeviceThread([this, rate_hz] {
+      absl::MutexLock lock(&mu_);
+      power_rate_hz_ = rate_hz;
+      if (rate_hz > 0) {
+        const double period = 1e6 / rate_hz;
+        next_power_index_ =
+            static_cast<uint64_t>(
+                std::floor(static_cast<double>(device_time_us_) / period)) +
+            1;
+        next_power_us_ = PowerSampleTime(next_power_index_);
+        power_activity_ = CurrentActivity();
+      }
+    });
+    return absl::OkStatus();
+  }
+
+  double power_monitor_rate() const override {
+    absl::MutexLock lock(&mu_);
+    return power_rate_hz_;
+  }
+
+  absl::StatusOr<std::vector<int16_t>> ReadNeurons(
+      int layer, absl::Span<const NeuronAddress> neurons,
+      std::vector<NeuronAddress>* addresses) override {
+    absl::StatusOr<std::vector<int16_t>> result;
+    std::vector<NeuronAddress> wanted(neurons.begin(), neurons.end());
+    RunOnDeviceThread([&] {
+      if (wanted.empty()) {
+        // The whole core, [f][y][x].
+        const chip::CnnLayerConfig* core =
+            layer >= 0 && layer < chip::kNumCores
+                ? &model_->config().cnn_layers[layer]
+                : nullptr;
+        if (core == nullptr || !core->InUse()) {
+          result = absl::InvalidArgumentError(
+              absl::StrCat("layer: core ", layer, " is not configured"));
+          return;
+        }
+        const chip::Shape& out = core->dimensions.output_shape;
+        for (uint32_t f = 0; f < out.feature_count; ++f) {
+          for (uint32_t y = 0; y < out.size.y; ++y) {
+            for (uint32_t x = 0; x < out.size.x; ++x)
+              wanted.push_back({f, x, y});
+          }
+        }
+      }
+      std::vector<int16_t> values;
+      values.reserve(wanted.size());
+      for (size_t i = 0; i < wanted.size(); ++i) {
+        absl::StatusOr<int16_t> v = model_->ReadNeuron(
+            layer, static_cast<int>(wanted[i].feature),
+            static_cast<int>(wanted[i].x), static_cast<int>(wanted[i].y));
+        if (!v.ok()) {
+          result = absl::Status(
+              v.status().code(),
+              absl::StrCat("neurons[", i, "]: ", v.status().message()));
+          return;
+        }
+        values.push_back(*v);
+      }
+      result = std::move(values);
+    });
+    if (result.ok() && addresses != nullptr) *addresses = std::move(wanted);
+    return result;
+  }
+
+  absl::Status WriteNeurons(int layer, absl::Span<const NeuronAddress> neurons,
+                            absl::Span<const int16_t> values) override {
+    if (neurons.size() != values.size()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("value: ", values.size(), " values for ", neurons.size(),
+                       " neurons"));
+    }
+    absl::Status status;
+    RunOnDeviceThread([&] {
+      // Check every address before writing any: all or nothing.
+      for (size_t i = 0; i < neurons.size(); ++i) {
+        absl::StatusOr<int16_t> v = model_->ReadNeuron(
+            layer, static_cast<int>(neurons[i].feature),
+            static_cast<int>(neurons[i].x), static_cast<int>(neurons[i].y));
+        if (!v.ok()) {
+          status = absl::Status(
+              v.status().code(),
+              absl::StrCat("neurons[", i, "]: ", v.status().message()));
+          return;
+        }
+      }
+      for (size_t i = 0; i < neurons.size(); ++i) {
+        status.Update(
+            model_->WriteNeuron(layer, static_cast<int>(neurons[i].feature),
+                                static_cast<int>(neurons[i].x),
+                                static_cast<int>(neurons[i].y), values[i]));
+      }
+    });
+    return status;
+  }
+
+  DeviceCounters counters() const override {
+    absl::MutexLock lock(&mu_);
+    DeviceCounters c = counters_;
+    c.queued_inputs = inputs_.size();
+    return c;
+  }
+
  private:
+  // Runs `fn` on the device thread (which owns the model) and waits for it.
+  void RunOnDeviceThread(std::function<void()> fn) {
+    absl::Notification done;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stop_) return;
+      commands_.push_back([&fn, &done] {
+        fn();
+        done.Notify();
+      });
+      work_cv_.Signal();
+    }
+    done.WaitForNotification();
+  }
+
+  uint64_t StopWatchUsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (pacing_ == Pacing::kAsFastAsPossible) return device_time_us_;
+    if (!stop_watch_enabled_) return stop_watch_base_us_;
+    const absl::Duration run = clock_->Now() - stop_watch_origin_;
+    return stop_watch_base_us_ + static_cast<uint64_t>(std::max<int64_t>(
+                                     0, absl::ToInt64Microseconds(run)));
+  }
+
+  StopWatchState StopWatchLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return {stop_watch_enabled_, StopWatchUsLocked(), epoch_};
+  }
+
+  // When (on the clock) the stop watch will read `us`.
+  absl::Time ClockTimeOfLocked(uint64_t us) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (us <= stop_watch_base_us_) return stop_watch_origin_;
+    return stop_watch_origin_ +
+           absl::Microseconds(static_cast<int64_t>(us - stop_watch_base_us_));
+  }
+
+  uint64_t PowerSampleTime(uint64_t index) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return static_cast<uint64_t>(
+        std::ceil(static_cast<double>(index) * 1e6 / power_rate_hz_ - 1e-6));
+  }
+
+  // Device thread only (reads the model).
+  Activity CurrentActivity() const {
+    const chip::ModelStats& s = model_->stats();
+    Activity a;
+    a.synops = synops_base_ + s.TotalSynops();
+    a.spikes = spikes_base_;
+    for (const chip::CoreStats& c : s.cores) a.spikes += c.spikes;
+    a.boundary_events = processed_inputs_ + emitted_outputs_;
+    return a;
+  }
+
+  void Run();
+
   DeviceDescriptor descriptor_;
+  Clock* const clock_;
+  const size_t capacity_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar work_cv_;   // the device thread waits here
+  absl::CondVar space_cv_;  // writers wait here for queue space
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<std::function<void()>> commands_ ABSL_GUARDED_BY(mu_);
+  std::deque<chip::InputEvent> inputs_ ABSL_GUARDED_BY(mu_);
+  uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t processed_ ABSL_GUARDED_BY(mu_) = 0;
+  struct FlushMark {
+    uint64_t sequence;
+    uint64_t last_input_us;
+  };
+  std::deque<FlushMark> flushes_ ABSL_GUARDED_BY(mu_);
+  chip::SpeckConfig config_ ABSL_GUARDED_BY(mu_);
+  bool configured_ ABSL_GUARDED_BY(mu_) = false;
+  Pacing pacing_ ABSL_GUARDED_BY(mu_);
+  bool stop_watch_enabled_ ABSL_GUARDED_BY(mu_) = true;
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  // Real time: the stop watch reads base + (clock - origin) while enabled.
+  uint64_t stop_watch_base_us_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time stop_watch_origin_ ABSL_GUARDED_BY(mu_);
+  // How far the device has processed its time line.
+  uint64_t device_time_us_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_delivered_us_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t last_input_us_ ABSL_GUARDED_BY(mu_) = 0;
+  SlowClockState slow_clock_ ABSL_GUARDED_BY(mu_);
+  double power_rate_hz_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_power_index_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t next_power_us_ ABSL_GUARDED_BY(mu_) = kNever;
+  Activity power_activity_ ABSL_GUARDED_BY(mu_);
+  DeviceCounters counters_ ABSL_GUARDED_BY(mu_);
+
+  // Device thread only.
+  std::unique_ptr<chip::ChipModel> model_;
+  uint64_t synops_base_ = 0;
+  uint64_t spikes_base_ = 0;
+  uint64_t late_base_ = 0;
+  uint64_t overflow_base_ = 0;
+  uint64_t processed_inputs_ = 0;
+  uint64_t emitted_outputs_ = 0;
+
+  absl::Mutex listener_mu_;
+  OutputListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
+
+  std::thread thread_;
 };
+
+void SimDevice::Run() {
+  std::vector<chip::InputEvent> batch;
+  batch.reserve(kChunk);
+  DeviceOutput output;
+  absl::MutexLock lock(&mu_);
+  while (!stop_) {
+    while (!commands_.empty()) {
+      std::function<void()> command = std::move(commands_.front());
+      commands_.pop_front();
+      mu_.Unlock();
+      command();
+      mu_.Lock();
+    }
+    if (stop_) break;
+
+    const bool real_time = pacing_ == Pacing::kRealTime;
+    // How far the time line may advance now: the stop watch in real time;
+    // as fast as possible, up to the last queued input.
+    const uint64_t horizon =
+        real_time
+            ? StopWatchUsLocked()
+            : (inputs_.empty()
+                   ? device_time_us_
+                   : std::max(device_time_us_, inputs_.back().timestamp_us));
+    const bool power_on = power_rate_hz_ > 0;
+
+    // Release inputs due by the horizon, stopping at a power-sample boundary
+    // so that each sample accounts exactly for its interval.
+    batch.clear();
+    bool sample_due = false;
+    while (batch.size() < kChunk) {
+      const uint64_t next_input =
+          inputs_.empty() ? kNever : inputs_.front().timestamp_us;
+      const uint64_t next_sample = power_on ? next_power_us_ : kNever;
+      if (std::min(next_input, next_sample) > horizon) break;
+      if (next_sample <= next_input) {
+        sample_due = batch.empty();
+        break;
+      }
+      batch.push_back(inputs_.front());
+      inputs_.pop_front();
+    }
+    processed_ += batch.size();
+    bool flush = false;
+    uint64_t flush_last_input = 0;
+    if (!flushes_.empty() && flushes_.front().sequence <= processed_) {
+      flush = true;
+      flush_last_input = flushes_.front().last_input_us;
+      flushes_.pop_front();
+    }
+    const uint64_t sample_us = next_power_us_;
+    if (sample_due) next_power_us_ = PowerSampleTime(++next_power_index_);
+    const bool more_inputs_due =
+        !inputs_.empty() && inputs_.front().timestamp_us <= horizon;
+    if (!batch.empty()) space_cv_.SignalAll();
+    mu_.Unlock();
+
+    output.events.clear();
+    output.power.clear();
+    for (const chip::InputEvent& input : batch) {
+      model_->Process(input, &output.events);
+    }
+    processed_inputs_ += batch.size();
+    if (sample_due) {
+      if (sample_us > 0) model_->AdvanceTo(sample_us - 1, &output.events);
+    } else if (real_time && !more_inputs_due) {
+      // Ticks run as the stop watch moves, inputs or not.
+      model_->AdvanceTo(horizon, &output.events);
+    }
+    emitted_outputs_ += output.events.spikes.size() +
+                        output.events.readout_values.size() +
+                        output.events.readout_pins.size();
+
+    mu_.Lock();
+    device_time_us_ = std::max(device_time_us_, model_->time_us());
+    if (sample_due) {
+      device_time_us_ = std::max(device_time_us_, sample_us);
+      const Activity now = CurrentActivity();
+      Activity delta;
+      delta.synops = now.synops - power_activity_.synops;
+      delta.spikes = now.spikes - power_activity_.spikes;
+      delta.boundary_events =
+          now.boundary_events - power_activity_.boundary_events;
+      power_activity_ = now;
+      const auto watts = ModelPower(delta, 1.0 / power_rate_hz_);
+      for (int rail = 0; rail < kPowerRails; ++rail) {
+        output.power.push_back(
+            {sample_us, static_cast<uint8_t>(rail), watts[rail]});
+      }
+    }
+    const chip::ModelStats& stats = model_->stats();
+    counters_.events_out = emitted_outputs_;
+    counters_.synops = synops_base_ + stats.TotalSynops();
+    counters_.late_inputs = late_base_ + stats.late_inputs;
+    counters_.cascade_overflow = overflow_base_ + stats.cascade_overflow;
+
+    const bool heartbeat = real_time && stop_watch_enabled_ &&
+                           device_time_us_ >= last_delivered_us_ + kHeartbeatUs;
+    // Deliver whenever the time line moved or something happened, so that
+    // listeners can close windows even when no event came out.
+    if (!batch.empty() || !output.events.empty() || !output.power.empty() ||
+        flush || heartbeat) {
+      output.epoch = epoch_;
+      output.time_us = device_time_us_;
+      output.flush = flush;
+      output.last_input_us = flush_last_input;
+      last_delivered_us_ = device_time_us_;
+      mu_.Unlock();
+      {
+        absl::MutexLock listener_lock(&listener_mu_);
+        if (listener_ != nullptr) listener_->OnOutput(output);
+      }
+      mu_.Lock();
+    }
+
+    // More to do right away? (stop_ may have been set while unlocked.)
+    if (stop_) break;
+    if (!commands_.empty() || !batch.empty() || sample_due || flush ||
+        more_inputs_due ||
+        (!flushes_.empty() && flushes_.front().sequence <= processed_)) {
+      continue;
+    }
+    if (!real_time) {
+      if (inputs_.empty())
+        clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
+      continue;
+    }
+    if (!stop_watch_enabled_) {
+      clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
+      continue;
+    }
+    // Sleep until the next input, power sample or heartbeat is due.
+    uint64_t wake_us = last_delivered_us_ + kHeartbeatUs;
+    if (!inputs_.empty())
+      wake_us = std::min(wake_us, inputs_.front().timestamp_us);
+    if (power_rate_hz_ > 0) wake_us = std::min(wake_us, next_power_us_);
+    clock_->WaitUntil(&work_cv_, &mu_, ClockTimeOfLocked(wake_us));
+  }
+  // Callers of RunOnDeviceThread may still be waiting: run what they queued.
+  while (!commands_.empty()) {
+    std::function<void()> command = std::move(commands_.front());
+    commands_.pop_front();
+    mu_.Unlock();
+    command();
+    mu_.Lock();
+  }
+}
 
 }  // namespace
 
+std::unique_ptr<Device> NewSimDevice(const SimDeviceOptions& options) {
+  return std::make_unique<SimDevice>(options);
+}
+
 std::unique_ptr<Device> NewSimDevice(int rank) {
-  return std::make_unique<SimDevice>(rank);
+  SimDeviceOptions options;
+  options.rank = rank;
+  return NewSimDevice(options);
 }
 
 }  // namespace speckd::driver::sim

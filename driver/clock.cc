@@ -1,0 +1,22 @@
+#include "driver/clock.h"
+
+namespace speckd::driver {
+namespace {
+
+class WallClock final : public Clock {
+ public:
+  absl::Time Now() const override { return absl::Now(); }
+  void WaitUntil(absl::CondVar* cv, absl::Mutex* mu,
+                 absl::Time deadline) override {
+    cv->WaitWithDeadline(mu, deadline);
+  }
+};
+
+}  // namespace
+
+Clock* RealClock() {
+  static Clock* const clock = new WallClock();
+  return clock;
+}
+
+}  // namespace speckd::driver
