@@ -1,0 +1,29 @@
+"""@speck_reference: the sinabs golden cases of ../shared/reference.
+
+Links the directory's JSON files when it exists. Without it (a clone outside
+the project's workspace) the repository is empty, so the rest of the build
+still works and the reference tests fail saying what is missing.
+"""
+
+def _speck_reference_impl(ctx):
+    workspace = ctx.path(Label("//:WORKSPACE")).dirname
+    source = workspace.dirname.get_child("shared").get_child("reference")
+    names = []
+    if source.exists:
+        for entry in source.readdir():
+            if entry.basename.endswith(".json") or entry.basename == "README.md":
+                ctx.symlink(entry, entry.basename)
+                names.append(entry.basename)
+    ctx.file("BUILD.bazel", """filegroup(
+    name = "cases",
+    srcs = {names},
+    visibility = ["//visibility:public"],
+)
+""".format(names = repr(sorted(names))))
+    ctx.file("WORKSPACE", "workspace(name = \"speck_reference\")\n")
+
+speck_reference_repository = repository_rule(
+    implementation = _speck_reference_impl,
+    # Re-evaluated on every fetch: the directory is outside Bazel's view.
+    local = True,
+)
