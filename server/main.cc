@@ -19,6 +19,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "the lab network. Port 0 picks a free port.");
 ABSL_FLAG(int, sim_devices, 1,
           "How many simulated devkits to register (speck2edevkit:0, ...).");
+ABSL_FLAG(std::string, sim_pacing, "real_time",
+          "Pacing of the simulated devkits: real_time (inputs are released "
+          "when the stop watch reaches their timestamps, like a devkit) or "
+          "as_fast_as_possible. Clients can change it with SetPacing.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long in-flight calls may take to finish on SIGTERM/SIGINT.");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
@@ -40,16 +44,31 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  const std::string pacing = absl::GetFlag(FLAGS_sim_pacing);
+  if (pacing != "real_time" && pacing != "as_fast_as_possible") {
+    std::fprintf(stderr,
+                 "speckd: --sim_pacing=%s: use real_time or "
+                 "as_fast_as_possible\n",
+                 pacing.c_str());
+    return 2;
+  }
   speckd::server::DeviceManager devices;
   for (int rank = 0; rank < absl::GetFlag(FLAGS_sim_devices); ++rank) {
-    absl::Status added = devices.Add(speckd::driver::sim::NewSimDevice(rank));
+    speckd::driver::sim::SimDeviceOptions options;
+    options.rank = rank;
+    options.pacing = pacing == "real_time"
+                         ? speckd::driver::Pacing::kRealTime
+                         : speckd::driver::Pacing::kAsFastAsPossible;
+    absl::Status added =
+        devices.Add(speckd::driver::sim::NewSimDevice(options));
     if (!added.ok()) {
       speckd::log::Error("device_add_failed", {{"error", added.ToString()}});
       return 1;
     }
-    speckd::log::Info(
-        "device_added",
-        {{"device", devices.List().back().descriptor.id}, {"backend", "sim"}});
+    speckd::log::Info("device_added",
+                      {{"device", devices.List().back().descriptor.id},
+                       {"backend", "sim"},
+                       {"pacing", pacing}});
   }
 
   speckd::server::ServerOptions options;

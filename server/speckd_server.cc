@@ -7,22 +7,32 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "proto/speckd/v1/config_service.grpc.pb.h"
-#include "proto/speckd/v1/event_service.grpc.pb.h"
-#include "proto/speckd/v1/graph_service.grpc.pb.h"
+#include "server/api/config_service.h"
 #include "server/api/device_service.h"
+#include "server/api/event_service.h"
+#include "server/api/graph_service.h"
+#include "server/api/stream_reactor.h"
+#include "server/api/subscriptions.h"
 #include "server/log/log.h"
 
 namespace speckd::server {
 
-// Service objects live as long as the server; services whose RPCs are not
-// implemented yet answer UNIMPLEMENTED through the generated defaults.
+// Service objects live as long as the server.
 struct SpeckdServer::Services {
-  explicit Services(DeviceManager* devices) : device(devices) {}
+  explicit Services(DeviceManager* devices)
+      : hub(devices, &registry),
+        device(devices, &registry),
+        config(devices),
+        events(devices, &hub),
+        graphs(devices, &hub) {}
+  api::StreamRegistry registry;
+  api::SubscriptionHub hub;
   api::DeviceServiceImpl device;
-  speckd::v1::ConfigService::CallbackService config;
-  speckd::v1::EventService::CallbackService events;
-  speckd::v1::GraphService::CallbackService graphs;
+  api::ConfigServiceImpl config;
+  api::EventServiceImpl events;
+  api::GraphServiceImpl graphs;
+  int watcher = 0;
+  DeviceManager* devices = nullptr;
 };
 
 namespace {
@@ -82,6 +92,19 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   for (absl::string_view name : kServiceNames) {
     health->SetServingStatus(std::string(name), true);
   }
+  // Each device is a health "service" of its own, by id: SERVING while it is
+  // present (ready, configured or streaming).
+  auto device_health = [health, devices](const std::string& id) {
+    absl::StatusOr<DeviceSnapshot> snapshot = devices->Get(id);
+    health->SetServingStatus(id, snapshot.ok() &&
+                                     snapshot->state != DeviceState::kLost &&
+                                     snapshot->state != DeviceState::kAbsent);
+  };
+  for (const DeviceSnapshot& snapshot : devices->List()) {
+    device_health(snapshot.descriptor.id);
+  }
+  server->services_->devices = devices;
+  server->services_->watcher = devices->AddWatcher(device_health);
   log::Info("listening", {{"address", server->address_},
                           {"devices", devices->List().size()}});
   return server;
@@ -96,10 +119,33 @@ std::shared_ptr<grpc::Channel> SpeckdServer::InProcessChannel() {
 void SpeckdServer::Shutdown(absl::Duration grace) {
   if (shut_down_ || server_ == nullptr) return;
   shut_down_ = true;
+  services_->devices->RemoveWatcher(services_->watcher);
   server_->GetHealthCheckService()->SetServingStatus(false);
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  const absl::Time deadline = absl::Now() + grace;
+  const size_t streams = services_->registry.open_streams();
+  // Streams end with a status instead of hanging until the deadline.
+  services_->registry.CloseAll(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE, "speckd is shutting down"),
+      deadline);
+  server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
-  log::Info("stopped", {{"address", address_}});
+  log::Info("stopped", {{"address", address_}, {"streams_ended", streams}});
+}
+
+size_t SpeckdServer::open_streams() const {
+  return services_->registry.open_streams();
+}
+
+bool SpeckdServer::WaitForOpenStreams(size_t n, absl::Duration timeout) {
+  return services_->registry.WaitForOpenStreams(n, absl::Now() + timeout);
+}
+
+std::vector<SubscriberStats> SpeckdServer::StreamStats() const {
+  return services_->registry.Stats();
+}
+
+size_t SpeckdServer::subscription_graphs() const {
+  return services_->hub.internal_graphs();
 }
 
 }  // namespace speckd::server

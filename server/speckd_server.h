@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/devices/device_manager.h"
+#include "server/stream/subscriber.h"
 
 namespace speckd::server {
 
@@ -41,9 +42,19 @@ class SpeckdServer {
   // A channel into the same services without TCP (grpc-web bridge, tests).
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
-  // Stops accepting calls; in-flight calls get `grace` to finish, then are
-  // cancelled. Health turns NOT_SERVING first. Idempotent.
+  // Health turns NOT_SERVING, every open stream ends with UNAVAILABLE
+  // ("speckd is shutting down"), then in-flight calls get `grace` to finish
+  // before they are cancelled. Idempotent.
   void Shutdown(absl::Duration grace);
+
+  // Streams open now (diagnostics, tests).
+  size_t open_streams() const;
+  // Waits until exactly `n` streams are open; false after `timeout`.
+  bool WaitForOpenStreams(size_t n, absl::Duration timeout);
+  // Queue statistics of every open stream.
+  std::vector<SubscriberStats> StreamStats() const;
+  // Internal graphs the Subscribe* calls run now.
+  size_t subscription_graphs() const;
 
  private:
   struct Services;

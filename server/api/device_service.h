@@ -1,34 +1,71 @@
-// speckd.v1.DeviceService: device list, info and device-level controls.
+// speckd.v1.DeviceService: device list and info, change stream, the control
+// lease, and device-level controls.
 #ifndef SPECKD_SERVER_API_DEVICE_SERVICE_H_
 #define SPECKD_SERVER_API_DEVICE_SERVICE_H_
 
 #include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "server/api/stream_reactor.h"
 #include "server/devices/device_manager.h"
 
 namespace speckd::server::api {
 
-class DeviceServiceImpl final
-    : public speckd::v1::DeviceService::CallbackService {
+namespace v1 = ::speckd::v1;
+
+using DeviceServiceBase = v1::DeviceService::WithRawCallbackMethod_WatchDevices<
+    v1::DeviceService::CallbackService>;
+
+class DeviceServiceImpl final : public DeviceServiceBase {
  public:
-  // `devices` must outlive the service.
-  explicit DeviceServiceImpl(DeviceManager* devices) : devices_(devices) {}
+  // Both must outlive the service.
+  DeviceServiceImpl(DeviceManager* devices, StreamRegistry* registry)
+      : devices_(devices), registry_(registry) {}
 
   grpc::ServerUnaryReactor* ListDevices(
       grpc::CallbackServerContext* context,
-      const speckd::v1::ListDevicesRequest* request,
-      speckd::v1::ListDevicesResponse* response) override;
-
-  grpc::ServerUnaryReactor* GetDevice(
+      const v1::ListDevicesRequest* request,
+      v1::ListDevicesResponse* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchDevices(
       grpc::CallbackServerContext* context,
-      const speckd::v1::GetDeviceRequest* request,
-      speckd::v1::Device* response) override;
+      const grpc::ByteBuffer* request) override;
+  grpc::ServerUnaryReactor* GetDevice(grpc::CallbackServerContext* context,
+                                      const v1::GetDeviceRequest* request,
+                                      v1::Device* response) override;
+  grpc::ServerUnaryReactor* AcquireLease(grpc::CallbackServerContext* context,
+                                         const v1::AcquireLeaseRequest* request,
+                                         v1::Lease* response) override;
+  grpc::ServerUnaryReactor* RenewLease(grpc::CallbackServerContext* context,
+                                       const v1::RenewLeaseRequest* request,
+                                       v1::Lease* response) override;
+  grpc::ServerUnaryReactor* ReleaseLease(
+      grpc::CallbackServerContext* context,
+      const v1::ReleaseLeaseRequest* request,
+      v1::ReleaseLeaseResponse* response) override;
+  grpc::ServerUnaryReactor* SetStopWatch(grpc::CallbackServerContext* context,
+                                         const v1::SetStopWatchRequest* request,
+                                         v1::StopWatch* response) override;
+  grpc::ServerUnaryReactor* SetSlowClock(grpc::CallbackServerContext* context,
+                                         const v1::SetSlowClockRequest* request,
+                                         v1::SlowClock* response) override;
+  grpc::ServerUnaryReactor* SetPacing(grpc::CallbackServerContext* context,
+                                      const v1::SetPacingRequest* request,
+                                      v1::SetPacingResponse* response) override;
+  grpc::ServerUnaryReactor* SetPowerMonitor(
+      grpc::CallbackServerContext* context,
+      const v1::SetPowerMonitorRequest* request,
+      v1::SetPowerMonitorResponse* response) override;
+  grpc::ServerUnaryReactor* ReadNeuronValues(
+      grpc::CallbackServerContext* context,
+      const v1::ReadNeuronValuesRequest* request,
+      v1::NeuronValues* response) override;
+  grpc::ServerUnaryReactor* WriteNeuronValues(
+      grpc::CallbackServerContext* context,
+      const v1::WriteNeuronValuesRequest* request,
+      v1::WriteNeuronValuesResponse* response) override;
 
  private:
-  DeviceManager* devices_;
+  DeviceManager* const devices_;
+  StreamRegistry* const registry_;
 };
-
-// The proto form of a device snapshot.
-void ToProto(const DeviceSnapshot& snapshot, speckd::v1::Device* out);
 
 }  // namespace speckd::server::api
 

@@ -7,55 +7,118 @@
 
 namespace speckd::server {
 
-absl::string_view DeviceStateName(DeviceState state) {
-  switch (state) {
-    case DeviceState::kAbsent:
-      return "absent";
-    case DeviceState::kReady:
-      return "ready";
-    case DeviceState::kConfigured:
-      return "configured";
-    case DeviceState::kStreaming:
-      return "streaming";
-    case DeviceState::kLost:
-      return "lost";
+DeviceManager::DeviceManager(driver::Clock* clock) : clock_(clock) {
+  janitor_ = std::thread([this] {
+    absl::MutexLock lock(&janitor_mu_);
+    while (!stopping_) {
+      const absl::Time next = clock_->Now() + absl::Milliseconds(100);
+      while (!stopping_ && clock_->Now() < next) {
+        clock_->WaitUntil(&janitor_cv_, &janitor_mu_, next);
+      }
+      if (stopping_) break;
+      janitor_mu_.Unlock();
+      Housekeeping();
+      janitor_mu_.Lock();
+    }
+  });
+}
+
+DeviceManager::~DeviceManager() {
+  {
+    absl::MutexLock lock(&janitor_mu_);
+    stopping_ = true;
+    janitor_cv_.SignalAll();
   }
-  return "unknown";
+  janitor_.join();
+  // Devices go before the watchers they might notify.
+  absl::MutexLock lock(&mu_);
+  devices_.clear();
 }
 
 absl::Status DeviceManager::Add(std::unique_ptr<driver::Device> device) {
   std::string id = device->descriptor().id;
-  absl::MutexLock lock(&mu_);
-  if (devices_.count(id) > 0) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("a device with id '", id, "' is already registered"));
+  auto managed = std::make_unique<ManagedDevice>(std::move(device), clock_);
+  managed->SetChangeCallback([this, id] { Notify(id); });
+  {
+    absl::MutexLock lock(&mu_);
+    if (devices_.count(id) > 0) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("a device with id '", id, "' is already registered"));
+    }
+    devices_.emplace(id, std::move(managed));
   }
-  devices_.emplace(std::move(id),
-                   Entry{std::move(device), DeviceState::kReady});
+  Notify(id);
   return absl::OkStatus();
 }
 
 std::vector<DeviceSnapshot> DeviceManager::List() const {
-  absl::MutexLock lock(&mu_);
-  std::vector<DeviceSnapshot> out;
-  out.reserve(devices_.size());
-  for (const auto& [id, entry] : devices_) {
-    out.push_back({entry.device->descriptor(), entry.state});
+  std::vector<ManagedDevice*> devices;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, device] : devices_) devices.push_back(device.get());
   }
+  std::vector<DeviceSnapshot> out;
+  out.reserve(devices.size());
+  for (ManagedDevice* device : devices) out.push_back(device->Snapshot());
   return out;
 }
 
 absl::StatusOr<DeviceSnapshot> DeviceManager::Get(absl::string_view id) const {
+  absl::StatusOr<ManagedDevice*> device = Find(id);
+  if (!device.ok()) return device.status();
+  return (*device)->Snapshot();
+}
+
+absl::StatusOr<ManagedDevice*> DeviceManager::Find(absl::string_view id) const {
   absl::MutexLock lock(&mu_);
+  if (id.empty() && !devices_.empty()) return devices_.begin()->second.get();
   auto it = devices_.find(id);
-  if (it == devices_.end()) {
-    std::vector<absl::string_view> known;
-    for (const auto& [known_id, entry] : devices_) known.push_back(known_id);
-    return absl::NotFoundError(
-        absl::StrCat("no device '", id, "'; known devices: ",
-                     known.empty() ? "none" : absl::StrJoin(known, ", ")));
+  if (it != devices_.end()) return it->second.get();
+  std::vector<absl::string_view> known;
+  for (const auto& [known_id, device] : devices_) known.push_back(known_id);
+  return absl::NotFoundError(
+      absl::StrCat("no device '", id, "'; known devices: ",
+                   known.empty() ? "none" : absl::StrJoin(known, ", ")));
+}
+
+absl::StatusOr<ManagedDevice*> DeviceManager::FindGraph(
+    absl::string_view graph_id) const {
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, device] : devices_) {
+    if (device->GetGraph(std::string(graph_id)).ok()) return device.get();
   }
-  return DeviceSnapshot{it->second.device->descriptor(), it->second.state};
+  return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
+}
+
+std::string DeviceManager::NewGraphId() {
+  return absl::StrCat("g", next_graph_.fetch_add(1));
+}
+
+int DeviceManager::AddWatcher(
+    std::function<void(const std::string& id)> watcher) {
+  absl::MutexLock lock(&watchers_mu_);
+  const int token = next_watcher_++;
+  watchers_[token] = std::move(watcher);
+  return token;
+}
+
+void DeviceManager::RemoveWatcher(int token) {
+  absl::MutexLock lock(&watchers_mu_);
+  watchers_.erase(token);
+}
+
+void DeviceManager::Notify(const std::string& id) {
+  absl::MutexLock lock(&watchers_mu_);
+  for (auto& [token, watcher] : watchers_) watcher(id);
+}
+
+void DeviceManager::Housekeeping() {
+  std::vector<ManagedDevice*> devices;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, device] : devices_) devices.push_back(device.get());
+  }
+  for (ManagedDevice* device : devices) device->Housekeeping();
 }
 
 }  // namespace speckd::server

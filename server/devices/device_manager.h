@@ -1,16 +1,20 @@
-// DeviceManager owns every device speckd serves and tracks each one's state
-// (absent -> ready -> configured -> streaming; lost). The API layer looks
-// devices up here by their stable id.
+// DeviceManager owns every device speckd serves (simulated devkits, USB
+// devkits) as ManagedDevices, looks them up by stable id, tells watchers
+// about changes, and runs housekeeping (lease expiry, idle state) on a
+// background thread paced by the Clock.
 //
-//   DeviceManager devices;
+//   DeviceManager devices(driver::RealClock());
 //   devices.Add(driver::sim::NewSimDevice(0));
-//   for (const DeviceSnapshot& d : devices.List()) ...
+//   absl::StatusOr<ManagedDevice*> dev = devices.Find("speck2edevkit:0");
 #ifndef SPECKD_SERVER_DEVICES_DEVICE_MANAGER_H_
 #define SPECKD_SERVER_DEVICES_DEVICE_MANAGER_H_
 
+#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -18,23 +22,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "driver/clock.h"
 #include "driver/device.h"
+#include "server/devices/managed_device.h"
 
 namespace speckd::server {
 
-enum class DeviceState { kAbsent, kReady, kConfigured, kStreaming, kLost };
-
-absl::string_view DeviceStateName(DeviceState state);
-
-// A consistent copy of one device's public facts.
-struct DeviceSnapshot {
-  driver::DeviceDescriptor descriptor;
-  DeviceState state = DeviceState::kReady;
-};
-
 class DeviceManager {
  public:
-  DeviceManager() = default;
+  explicit DeviceManager(driver::Clock* clock = driver::RealClock());
+  ~DeviceManager();
   DeviceManager(const DeviceManager&) = delete;
   DeviceManager& operator=(const DeviceManager&) = delete;
 
@@ -43,18 +40,45 @@ class DeviceManager {
 
   // Every device, ordered by id. Thread-safe.
   std::vector<DeviceSnapshot> List() const;
-
-  // NOT_FOUND (listing the known ids) for an unknown id. Thread-safe.
   absl::StatusOr<DeviceSnapshot> Get(absl::string_view id) const;
 
- private:
-  struct Entry {
-    std::unique_ptr<driver::Device> device;
-    DeviceState state = DeviceState::kReady;
-  };
+  // NOT_FOUND (listing the known ids) for an unknown id. An empty id means
+  // the only device, or the first one. The pointer lives as long as the
+  // manager.
+  absl::StatusOr<ManagedDevice*> Find(absl::string_view id) const;
 
+  // The device that holds graph `graph_id`; NOT_FOUND otherwise.
+  absl::StatusOr<ManagedDevice*> FindGraph(absl::string_view graph_id) const;
+  // "g1", "g2", ...: unique for the server's lifetime.
+  std::string NewGraphId();
+
+  // `watcher(id)` runs after any change to device `id` (state, lease,
+  // settings), on the thread that made the change; it must not block.
+  int AddWatcher(std::function<void(const std::string& id)> watcher);
+  void RemoveWatcher(int token);
+
+  // Expires leases and settles idle devices; the background thread calls it
+  // every 100 ms of clock time.
+  void Housekeeping();
+
+ private:
+  void Notify(const std::string& id);
+
+  driver::Clock* const clock_;
   mutable absl::Mutex mu_;
-  std::map<std::string, Entry, std::less<>> devices_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<ManagedDevice>, std::less<>> devices_
+      ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> next_graph_{1};
+
+  absl::Mutex watchers_mu_;
+  std::map<int, std::function<void(const std::string&)>> watchers_
+      ABSL_GUARDED_BY(watchers_mu_);
+  int next_watcher_ ABSL_GUARDED_BY(watchers_mu_) = 1;
+
+  absl::Mutex janitor_mu_;
+  absl::CondVar janitor_cv_;
+  bool stopping_ ABSL_GUARDED_BY(janitor_mu_) = false;
+  std::thread janitor_;
 };
 
 }  // namespace speckd::server

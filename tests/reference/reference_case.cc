@@ -102,9 +102,10 @@ absl::StatusOr<std::string> ReadReferenceFile(const std::string& name) {
   std::string path = RunfilePath("../speck_reference/" + name);
   std::ifstream in(path);
   if (!in) {
-    return absl::NotFoundError(absl::StrCat(
-        "cannot read ", path, ": the sinabs reference cases are read from "
-        "../shared/reference next to this checkout"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read ", path,
+                     ": the sinabs reference cases are read from "
+                     "../shared/reference next to this checkout"));
   }
   std::stringstream text;
   text << in.rdbuf();

@@ -1,0 +1,73 @@
+#include "server/api/config_service.h"
+
+#include "driver/chip/validate.h"
+#include "proto/codec/config_codec.h"
+#include "server/api/status.h"
+
+namespace speckd::server::api {
+namespace {
+
+grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context,
+                               const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ConfigServiceImpl::ValidateConfiguration(
+    grpc::CallbackServerContext* context,
+    const v1::ValidateConfigurationRequest* request,
+    v1::ValidateConfigurationResponse* response) {
+  if (!request->device_id().empty()) {
+    absl::StatusOr<ManagedDevice*> device =
+        devices_->Find(request->device_id());
+    if (!device.ok()) return Done(context, device.status());
+  }
+  const chip::ValidationReport report =
+      chip::Validate(codec::FromProto(request->configuration()));
+  response->set_valid(report.ok());
+  for (const chip::ConfigProblem& p : report.problems) {
+    codec::ToProto(p, response->add_problems());
+  }
+  for (const chip::CoreMemoryUsage& m : report.memory) {
+    codec::ToProto(m, response->add_memory());
+  }
+  return Done(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ConfigServiceImpl::ApplyConfiguration(
+    grpc::CallbackServerContext* context,
+    const v1::ApplyConfigurationRequest* request,
+    v1::ApplyConfigurationResponse* response) {
+  absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
+  if (!device.ok()) return Done(context, device.status());
+  absl::StatusOr<chip::ValidationReport> report = (*device)->ApplyConfiguration(
+      codec::FromProto(request->configuration()), request->lease_id());
+  if (!report.ok()) return Done(context, report.status());
+  for (const chip::ConfigProblem& p : report->problems) {
+    codec::ToProto(p, response->add_problems());
+  }
+  for (const chip::CoreMemoryUsage& m : report->memory) {
+    codec::ToProto(m, response->add_memory());
+  }
+  return Done(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ConfigServiceImpl::GetConfiguration(
+    grpc::CallbackServerContext* context,
+    const v1::GetConfigurationRequest* request,
+    v1::GetConfigurationResponse* response) {
+  absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
+  if (!device.ok()) return Done(context, device.status());
+  const chip::SpeckConfig config = (*device)->configuration();
+  response->set_applied((*device)->configured());
+  codec::ToProto(config, response->mutable_configuration());
+  for (const chip::CoreMemoryUsage& m : chip::Validate(config).memory) {
+    codec::ToProto(m, response->add_memory());
+  }
+  return Done(context, absl::OkStatus());
+}
+
+}  // namespace speckd::server::api

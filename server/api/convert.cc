@@ -1,0 +1,535 @@
+#include "server/api/convert.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace speckd::server::api {
+namespace {
+
+namespace v1 = ::speckd::v1;
+
+absl::Status Bad(absl::string_view column, int index, absl::string_view field,
+                 absl::string_view message) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(column, "[", index, "].", field, ": ", message));
+}
+
+template <typename Column>
+absl::Status CheckLength(absl::string_view column, absl::string_view field,
+                         const Column& values, int expected) {
+  if (values.size() == expected) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(column, ".", field, ": ", values.size(),
+                   " values, but timestamp_us has ", expected,
+                   " (every column of a batch "
+                   "has one value per event)"));
+}
+
+absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
+  const int n = dvs.timestamp_us_size();
+  for (auto [field, size] : {std::pair<const char*, int>{"x", dvs.x_size()},
+                             {"y", dvs.y_size()},
+                             {"p", dvs.p_size()}}) {
+    if (size != n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dvs_events.", field, ": ", size, " values, but timestamp_us has ", n,
+          " (every column of a batch has one value per event)"));
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    if (i > 0 && dvs.timestamp_us(i) < dvs.timestamp_us(i - 1)) {
+      return Bad("dvs_events", i, "timestamp_us",
+                 absl::StrCat(dvs.timestamp_us(i), " goes back from ",
+                              dvs.timestamp_us(i - 1)));
+    }
+    if (dvs.x(i) >= static_cast<uint32_t>(chip::kDvsSize)) {
+      return Bad("dvs_events", i, "x",
+                 absl::StrCat(dvs.x(i), " is outside the DVS array (0..127)"));
+    }
+    if (dvs.y(i) >= static_cast<uint32_t>(chip::kDvsSize)) {
+      return Bad("dvs_events", i, "y",
+                 absl::StrCat(dvs.y(i), " is outside the DVS array (0..127)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSpikes(const v1::SpikeBatch& spikes,
+                         const chip::SpeckConfig& config) {
+  const int n = spikes.timestamp_us_size();
+  for (auto [field, size] :
+       {std::pair<const char*, int>{"layer", spikes.layer_size()},
+        {"feature", spikes.feature_size()},
+        {"x", spikes.x_size()},
+        {"y", spikes.y_size()}}) {
+    if (size != n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "spikes.", field, ": ", size, " values, but timestamp_us has ", n,
+          " (every column of a batch has one value per event)"));
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    if (i > 0 && spikes.timestamp_us(i) < spikes.timestamp_us(i - 1)) {
+      return Bad("spikes", i, "timestamp_us",
+                 absl::StrCat(spikes.timestamp_us(i), " goes back from ",
+                              spikes.timestamp_us(i - 1)));
+    }
+    const uint32_t layer = spikes.layer(i);
+    if (layer >= static_cast<uint32_t>(chip::kNumCores)) {
+      return Bad("spikes", i, "layer",
+                 absl::StrCat(layer, " is not a core (0..8)"));
+    }
+    const chip::CnnLayerConfig& core = config.cnn_layers[layer];
+    if (!core.InUse()) {
+      return Bad(
+          "spikes", i, "layer",
+          absl::StrCat("core ", layer, " is not configured on this device"));
+    }
+    const chip::Shape& in = core.dimensions.input_shape;
+    if (spikes.feature(i) >= in.feature_count) {
+      return Bad(
+          "spikes", i, "feature",
+          absl::StrCat(spikes.feature(i), " is outside core ", layer,
+                       "'s input features (0..", in.feature_count - 1, ")"));
+    }
+    if (spikes.x(i) >= in.size.x) {
+      return Bad("spikes", i, "x",
+                 absl::StrCat(spikes.x(i), " is outside core ", layer,
+                              "'s input width (0..", in.size.x - 1, ")"));
+    }
+    if (spikes.y(i) >= in.size.y) {
+      return Bad("spikes", i, "y",
+                 absl::StrCat(spikes.y(i), " is outside core ", layer,
+                              "'s input height (0..", in.size.y - 1, ")"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+PayloadPtr Finish(const v1::StreamMessage& message, uint64_t items) {
+  auto payload = std::make_shared<Payload>();
+  message.SerializeToString(&payload->bytes);
+  payload->items = items;
+  return payload;
+}
+
+void SetWindow(uint64_t start, uint64_t end, v1::SpikeCount* out) {
+  out->set_window_start_us(start);
+  out->set_window_end_us(end);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
+    const v1::WriteEventsRequest& request, const chip::SpeckConfig& config) {
+  const v1::DvsEventBatch& dvs = request.dvs_events();
+  const v1::SpikeBatch& spikes = request.spikes();
+  if (absl::Status s = CheckDvs(dvs); !s.ok()) return s;
+  if (absl::Status s = CheckSpikes(spikes, config); !s.ok()) return s;
+  std::vector<chip::InputEvent> out;
+  const int nd = dvs.timestamp_us_size();
+  const int ns = spikes.timestamp_us_size();
+  out.reserve(static_cast<size_t>(nd) + static_cast<size_t>(ns));
+  int d = 0;
+  int s = 0;
+  while (d < nd || s < ns) {
+    // Merge by timestamp; DVS events first on ties.
+    if (s >= ns || (d < nd && dvs.timestamp_us(d) <= spikes.timestamp_us(s))) {
+      out.push_back(chip::InputEvent::FromDvs(
+          {dvs.timestamp_us(d), static_cast<uint8_t>(dvs.x(d)),
+           static_cast<uint8_t>(dvs.y(d)), dvs.p(d)}));
+      ++d;
+    } else {
+      out.push_back(chip::InputEvent::FromSpike(
+          {spikes.timestamp_us(s), static_cast<uint16_t>(spikes.feature(s)),
+           static_cast<uint8_t>(spikes.layer(s)),
+           static_cast<uint8_t>(spikes.x(s)),
+           static_cast<uint8_t>(spikes.y(s))}));
+      ++s;
+    }
+  }
+  return out;
+}
+
+void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
+  const driver::DeviceDescriptor& d = snapshot.descriptor;
+  out->set_id(d.id);
+  out->set_type_name(d.type_name);
+  out->set_serial_number(d.serial_number);
+  out->set_backend(d.backend == driver::Backend::kSim ? v1::SIM : v1::USB);
+  switch (snapshot.state) {
+    case DeviceState::kAbsent:
+      out->set_state(v1::ABSENT);
+      break;
+    case DeviceState::kReady:
+      out->set_state(v1::READY);
+      break;
+    case DeviceState::kConfigured:
+      out->set_state(v1::CONFIGURED);
+      break;
+    case DeviceState::kStreaming:
+      out->set_state(v1::STREAMING);
+      break;
+    case DeviceState::kLost:
+      out->set_state(v1::LOST);
+      break;
+  }
+  out->set_usb_bus_number(d.usb_bus_number);
+  out->set_usb_device_address(d.usb_device_address);
+  out->set_logic_version(d.logic_version);
+  v1::Lease* lease = out->mutable_lease();
+  lease->set_device_id(d.id);
+  if (snapshot.lease.has_value()) {
+    lease->set_holder(snapshot.lease->holder);
+    lease->set_expires_unix_ms(absl::ToUnixMillis(snapshot.lease->expires));
+  }
+  v1::StopWatch* watch = out->mutable_stop_watch();
+  watch->set_enabled(snapshot.stop_watch.enabled);
+  watch->set_time_us(snapshot.stop_watch.time_us);
+  watch->set_epoch(snapshot.stop_watch.epoch);
+  out->mutable_slow_clock()->set_enabled(snapshot.slow_clock.enabled);
+  out->mutable_slow_clock()->set_rate_hz(snapshot.slow_clock.rate_hz);
+  out->set_pacing(snapshot.pacing == driver::Pacing::kRealTime
+                      ? v1::REAL_TIME
+                      : v1::AS_FAST_AS_POSSIBLE);
+  out->set_power_monitor_rate_hz(snapshot.power_monitor_rate_hz);
+  out->set_events_in(snapshot.counters.events_in);
+  out->set_events_out(snapshot.counters.events_out);
+  out->set_state_detail(snapshot.state_detail);
+}
+
+absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
+    const v1::GraphSpec& spec, const std::string& device_id) {
+  graph::GraphSpec out;
+  out.name = spec.name();
+  for (int i = 0; i < spec.nodes_size(); ++i) {
+    const v1::NodeSpec& n = spec.nodes(i);
+    graph::NodeSpec node;
+    node.name = n.name();
+    switch (n.kind_case()) {
+      case v1::NodeSpec::kDeviceSource:
+        node.kind = graph::NodeKind::kDeviceSource;
+        break;
+      case v1::NodeSpec::kDeviceSink:
+        node.kind = graph::NodeKind::kDeviceSink;
+        node.member = n.device_sink().device_id().empty()
+                          ? device_id
+                          : n.device_sink().device_id();
+        break;
+      case v1::NodeSpec::kPowerSource:
+        node.kind = graph::NodeKind::kPowerSource;
+        break;
+      case v1::NodeSpec::kTypeFilter:
+        node.kind = graph::NodeKind::kTypeFilter;
+        switch (n.type_filter().desired_type()) {
+          case v1::SPIKE:
+            node.desired_type = graph::EventType::kSpike;
+            break;
+          case v1::DVS_EVENT:
+            node.desired_type = graph::EventType::kDvsEvent;
+            break;
+          case v1::READOUT_VALUE:
+            node.desired_type = graph::EventType::kReadoutValue;
+            break;
+          case v1::READOUT_PIN_VALUE:
+            node.desired_type = graph::EventType::kReadoutPinValue;
+            break;
+          case v1::MEASUREMENT:
+            node.desired_type = graph::EventType::kMeasurement;
+            break;
+          default:
+            return absl::InvalidArgumentError(absl::StrCat(
+                "nodes[", i, "] '", n.name(),
+                "': type_filter.desired_type must be set (SPIKE, DVS_EVENT, "
+                "READOUT_VALUE, READOUT_PIN_VALUE or MEASUREMENT)"));
+        }
+        break;
+      case v1::NodeSpec::kMemberSelect:
+        node.kind = graph::NodeKind::kMemberSelect;
+        node.member = n.member_select().member();
+        node.white_list.assign(n.member_select().white_list().begin(),
+                               n.member_select().white_list().end());
+        break;
+      case v1::NodeSpec::kSpikeCollection:
+        node.kind = graph::NodeKind::kSpikeCollection;
+        node.interval_ms = n.spike_collection().interval_milli_sec();
+        break;
+      case v1::NodeSpec::kSpikeCount:
+        node.kind = graph::NodeKind::kSpikeCount;
+        node.feature_count = n.spike_count().feature_count();
+        break;
+      case v1::NodeSpec::kActivityFrame:
+        node.kind = graph::NodeKind::kActivityFrame;
+        node.layer = n.activity_frame().layer();
+        node.interval_ms = n.activity_frame().interval_milli_sec();
+        break;
+      case v1::NodeSpec::kMajorityReadout: {
+        const v1::MajorityReadoutNode& m = n.majority_readout();
+        node.kind = graph::NodeKind::kMajorityReadout;
+        node.feature_count = m.feature_count();
+        node.default_feature = m.default_feature();
+        node.threshold_low = m.threshold_low();
+        node.threshold_high =
+            m.threshold_high() == 0 ? 32000 : m.threshold_high();
+        node.detection_threshold = m.detection_threshold();
+        break;
+      }
+      case v1::NodeSpec::kEndpoint:
+        node.kind = graph::NodeKind::kEndpoint;
+        break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "nodes[", i, "] '", n.name(),
+            "': unknown or missing node type (set one of device_source, "
+            "device_sink, power_source, type_filter, member_select, "
+            "spike_collection, spike_count, activity_frame, majority_readout, "
+            "endpoint)"));
+    }
+    out.nodes.push_back(std::move(node));
+  }
+  for (const v1::Edge& e : spec.edges())
+    out.edges.push_back({e.source(), e.target()});
+  return out;
+}
+
+void ToProto(const graph::GraphSpec& spec, v1::GraphSpec* out) {
+  out->set_name(spec.name);
+  for (const graph::NodeSpec& node : spec.nodes) {
+    v1::NodeSpec* n = out->add_nodes();
+    n->set_name(node.name);
+    switch (node.kind) {
+      case graph::NodeKind::kDeviceSource:
+        n->mutable_device_source();
+        break;
+      case graph::NodeKind::kDeviceSink:
+        n->mutable_device_sink()->set_device_id(node.member);
+        break;
+      case graph::NodeKind::kPowerSource:
+        n->mutable_power_source();
+        break;
+      case graph::NodeKind::kTypeFilter: {
+        static constexpr v1::EventType kTypes[] = {
+            v1::SPIKE, v1::DVS_EVENT, v1::READOUT_VALUE, v1::READOUT_PIN_VALUE,
+            v1::MEASUREMENT};
+        n->mutable_type_filter()->set_desired_type(
+            kTypes[static_cast<int>(node.desired_type)]);
+        break;
+      }
+      case graph::NodeKind::kMemberSelect:
+        n->mutable_member_select()->set_member(node.member);
+        for (uint32_t v : node.white_list) {
+          n->mutable_member_select()->add_white_list(v);
+        }
+        break;
+      case graph::NodeKind::kSpikeCollection:
+        n->mutable_spike_collection()->set_interval_milli_sec(node.interval_ms);
+        break;
+      case graph::NodeKind::kSpikeCount:
+        n->mutable_spike_count()->set_feature_count(node.feature_count);
+        break;
+      case graph::NodeKind::kActivityFrame:
+        n->mutable_activity_frame()->set_layer(node.layer);
+        n->mutable_activity_frame()->set_interval_milli_sec(node.interval_ms);
+        break;
+      case graph::NodeKind::kMajorityReadout: {
+        v1::MajorityReadoutNode* m = n->mutable_majority_readout();
+        m->set_feature_count(node.feature_count);
+        m->set_default_feature(node.default_feature);
+        m->set_threshold_low(node.threshold_low);
+        m->set_threshold_high(node.threshold_high);
+        m->set_detection_threshold(node.detection_threshold);
+        break;
+      }
+      case graph::NodeKind::kEndpoint:
+        n->mutable_endpoint();
+        break;
+    }
+  }
+  for (const graph::EdgeSpec& e : spec.edges) {
+    v1::Edge* edge = out->add_edges();
+    edge->set_source(e.source);
+    edge->set_target(e.target);
+  }
+}
+
+void ToProto(const GraphInfo& info, v1::Graph* out) {
+  out->set_id(info.id);
+  out->set_device_id(info.device_id);
+  ToProto(info.spec, out->mutable_spec());
+  out->set_state(info.running ? v1::Graph::RUNNING : v1::Graph::STOPPED);
+  out->set_internal(info.internal);
+  for (const graph::NodeCounters& c : info.counters) {
+    v1::NodeCounters* counters = out->add_counters();
+    counters->set_node(c.node);
+    counters->set_received(c.received);
+    counters->set_emitted(c.emitted);
+    counters->set_dropped(c.dropped);
+  }
+}
+
+void NodeCatalogue(v1::ListNodeTypesResponse* out) {
+  struct Entry {
+    const char* kind;
+    const char* samna;
+    const char* input;
+    const char* output;
+    const char* description;
+  };
+  static constexpr Entry kEntries[] = {
+      {"device_source", "model source node", "", "events",
+       "the device's output events (spikes, readout values and pins)"},
+      {"device_sink", "model sink node", "events", "",
+       "writes the spikes it receives into a device (Spike{layer} enters core "
+       "layer)"},
+      {"power_source", "power monitor source node", "", "events",
+       "the device's power measurements (5 rails)"},
+      {"type_filter", "Speck2eOutputEventTypeFilter", "events", "events",
+       "keeps one event type (desired_type)"},
+      {"member_select", "Speck2eOutputMemberSelect", "events", "events",
+       "keeps spikes whose layer or feature is in white_list; drops (and "
+       "counts) other event types"},
+      {"spike_collection", "Speck2eSpikeCollectionNode", "events",
+       "collections",
+       "groups spikes per interval_milli_sec window on the stop-watch time "
+       "line; empty windows are emitted too"},
+      {"spike_count", "Speck2eSpikeCountNode", "collections", "counts",
+       "per-feature spike counts of each window (feature_count)"},
+      {"activity_frame", "Speck2eDvsToVizConverter", "events", "frames",
+       "count maps of one layer (13 = DVS layer) per interval_milli_sec"},
+      {"majority_readout", "MajorityReadoutNode", "collections", "readout",
+       "sinabs' majority readout of each window"},
+      {"endpoint", "streamer", "any", "", "what SubscribeNode clients receive"},
+  };
+  for (const Entry& e : kEntries) {
+    v1::NodeTypeInfo* info = out->add_node_types();
+    info->set_kind(e.kind);
+    info->set_samna_name(e.samna);
+    info->set_input(e.input);
+    info->set_output(e.output);
+    info->set_description(e.description);
+  }
+}
+
+SubscriberOptions OptionsFromProto(const v1::SubscriptionOptions& p) {
+  SubscriberOptions options;
+  options.policy = p.overflow_policy() == v1::LOSSLESS
+                       ? OverflowPolicy::kLossless
+                       : OverflowPolicy::kDropOldest;
+  if (p.max_queued_messages() > 0)
+    options.max_messages = p.max_queued_messages();
+  if (p.max_queued_bytes() > 0) options.max_bytes = p.max_queued_bytes();
+  return options;
+}
+
+std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
+  std::vector<PayloadPtr> out;
+  if (!packet.spikes.empty()) {
+    v1::StreamMessage message;
+    v1::SpikeBatch* batch = message.mutable_spikes();
+    const int n = static_cast<int>(packet.spikes.size());
+    batch->mutable_timestamp_us()->Reserve(n);
+    batch->mutable_layer()->Reserve(n);
+    batch->mutable_feature()->Reserve(n);
+    batch->mutable_x()->Reserve(n);
+    batch->mutable_y()->Reserve(n);
+    for (const chip::Spike& s : packet.spikes) {
+      batch->mutable_timestamp_us()->AddAlreadyReserved(s.timestamp_us);
+      batch->mutable_layer()->AddAlreadyReserved(s.layer);
+      batch->mutable_feature()->AddAlreadyReserved(s.feature);
+      batch->mutable_x()->AddAlreadyReserved(s.x);
+      batch->mutable_y()->AddAlreadyReserved(s.y);
+    }
+    out.push_back(Finish(message, packet.spikes.size()));
+  }
+  if (!packet.readout_values.empty() || !packet.readout_pins.empty() ||
+      !packet.majority.empty()) {
+    v1::StreamMessage message;
+    v1::ReadoutBatch* batch = message.mutable_readout();
+    for (const chip::ReadoutValue& v : packet.readout_values) {
+      v1::ReadoutValue* value = batch->add_values();
+      value->set_timestamp_us(v.timestamp_us);
+      value->set_value(v.value);
+    }
+    for (const chip::ReadoutPinValue& p : packet.readout_pins) {
+      v1::ReadoutPinValue* pin = batch->add_pins();
+      pin->set_timestamp_us(p.timestamp_us);
+      pin->set_index(p.index);
+    }
+    for (const graph::MajorityDecision& m : packet.majority) {
+      v1::MajorityReadout* decision = batch->add_majority();
+      decision->set_window_start_us(m.start_us);
+      decision->set_window_end_us(m.end_us);
+      decision->set_feature(m.feature);
+      decision->set_count(m.count);
+      decision->set_decided(m.decided);
+    }
+    out.push_back(Finish(message, packet.readout_values.size() +
+                                      packet.readout_pins.size() +
+                                      packet.majority.size()));
+  }
+  if (!packet.power.empty()) {
+    v1::StreamMessage message;
+    v1::MeasurementBatch* batch = message.mutable_measurements();
+    for (const driver::PowerMeasurement& m : packet.power) {
+      batch->add_timestamp_us(m.timestamp_us);
+      batch->add_channel(static_cast<v1::PowerRail>(m.channel));
+      batch->add_value(m.value_w);
+    }
+    out.push_back(Finish(message, packet.power.size()));
+  }
+  for (const graph::SpikeWindow& w : packet.collections) {
+    v1::StreamMessage message;
+    v1::SpikeCollection* c = message.mutable_spike_collection();
+    c->set_window_start_us(w.start_us);
+    c->set_window_end_us(w.end_us);
+    for (const chip::Spike& s : w.spikes) {
+      c->mutable_spikes()->add_timestamp_us(s.timestamp_us);
+      c->mutable_spikes()->add_layer(s.layer);
+      c->mutable_spikes()->add_feature(s.feature);
+      c->mutable_spikes()->add_x(s.x);
+      c->mutable_spikes()->add_y(s.y);
+    }
+    out.push_back(Finish(message, 1));
+  }
+  if (!packet.counts.empty()) {
+    v1::StreamMessage message;
+    v1::SpikeCountBatch* batch = message.mutable_spike_counts();
+    for (const graph::CountWindow& w : packet.counts) {
+      v1::SpikeCount* count = batch->add_windows();
+      SetWindow(w.start_us, w.end_us, count);
+      count->mutable_counts()->Add(w.counts.begin(), w.counts.end());
+    }
+    out.push_back(Finish(message, packet.counts.size()));
+  }
+  for (const graph::ActivityFrame& f : packet.frames) {
+    v1::StreamMessage message;
+    v1::ActivityFrame* frame = message.mutable_activity_frame();
+    frame->set_layer(f.layer);
+    frame->set_window_start_us(f.start_us);
+    frame->set_window_end_us(f.end_us);
+    frame->set_width(f.width);
+    frame->set_height(f.height);
+    frame->mutable_counts()->Add(f.counts.begin(), f.counts.end());
+    frame->set_total(f.total);
+    out.push_back(Finish(message, 1));
+  }
+  return out;
+}
+
+PayloadPtr EncodeNotice(v1::StreamNotice::Kind kind, const std::string& text) {
+  v1::StreamMessage message;
+  message.mutable_notice()->set_kind(kind);
+  message.mutable_notice()->set_message(text);
+  return Finish(message, 0);
+}
+
+PayloadPtr EncodeKeepAlive(uint64_t stop_watch_us) {
+  v1::StreamMessage message;
+  message.mutable_keep_alive()->set_stop_watch_us(stop_watch_us);
+  return Finish(message, 0);
+}
+
+}  // namespace speckd::server::api

@@ -1,0 +1,57 @@
+// Conversions between speckd.v1 messages and the server's domain types, in
+// one place (the graph, stream and device layers never see protobuf).
+#ifndef SPECKD_SERVER_API_CONVERT_H_
+#define SPECKD_SERVER_API_CONVERT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "driver/chip/config.h"
+#include "driver/chip/events.h"
+#include "proto/speckd/v1/device_service.pb.h"
+#include "proto/speckd/v1/event_service.pb.h"
+#include "proto/speckd/v1/events.pb.h"
+#include "proto/speckd/v1/graph_service.pb.h"
+#include "server/devices/managed_device.h"
+#include "server/graph/graph.h"
+#include "server/stream/subscriber.h"
+
+namespace speckd::server::api {
+
+// Checks a write request against the device and its configuration and turns
+// it into time-ordered inputs (DVS events and spikes merged by timestamp, DVS
+// first on ties). INVALID_ARGUMENT names the first bad event by column and
+// index, e.g. "spikes[17].x: 16 is outside core 0's input width (0..15)".
+absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
+    const speckd::v1::WriteEventsRequest& request,
+    const chip::SpeckConfig& config);
+
+void ToProto(const DeviceSnapshot& snapshot, speckd::v1::Device* out);
+
+// `device_id` fills a device_sink without a target. INVALID_ARGUMENT names
+// the node whose kind is not set.
+absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
+    const speckd::v1::GraphSpec& spec, const std::string& device_id);
+void ToProto(const graph::GraphSpec& spec, speckd::v1::GraphSpec* out);
+void ToProto(const GraphInfo& info, speckd::v1::Graph* out);
+
+// The node catalogue (ListNodeTypes).
+void NodeCatalogue(speckd::v1::ListNodeTypesResponse* out);
+
+SubscriberOptions OptionsFromProto(const speckd::v1::SubscriptionOptions& p);
+
+// A packet as stream-message payloads (fields >= 10 only), serialized once
+// for every subscriber: events become one message per kind (spikes,
+// readout, measurements), windows and frames one message each. Time-only
+// packets give none.
+std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet);
+
+// A notice (device lost, shutting down, ...) as a payload.
+PayloadPtr EncodeNotice(speckd::v1::StreamNotice::Kind kind,
+                        const std::string& message);
+PayloadPtr EncodeKeepAlive(uint64_t stop_watch_us);
+
+}  // namespace speckd::server::api
+
+#endif  // SPECKD_SERVER_API_CONVERT_H_

@@ -1,0 +1,258 @@
+#include "server/api/stream_reactor.h"
+
+#include <map>
+#include <utility>
+
+#include "server/api/convert.h"
+
+namespace speckd::server::api {
+namespace {
+
+void ReleasePayload(void* user_data) {
+  delete static_cast<PayloadPtr*>(user_data);
+}
+
+}  // namespace
+
+StreamReactor* StreamReactor::Start(std::shared_ptr<Subscriber> subscriber,
+                                    StreamRegistry* registry,
+                                    std::function<void()> on_done) {
+  auto* reactor =
+      new StreamReactor(std::move(subscriber), registry, std::move(on_done));
+  registry->Add(reactor);
+  if (registry->closed()) {
+    reactor->End(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "speckd is shutting down"));
+  }
+  reactor->subscriber_->SetReadyCallback([reactor] { reactor->MaybeWrite(); });
+  // Headers right away: a client that waits for them knows the subscription
+  // is attached before it writes events.
+  reactor->StartSendInitialMetadata();
+  reactor->MaybeWrite();
+  return reactor;
+}
+
+StreamReactor::StreamReactor(std::shared_ptr<Subscriber> subscriber,
+                             StreamRegistry* registry,
+                             std::function<void()> on_done)
+    : subscriber_(std::move(subscriber)),
+      registry_(registry),
+      on_done_(std::move(on_done)) {}
+
+void StreamReactor::End(grpc::Status status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (end_status_.has_value()) return;
+    end_status_ = std::move(status);
+  }
+  // A failing end does not drain the queue.
+  if (!end_status_->ok()) subscriber_->Close();
+  MaybeWrite();
+}
+
+void StreamReactor::MaybeWrite() {
+  grpc::Status finish_with;
+  bool finish = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (writing_ || finished_) return;
+    std::optional<Subscriber::Delivery> next;
+    if (!end_status_.has_value() || end_status_->ok())
+      next = subscriber_->Pop();
+    if (!next.has_value()) {
+      if (!end_status_.has_value()) return;  // wait for the next message
+      finished_ = true;
+      finish = true;
+      finish_with = *end_status_;
+    } else {
+      writing_ = true;
+      // Header copied (a few bytes); payload shared with other subscribers.
+      grpc::Slice slices[2] = {
+          grpc::Slice(next->header),
+          grpc::Slice(const_cast<char*>(next->payload->bytes.data()),
+                      next->payload->bytes.size(), &ReleasePayload,
+                      new PayloadPtr(next->payload))};
+      buffer_ = grpc::ByteBuffer(slices, 2);
+    }
+  }
+  // Outside the lock: gRPC may run reactions inline.
+  if (finish) {
+    Finish(finish_with);
+  } else {
+    StartWrite(&buffer_);
+  }
+}
+
+void StreamReactor::OnWriteDone(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok && !end_status_.has_value()) {
+      end_status_ = grpc::Status(grpc::StatusCode::CANCELLED,
+                                 "the client stopped reading");
+    }
+  }
+  if (!ok) subscriber_->Close();
+  MaybeWrite();
+}
+
+void StreamReactor::OnCancel() {
+  subscriber_->Close();
+  End(grpc::Status::CANCELLED);
+}
+
+void StreamReactor::OnDone() {
+  // Waits for a ready callback that may be running, and stops new ones.
+  subscriber_->SetReadyCallback(nullptr);
+  subscriber_->Close();
+  // Clean up (graph removal) before the registry forgets the stream, so "no
+  // open streams" also means "no subscription graphs".
+  if (on_done_) on_done_();
+  registry_->Remove(this);
+  delete this;
+}
+
+// --- Fanout
+// ----------------------------------------------------------------------
+
+void Fanout::Add(std::shared_ptr<Subscriber> subscriber) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.push_back(std::move(subscriber));
+}
+
+void Fanout::Remove(const Subscriber* subscriber) {
+  absl::MutexLock lock(&mu_);
+  for (auto it = subscribers_.begin(); it != subscribers_.end(); ++it) {
+    if (it->get() == subscriber) {
+      subscribers_.erase(it);
+      return;
+    }
+  }
+}
+
+size_t Fanout::size() const {
+  absl::MutexLock lock(&mu_);
+  return subscribers_.size();
+}
+
+void Fanout::Broadcast(const PayloadPtr& payload) {
+  std::vector<std::shared_ptr<Subscriber>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    subscribers = subscribers_;
+  }
+  for (const auto& s : subscribers) s->Push(payload, absl::Now());
+}
+
+uint64_t Fanout::Publish(const graph::Packet& packet) {
+  std::vector<std::shared_ptr<Subscriber>> subscribers;
+  {
+    absl::MutexLock lock(&mu_);
+    if (subscribers_.empty()) return 0;
+    subscribers = subscribers_;
+  }
+  // Encoded once, whatever the number of subscribers.
+  std::vector<PayloadPtr> payloads = EncodePacket(packet);
+  if (payloads.empty()) return 0;
+  const absl::Time lossless_deadline = absl::Now() + kLosslessWait;
+  for (const auto& subscriber : subscribers) {
+    for (const PayloadPtr& payload : payloads) {
+      subscriber->Push(payload, lossless_deadline);
+    }
+  }
+  return 0;
+}
+
+// --- StreamRegistry
+// ----------------------------------------------------------------
+
+StreamRegistry::StreamRegistry(absl::Duration keep_alive) {
+  keep_alive_ = std::thread([this, keep_alive] { KeepAliveLoop(keep_alive); });
+}
+
+StreamRegistry::~StreamRegistry() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    changed_.SignalAll();
+  }
+  keep_alive_.join();
+}
+
+void StreamRegistry::Add(StreamReactor* reactor) {
+  absl::MutexLock lock(&mu_);
+  reactors_.insert(reactor);
+  changed_.SignalAll();
+}
+
+void StreamRegistry::Remove(StreamReactor* reactor) {
+  absl::MutexLock lock(&mu_);
+  reactors_.erase(reactor);
+  changed_.SignalAll();
+}
+
+bool StreamRegistry::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
+size_t StreamRegistry::open_streams() const {
+  absl::MutexLock lock(&mu_);
+  return reactors_.size();
+}
+
+bool StreamRegistry::WaitForOpenStreams(size_t n, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  while (reactors_.size() != n) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) return reactors_.size() == n;
+  }
+  return true;
+}
+
+std::vector<SubscriberStats> StreamRegistry::Stats() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<SubscriberStats> out;
+  for (StreamReactor* reactor : reactors_) {
+    out.push_back(reactor->subscriber()->stats());
+  }
+  return out;
+}
+
+void StreamRegistry::CloseAll(const grpc::Status& status, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  // Under the lock: a reactor cannot be deleted meanwhile, because gRPC never
+  // runs a write reactor's OnDone inline (it dispatches it to another thread,
+  // which then waits for this lock in Remove).
+  for (StreamReactor* reactor : reactors_) reactor->End(status);
+  while (!reactors_.empty()) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+  }
+}
+
+void StreamRegistry::KeepAliveLoop(absl::Duration period) {
+  const PayloadPtr keep_alive = EncodeKeepAlive(0);
+  // Keyed by reactor while it is registered: Remove() (under mu_) is the only
+  // way a reactor leaves, so pointers in reactors_ are live here.
+  std::map<StreamReactor*, uint64_t> last_seen;
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    changed_.WaitWithTimeout(&mu_, period);
+    if (stopping_) break;
+    std::map<StreamReactor*, uint64_t> seen;
+    for (StreamReactor* reactor : reactors_) {
+      // Messages delivered or waiting: a stream with either is not idle.
+      const SubscriberStats stats = reactor->subscriber()->stats();
+      const uint64_t activity =
+          stats.delivered_messages + stats.queued_messages;
+      auto it = last_seen.find(reactor);
+      if (it != last_seen.end() && it->second == activity) {
+        reactor->subscriber()->Push(keep_alive, absl::Now());
+      }
+      seen[reactor] = activity;
+    }
+    last_seen = std::move(seen);
+  }
+}
+
+}  // namespace speckd::server::api

@@ -1,0 +1,95 @@
+// Reads a server stream on its own thread and keeps every message, so tests
+// can wait for conditions with deadlines instead of sleeping:
+//
+//   StreamCollector<v1::StreamMessage> counts(
+//       [&](grpc::ClientContext* ctx) { return stub->SubscribeSpikeCounts(ctx,
+//       req); });
+//   ASSERT_TRUE(counts.WaitFor([](const auto& msgs) { return msgs.size() >= 3;
+//   })); counts.Cancel();
+#ifndef SPECKD_TESTS_GRPC_STREAM_COLLECTOR_H_
+#define SPECKD_TESTS_GRPC_STREAM_COLLECTOR_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace speckd::testing {
+
+template <typename Message>
+class StreamCollector {
+ public:
+  using Opener = std::function<std::unique_ptr<grpc::ClientReader<Message>>(
+      grpc::ClientContext*)>;
+
+  explicit StreamCollector(const Opener& open) {
+    reader_ = open(&context_);
+    // The server sends headers once the subscription is attached.
+    reader_->WaitForInitialMetadata();
+    thread_ = std::thread([this] {
+      Message message;
+      while (reader_->Read(&message)) {
+        absl::MutexLock lock(&mu_);
+        messages_.push_back(message);
+      }
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      status_ = status;
+    });
+  }
+
+  ~StreamCollector() {
+    Cancel();
+    thread_.join();
+  }
+
+  // True once `done(messages)` holds (or the stream ended and it holds), false
+  // after `timeout`.
+  bool WaitFor(const std::function<bool(const std::vector<Message>&)>& done,
+               absl::Duration timeout = absl::Seconds(30)) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [&] {
+      mu_.AssertHeld();
+      return done(messages_) || status_.has_value();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+    return done(messages_);
+  }
+
+  // Waits for the stream to end; its status, or nullopt after `timeout`.
+  std::optional<grpc::Status> WaitForEnd(
+      absl::Duration timeout = absl::Seconds(30)) {
+    absl::MutexLock lock(&mu_);
+    auto ended = [&] {
+      mu_.AssertHeld();
+      return status_.has_value();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&ended), timeout);
+    return status_;
+  }
+
+  std::vector<Message> messages() {
+    absl::MutexLock lock(&mu_);
+    return messages_;
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+ private:
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<Message>> reader_;
+  absl::Mutex mu_;
+  std::vector<Message> messages_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace speckd::testing
+
+#endif  // SPECKD_TESTS_GRPC_STREAM_COLLECTOR_H_
