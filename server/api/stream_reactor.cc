@@ -237,7 +237,10 @@ void StreamRegistry::KeepAliveLoop(absl::Duration period) {
   std::map<StreamReactor*, uint64_t> last_seen;
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    changed_.WaitWithTimeout(&mu_, period);
+    // A full idle period, whatever else wakes changed_ meanwhile.
+    const absl::Time next = absl::Now() + period;
+    while (!stopping_ && absl::Now() < next)
+      changed_.WaitWithDeadline(&mu_, next);
     if (stopping_) break;
     std::map<StreamReactor*, uint64_t> seen;
     for (StreamReactor* reactor : reactors_) {

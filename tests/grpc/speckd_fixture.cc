@@ -1,0 +1,137 @@
+#include "tests/grpc/speckd_fixture.h"
+
+#include <algorithm>
+
+#include "driver/sim/sim_device.h"
+#include "gtest/gtest.h"
+#include "proto/codec/config_codec.h"
+#include "tests/grpc/probes.h"
+
+namespace speckd::testing {
+
+SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
+  devices_ = std::make_unique<server::DeviceManager>(options.clock);
+  driver::sim::SimDeviceOptions sim;
+  sim.clock = options.clock;
+  sim.pacing = options.pacing;
+  EXPECT_TRUE(devices_->Add(driver::sim::NewSimDevice(sim)).ok());
+  auto server = server::SpeckdServer::Start({"127.0.0.1:0"}, devices_.get());
+  EXPECT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  channel = NewChannel();
+  device_stub = v1::DeviceService::NewStub(channel);
+  config_stub = v1::ConfigService::NewStub(channel);
+  event_stub = v1::EventService::NewStub(channel);
+  graph_stub = v1::GraphService::NewStub(channel);
+}
+
+SpeckdFixture::~SpeckdFixture() {
+  // The server (and its streams) before the devices they read from.
+  server_->Shutdown(absl::Seconds(5));
+  server_.reset();
+  devices_.reset();
+}
+
+std::shared_ptr<grpc::Channel> SpeckdFixture::NewChannel() const {
+  grpc::ChannelArguments args;
+  // Independent connections per channel (tests open several on purpose).
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(server_->address(),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+std::string SpeckdFixture::AcquireLease(const std::string& holder) {
+  grpc::ClientContext context;
+  v1::AcquireLeaseRequest request;
+  request.set_device_id("speck2edevkit:0");
+  request.set_holder(holder);
+  request.set_ttl_ms(600000);
+  v1::Lease lease;
+  grpc::Status status = device_stub->AcquireLease(&context, request, &lease);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return lease.lease_id();
+}
+
+grpc::Status SpeckdFixture::ApplyConfig(
+    const chip::SpeckConfig& config, const std::string& lease,
+    v1::ApplyConfigurationResponse* response) {
+  grpc::ClientContext context;
+  v1::ApplyConfigurationRequest request;
+  request.set_device_id("speck2edevkit:0");
+  request.set_lease_id(lease);
+  codec::ToProto(config, request.mutable_configuration());
+  v1::ApplyConfigurationResponse ignored;
+  return config_stub->ApplyConfiguration(&context, request,
+                                         response ? response : &ignored);
+}
+
+grpc::Status SpeckdFixture::SetPacing(const std::string& lease,
+                                      v1::Pacing pacing) {
+  grpc::ClientContext context;
+  v1::SetPacingRequest request;
+  request.set_device_id("speck2edevkit:0");
+  request.set_lease_id(lease);
+  request.set_pacing(pacing);
+  v1::SetPacingResponse response;
+  return device_stub->SetPacing(&context, request, &response);
+}
+
+v1::WriteEventsRequest SpeckdFixture::ToRequest(const chip::InputEvent* events,
+                                                size_t count) {
+  v1::WriteEventsRequest request;
+  for (size_t i = 0; i < count; ++i) {
+    const chip::InputEvent& e = events[i];
+    if (e.kind == chip::InputEvent::Kind::kDvsEvent) {
+      v1::DvsEventBatch* b = request.mutable_dvs_events();
+      b->add_timestamp_us(e.timestamp_us);
+      b->add_x(e.x);
+      b->add_y(e.y);
+      b->add_p(e.p);
+    } else {
+      v1::SpikeBatch* b = request.mutable_spikes();
+      b->add_timestamp_us(e.timestamp_us);
+      b->add_layer(e.layer);
+      b->add_feature(e.feature);
+      b->add_x(e.x);
+      b->add_y(e.y);
+    }
+  }
+  return request;
+}
+
+grpc::Status SpeckdFixture::WriteStream(
+    const std::string& lease, const std::vector<chip::InputEvent>& events,
+    size_t batch, v1::WriteEventsResponse* response) {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientWriter<v1::WriteEventsRequest>> writer =
+      event_stub->WriteEvents(&context, response);
+  for (size_t i = 0; i < events.size(); i += batch) {
+    v1::WriteEventsRequest request =
+        ToRequest(&events[i], std::min(batch, events.size() - i));
+    if (i == 0) {
+      request.set_device_id("speck2edevkit:0");
+      request.set_lease_id(lease);
+    }
+    if (!writer->Write(request)) break;
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+grpc::Status SpeckdFixture::WriteBatch(
+    const std::string& lease, const std::vector<chip::InputEvent>& events,
+    bool flush, v1::WriteEventsResponse* response) {
+  grpc::ClientContext context;
+  v1::WriteEventsRequest request = ToRequest(events.data(), events.size());
+  request.set_device_id("speck2edevkit:0");
+  request.set_lease_id(lease);
+  request.set_flush(flush);
+  return event_stub->WriteEventBatch(&context, request, response);
+}
+
+std::string SpeckdFixture::Health() {
+  return CheckHealth(channel, "").value_or("unreachable");
+}
+
+}  // namespace speckd::testing

@@ -1,0 +1,77 @@
+// A real speckd (SpeckdServer with one simulated devkit) on an ephemeral
+// loopback port, with stubs and the calls most tests need.
+//
+//   SpeckdFixture speckd({.pacing = driver::Pacing::kAsFastAsPossible});
+//   std::string lease = speckd.AcquireLease();
+//   ASSERT_TRUE(speckd.ApplyConfig(config, lease).ok());
+//   speckd.WriteStream(lease, events, /*batch=*/5000, &response);
+#ifndef SPECKD_TESTS_GRPC_SPECKD_FIXTURE_H_
+#define SPECKD_TESTS_GRPC_SPECKD_FIXTURE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "driver/chip/config.h"
+#include "driver/chip/events.h"
+#include "driver/clock.h"
+#include "driver/device.h"
+#include "proto/speckd/v1/config_service.grpc.pb.h"
+#include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "proto/speckd/v1/event_service.grpc.pb.h"
+#include "proto/speckd/v1/graph_service.grpc.pb.h"
+#include "server/devices/device_manager.h"
+#include "server/speckd_server.h"
+
+namespace speckd::testing {
+
+namespace v1 = ::speckd::v1;
+
+struct FixtureOptions {
+  driver::Pacing pacing = driver::Pacing::kAsFastAsPossible;
+  driver::Clock* clock = driver::RealClock();
+};
+
+class SpeckdFixture {
+ public:
+  explicit SpeckdFixture(const FixtureOptions& options = {});
+  ~SpeckdFixture();
+
+  server::SpeckdServer& server() { return *server_; }
+  server::DeviceManager& devices() { return *devices_; }
+  const std::string& address() const { return server_->address(); }
+  std::shared_ptr<grpc::Channel> NewChannel() const;
+
+  std::string AcquireLease(const std::string& holder = "test");
+  grpc::Status ApplyConfig(const chip::SpeckConfig& config,
+                           const std::string& lease,
+                           v1::ApplyConfigurationResponse* response = nullptr);
+  grpc::Status SetPacing(const std::string& lease, v1::Pacing pacing);
+  // Client-streaming write in batches of `batch` events, then close.
+  grpc::Status WriteStream(const std::string& lease,
+                           const std::vector<chip::InputEvent>& events,
+                           size_t batch, v1::WriteEventsResponse* response);
+  // One unary batch.
+  grpc::Status WriteBatch(const std::string& lease,
+                          const std::vector<chip::InputEvent>& events,
+                          bool flush, v1::WriteEventsResponse* response);
+  // "SERVING" while the server answers health checks.
+  std::string Health();
+
+  static v1::WriteEventsRequest ToRequest(const chip::InputEvent* events,
+                                          size_t count);
+
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::DeviceService::Stub> device_stub;
+  std::unique_ptr<v1::ConfigService::Stub> config_stub;
+  std::unique_ptr<v1::EventService::Stub> event_stub;
+  std::unique_ptr<v1::GraphService::Stub> graph_stub;
+
+ private:
+  std::unique_ptr<server::DeviceManager> devices_;
+  std::unique_ptr<server::SpeckdServer> server_;
+};
+
+}  // namespace speckd::testing
+
+#endif  // SPECKD_TESTS_GRPC_SPECKD_FIXTURE_H_
