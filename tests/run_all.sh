@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test, on a fresh Debian 12 machine: installs what it needs, then runs
-# the whole Bazel suite.
+# the whole Bazel suite, and the daemon's suites again under AddressSanitizer
+# and LeakSanitizer (leaked reactors, use-after-free on cancelled streams).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,3 +9,7 @@ deploy/install-deps.sh
 # Plain, append-only output when not on a terminal (CI logs, pipes).
 [ -t 1 ] || set -- --config=ci "$@"
 bazel test //... "$@"
+bazel test --config=asan "$@" \
+  //server/... \
+  //tests:api_errors_test //tests:graph_service_test \
+  //tests:streaming_test //tests:tutorial_e2e_test
