@@ -131,7 +131,8 @@ class Device {
   // Queues inputs, in non-decreasing timestamp order, all or none. Blocks
   // while the input queue is full, up to `deadline` (then UNAVAILABLE and
   // nothing queued). FAILED_PRECONDITION before a configuration is applied.
-  virtual absl::Status Write(absl::Span<const chip::InputEvent> events,
+  // The batch is moved into the device's queue (no copy).
+  virtual absl::Status Write(std::vector<chip::InputEvent> events,
                              absl::Time deadline) = 0;
   // After every input written so far is processed, delivers an output with
   // flush set. Does not wait.

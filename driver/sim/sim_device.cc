@@ -22,10 +22,14 @@ namespace {
 
 constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
 // Inputs processed between two deliveries to the listener, at most.
-constexpr size_t kChunk = size_t{1} << 16;
+constexpr size_t kChunk = size_t{1} << 18;
 // In real time the listener hears of the time line's progress at least this
 // often (stop-watch µs), so windows close on time even without events.
 constexpr uint64_t kHeartbeatUs = 10000;
+// In real time, dense input is released at most this often: waking for every
+// event of a 1 MHz stream would cost more than the events (and deliver them
+// in tiny messages). Sparse input still runs when its time comes.
+constexpr uint64_t kRealTimeQuantumUs = 200;
 
 class SimDevice final : public Device {
  public:
@@ -94,7 +98,7 @@ class SimDevice final : public Device {
     return config_;
   }
 
-  absl::Status Write(absl::Span<const chip::InputEvent> events,
+  absl::Status Write(std::vector<chip::InputEvent> events,
                      absl::Time deadline) override {
     for (size_t i = 1; i < events.size(); ++i) {
       if (events[i].timestamp_us < events[i - 1].timestamp_us) {
@@ -115,21 +119,22 @@ class SimDevice final : public Device {
                        "queue of ",
                        capacity_, "; split it"));
     }
-    while (!stop_ && inputs_.size() + events.size() > capacity_) {
+    while (!stop_ && queued_ + events.size() > capacity_) {
       if (space_cv_.WaitWithDeadline(&mu_, deadline) &&
-          inputs_.size() + events.size() > capacity_) {
-        return absl::UnavailableError(absl::StrCat(
-            "the device's input queue stayed full (", inputs_.size(),
-            " events waiting for their time) until the deadline"));
+          queued_ + events.size() > capacity_) {
+        return absl::UnavailableError(
+            absl::StrCat("the device's input queue stayed full (", queued_,
+                         " events waiting for their time) until the deadline"));
       }
     }
     if (stop_) return absl::UnavailableError("the device is shutting down");
-    inputs_.insert(inputs_.end(), events.begin(), events.end());
+    if (events.empty()) return absl::OkStatus();
     written_ += events.size();
+    queued_ += events.size();
     counters_.events_in += events.size();
-    if (!events.empty()) {
-      last_input_us_ = std::max(last_input_us_, events.back().timestamp_us);
-    }
+    last_input_us_ = std::max(last_input_us_, events.back().timestamp_us);
+    // Moved, not copied: the batch becomes a chunk of the queue.
+    chunks_.push_back(std::move(events));
     work_cv_.Signal();
     return absl::OkStatus();
   }
@@ -149,9 +154,11 @@ class SimDevice final : public Device {
         device_time_us_ = 0;
         last_input_us_ = 0;
         last_delivered_us_ = 0;
+        last_release_us_ = 0;
         stop_watch_base_us_ = 0;
         stop_watch_origin_ = clock_->Now();
-        next_power_us_ = 0;
+        next_power_index_ = 1;
+        next_power_us_ = power_rate_hz_ > 0 ? PowerSampleTime(1) : kNever;
         power_activity_ = CurrentActivity();
       });
     }
@@ -314,7 +321,7 @@ class SimDevice final : public Device {
   DeviceCounters counters() const override {
     absl::MutexLock lock(&mu_);
     DeviceCounters c = counters_;
-    c.queued_inputs = inputs_.size();
+    c.queued_inputs = queued_;
     return c;
   }
 
@@ -373,6 +380,43 @@ class SimDevice final : public Device {
 
   void Run();
 
+  uint64_t NextInputUsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return chunks_.empty() ? kNever
+                           : chunks_.front()[front_offset_].timestamp_us;
+  }
+
+  // Moves up to `max` queued inputs stamped at or before `limit_us` into
+  // `batch` (empty on entry), in order. Whole chunks are swapped, not copied.
+  void TakeDueLocked(uint64_t limit_us, size_t max,
+                     std::vector<chip::InputEvent>* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!chunks_.empty() && batch->size() < max) {
+      std::vector<chip::InputEvent>& front = chunks_.front();
+      const auto begin = front.begin() + static_cast<ptrdiff_t>(front_offset_);
+      // Chunks are time-ordered: the due inputs are a prefix.
+      const auto end =
+          std::upper_bound(begin, front.end(), limit_us,
+                           [](uint64_t limit, const chip::InputEvent& e) {
+                             return limit < e.timestamp_us;
+                           });
+      size_t n =
+          std::min(static_cast<size_t>(end - begin), max - batch->size());
+      if (n == 0) return;
+      if (batch->empty() && front_offset_ == 0 && n == front.size()) {
+        batch->swap(front);
+        front.clear();
+      } else {
+        batch->insert(batch->end(), begin, begin + static_cast<ptrdiff_t>(n));
+      }
+      queued_ -= n;
+      front_offset_ += n;
+      if (front.empty() || front_offset_ >= front.size()) {
+        chunks_.pop_front();
+        front_offset_ = 0;
+      }
+    }
+  }
+
   DeviceDescriptor descriptor_;
   Clock* const clock_;
   const size_t capacity_;
@@ -382,7 +426,11 @@ class SimDevice final : public Device {
   absl::CondVar space_cv_;  // writers wait here for queue space
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<std::function<void()>> commands_ ABSL_GUARDED_BY(mu_);
-  std::deque<chip::InputEvent> inputs_ ABSL_GUARDED_BY(mu_);
+  // Accepted inputs in chunks (the writers' batches), oldest first; the
+  // front chunk is consumed from front_offset_.
+  std::deque<std::vector<chip::InputEvent>> chunks_ ABSL_GUARDED_BY(mu_);
+  size_t front_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t processed_ ABSL_GUARDED_BY(mu_) = 0;
   struct FlushMark {
@@ -401,6 +449,8 @@ class SimDevice final : public Device {
   // How far the device has processed its time line.
   uint64_t device_time_us_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_delivered_us_ ABSL_GUARDED_BY(mu_) = 0;
+  // Stop-watch time of the last release of inputs (real-time quantum).
+  uint64_t last_release_us_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_input_us_ ABSL_GUARDED_BY(mu_) = 0;
   SlowClockState slow_clock_ ABSL_GUARDED_BY(mu_);
   double power_rate_hz_ ABSL_GUARDED_BY(mu_) = 0;
@@ -426,7 +476,6 @@ class SimDevice final : public Device {
 
 void SimDevice::Run() {
   std::vector<chip::InputEvent> batch;
-  batch.reserve(kChunk);
   DeviceOutput output;
   absl::MutexLock lock(&mu_);
   while (!stop_) {
@@ -445,28 +494,23 @@ void SimDevice::Run() {
     const uint64_t horizon =
         real_time
             ? StopWatchUsLocked()
-            : (inputs_.empty()
-                   ? device_time_us_
-                   : std::max(device_time_us_, inputs_.back().timestamp_us));
-    const bool power_on = power_rate_hz_ > 0;
+            : (chunks_.empty() ? device_time_us_
+                               : std::max(device_time_us_,
+                                          chunks_.back().back().timestamp_us));
 
     // Release inputs due by the horizon, stopping at a power-sample boundary
     // so that each sample accounts exactly for its interval.
     batch.clear();
-    bool sample_due = false;
-    while (batch.size() < kChunk) {
-      const uint64_t next_input =
-          inputs_.empty() ? kNever : inputs_.front().timestamp_us;
-      const uint64_t next_sample = power_on ? next_power_us_ : kNever;
-      if (std::min(next_input, next_sample) > horizon) break;
-      if (next_sample <= next_input) {
-        sample_due = batch.empty();
-        break;
-      }
-      batch.push_back(inputs_.front());
-      inputs_.pop_front();
+    const uint64_t next_sample = power_rate_hz_ > 0 ? next_power_us_ : kNever;
+    const bool sample_due =
+        next_sample <= horizon && next_sample <= NextInputUsLocked();
+    if (!sample_due) {
+      TakeDueLocked(
+          next_sample == kNever ? horizon : std::min(horizon, next_sample - 1),
+          kChunk, &batch);
     }
     processed_ += batch.size();
+    if (!batch.empty()) last_release_us_ = horizon;
     bool flush = false;
     uint64_t flush_last_input = 0;
     if (!flushes_.empty() && flushes_.front().sequence <= processed_) {
@@ -476,16 +520,13 @@ void SimDevice::Run() {
     }
     const uint64_t sample_us = next_power_us_;
     if (sample_due) next_power_us_ = PowerSampleTime(++next_power_index_);
-    const bool more_inputs_due =
-        !inputs_.empty() && inputs_.front().timestamp_us <= horizon;
+    const bool more_inputs_due = NextInputUsLocked() <= horizon;
     if (!batch.empty()) space_cv_.SignalAll();
     mu_.Unlock();
 
     output.events.clear();
     output.power.clear();
-    for (const chip::InputEvent& input : batch) {
-      model_->Process(input, &output.events);
-    }
+    model_->Process(batch.data(), batch.size(), &output.events);
     processed_inputs_ += batch.size();
     if (sample_due) {
       if (sample_us > 0) model_->AdvanceTo(sample_us - 1, &output.events);
@@ -547,8 +588,9 @@ void SimDevice::Run() {
       continue;
     }
     if (!real_time) {
-      if (inputs_.empty())
+      if (chunks_.empty()) {
         clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
+      }
       continue;
     }
     if (!stop_watch_enabled_) {
@@ -557,8 +599,9 @@ void SimDevice::Run() {
     }
     // Sleep until the next input, power sample or heartbeat is due.
     uint64_t wake_us = last_delivered_us_ + kHeartbeatUs;
-    if (!inputs_.empty())
-      wake_us = std::min(wake_us, inputs_.front().timestamp_us);
+    wake_us = std::min(
+        wake_us,
+        std::max(NextInputUsLocked(), last_release_us_ + kRealTimeQuantumUs));
     if (power_rate_hz_ > 0) wake_us = std::min(wake_us, next_power_us_);
     clock_->WaitUntil(&work_cv_, &mu_, ClockTimeOfLocked(wake_us));
   }

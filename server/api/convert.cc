@@ -17,17 +17,6 @@ absl::Status Bad(absl::string_view column, int index, absl::string_view field,
       absl::StrCat(column, "[", index, "].", field, ": ", message));
 }
 
-template <typename Column>
-absl::Status CheckLength(absl::string_view column, absl::string_view field,
-                         const Column& values, int expected) {
-  if (values.size() == expected) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat(column, ".", field, ": ", values.size(),
-                   " values, but timestamp_us has ", expected,
-                   " (every column of a batch "
-                   "has one value per event)"));
-}
-
 absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
   const int n = dvs.timestamp_us_size();
   for (auto [field, size] : {std::pair<const char*, int>{"x", dvs.x_size()},
@@ -57,8 +46,59 @@ absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
   return absl::OkStatus();
 }
 
-absl::Status CheckSpikes(const v1::SpikeBatch& spikes,
-                         const chip::SpeckConfig& config) {
+// The input shape of each core, looked up once per batch.
+struct CoreInputs {
+  explicit CoreInputs(const chip::SpeckConfig& config) {
+    for (int i = 0; i < chip::kNumCores; ++i) {
+      const chip::CnnLayerConfig& core = config.cnn_layers[i];
+      shapes[i] = core.dimensions.input_shape;
+      in_use[i] = core.InUse();
+    }
+  }
+  chip::Shape shapes[chip::kNumCores];
+  bool in_use[chip::kNumCores];
+};
+
+// The message for the first bad spike, `i` (off the fast path).
+absl::Status SpikeError(const v1::SpikeBatch& spikes, int i,
+                        const CoreInputs& cores) {
+  if (i > 0 && spikes.timestamp_us(i) < spikes.timestamp_us(i - 1)) {
+    return Bad("spikes", i, "timestamp_us",
+               absl::StrCat(spikes.timestamp_us(i), " goes back from ",
+                            spikes.timestamp_us(i - 1)));
+  }
+  const uint32_t layer = spikes.layer(i);
+  if (layer >= static_cast<uint32_t>(chip::kNumCores)) {
+    return Bad("spikes", i, "layer",
+               absl::StrCat(layer, " is not a core (0..8)"));
+  }
+  if (!cores.in_use[layer]) {
+    return Bad(
+        "spikes", i, "layer",
+        absl::StrCat("core ", layer, " is not configured on this device"));
+  }
+  const chip::Shape& in = cores.shapes[layer];
+  if (spikes.feature(i) >= in.feature_count) {
+    return Bad(
+        "spikes", i, "feature",
+        absl::StrCat(spikes.feature(i), " is outside core ", layer,
+                     "'s input features (0..", in.feature_count - 1, ")"));
+  }
+  if (spikes.x(i) >= in.size.x) {
+    return Bad("spikes", i, "x",
+               absl::StrCat(spikes.x(i), " is outside core ", layer,
+                            "'s input width (0..", in.size.x - 1, ")"));
+  }
+  return Bad("spikes", i, "y",
+             absl::StrCat(spikes.y(i), " is outside core ", layer,
+                          "'s input height (0..", in.size.y - 1, ")"));
+}
+
+// Checks every spike and appends it to `out` as an input (one pass over the
+// raw columns: this is the ingest hot path).
+absl::Status ConvertSpikes(const v1::SpikeBatch& spikes,
+                           const chip::SpeckConfig& config,
+                           std::vector<chip::InputEvent>* out) {
   const int n = spikes.timestamp_us_size();
   for (auto [field, size] :
        {std::pair<const char*, int>{"layer", spikes.layer_size()},
@@ -71,40 +111,34 @@ absl::Status CheckSpikes(const v1::SpikeBatch& spikes,
           " (every column of a batch has one value per event)"));
     }
   }
+  const CoreInputs cores(config);
+  const uint64_t* t = spikes.timestamp_us().data();
+  const uint32_t* layer = spikes.layer().data();
+  const uint32_t* feature = spikes.feature().data();
+  const uint32_t* x = spikes.x().data();
+  const uint32_t* y = spikes.y().data();
+  const size_t first = out->size();
+  out->resize(first + static_cast<size_t>(n));
+  chip::InputEvent* e = out->data() + first;
+  uint64_t previous = 0;
   for (int i = 0; i < n; ++i) {
-    if (i > 0 && spikes.timestamp_us(i) < spikes.timestamp_us(i - 1)) {
-      return Bad("spikes", i, "timestamp_us",
-                 absl::StrCat(spikes.timestamp_us(i), " goes back from ",
-                              spikes.timestamp_us(i - 1)));
+    const uint32_t l = layer[i];
+    const bool ok =
+        t[i] >= previous && l < static_cast<uint32_t>(chip::kNumCores) &&
+        cores.in_use[l] && feature[i] < cores.shapes[l].feature_count &&
+        x[i] < cores.shapes[l].size.x && y[i] < cores.shapes[l].size.y;
+    if (!ok) {
+      out->resize(first);
+      return SpikeError(spikes, i, cores);
     }
-    const uint32_t layer = spikes.layer(i);
-    if (layer >= static_cast<uint32_t>(chip::kNumCores)) {
-      return Bad("spikes", i, "layer",
-                 absl::StrCat(layer, " is not a core (0..8)"));
-    }
-    const chip::CnnLayerConfig& core = config.cnn_layers[layer];
-    if (!core.InUse()) {
-      return Bad(
-          "spikes", i, "layer",
-          absl::StrCat("core ", layer, " is not configured on this device"));
-    }
-    const chip::Shape& in = core.dimensions.input_shape;
-    if (spikes.feature(i) >= in.feature_count) {
-      return Bad(
-          "spikes", i, "feature",
-          absl::StrCat(spikes.feature(i), " is outside core ", layer,
-                       "'s input features (0..", in.feature_count - 1, ")"));
-    }
-    if (spikes.x(i) >= in.size.x) {
-      return Bad("spikes", i, "x",
-                 absl::StrCat(spikes.x(i), " is outside core ", layer,
-                              "'s input width (0..", in.size.x - 1, ")"));
-    }
-    if (spikes.y(i) >= in.size.y) {
-      return Bad("spikes", i, "y",
-                 absl::StrCat(spikes.y(i), " is outside core ", layer,
-                              "'s input height (0..", in.size.y - 1, ")"));
-    }
+    previous = t[i];
+    e[i].timestamp_us = t[i];
+    e[i].feature = static_cast<uint16_t>(feature[i]);
+    e[i].layer = static_cast<uint8_t>(l);
+    e[i].x = static_cast<uint8_t>(x[i]);
+    e[i].y = static_cast<uint8_t>(y[i]);
+    e[i].p = false;
+    e[i].kind = chip::InputEvent::Kind::kSpike;
   }
   return absl::OkStatus();
 }
@@ -128,29 +162,31 @@ absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
   const v1::DvsEventBatch& dvs = request.dvs_events();
   const v1::SpikeBatch& spikes = request.spikes();
   if (absl::Status s = CheckDvs(dvs); !s.ok()) return s;
-  if (absl::Status s = CheckSpikes(spikes, config); !s.ok()) return s;
   std::vector<chip::InputEvent> out;
   const int nd = dvs.timestamp_us_size();
-  const int ns = spikes.timestamp_us_size();
-  out.reserve(static_cast<size_t>(nd) + static_cast<size_t>(ns));
-  int d = 0;
-  int s = 0;
-  while (d < nd || s < ns) {
-    // Merge by timestamp; DVS events first on ties.
-    if (s >= ns || (d < nd && dvs.timestamp_us(d) <= spikes.timestamp_us(s))) {
-      out.push_back(chip::InputEvent::FromDvs(
-          {dvs.timestamp_us(d), static_cast<uint8_t>(dvs.x(d)),
-           static_cast<uint8_t>(dvs.y(d)), dvs.p(d)}));
-      ++d;
-    } else {
-      out.push_back(chip::InputEvent::FromSpike(
-          {spikes.timestamp_us(s), static_cast<uint16_t>(spikes.feature(s)),
-           static_cast<uint8_t>(spikes.layer(s)),
-           static_cast<uint8_t>(spikes.x(s)),
-           static_cast<uint8_t>(spikes.y(s))}));
-      ++s;
-    }
+  if (nd == 0) {
+    // Spikes only: converted in place, already in order.
+    if (absl::Status s = ConvertSpikes(spikes, config, &out); !s.ok()) return s;
+    return out;
   }
+  std::vector<chip::InputEvent> converted;
+  if (absl::Status s = ConvertSpikes(spikes, config, &converted); !s.ok()) {
+    return s;
+  }
+  out.reserve(static_cast<size_t>(nd) + converted.size());
+  size_t s = 0;
+  for (int d = 0; d < nd; ++d) {
+    // Merge by timestamp; DVS events first on ties.
+    while (s < converted.size() &&
+           converted[s].timestamp_us < dvs.timestamp_us(d)) {
+      out.push_back(converted[s++]);
+    }
+    out.push_back(chip::InputEvent::FromDvs(
+        {dvs.timestamp_us(d), static_cast<uint8_t>(dvs.x(d)),
+         static_cast<uint8_t>(dvs.y(d)), dvs.p(d)}));
+  }
+  out.insert(out.end(), converted.begin() + static_cast<ptrdiff_t>(s),
+             converted.end());
   return out;
 }
 
@@ -426,23 +462,28 @@ SubscriberOptions OptionsFromProto(const v1::SubscriptionOptions& p) {
 
 std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
   std::vector<PayloadPtr> out;
-  if (!packet.spikes.empty()) {
+  // At most kSpikesPerMessage spikes per message: bounds what one queued
+  // message costs a subscriber (and how long one write holds a stream).
+  for (size_t first = 0; first < packet.spikes.size();
+       first += kSpikesPerMessage) {
+    const absl::Span<const chip::Spike> part =
+        packet.spikes.subspan(first, kSpikesPerMessage);
     v1::StreamMessage message;
     v1::SpikeBatch* batch = message.mutable_spikes();
-    const int n = static_cast<int>(packet.spikes.size());
+    const int n = static_cast<int>(part.size());
     batch->mutable_timestamp_us()->Reserve(n);
     batch->mutable_layer()->Reserve(n);
     batch->mutable_feature()->Reserve(n);
     batch->mutable_x()->Reserve(n);
     batch->mutable_y()->Reserve(n);
-    for (const chip::Spike& s : packet.spikes) {
+    for (const chip::Spike& s : part) {
       batch->mutable_timestamp_us()->AddAlreadyReserved(s.timestamp_us);
       batch->mutable_layer()->AddAlreadyReserved(s.layer);
       batch->mutable_feature()->AddAlreadyReserved(s.feature);
       batch->mutable_x()->AddAlreadyReserved(s.x);
       batch->mutable_y()->AddAlreadyReserved(s.y);
     }
-    out.push_back(Finish(message, packet.spikes.size()));
+    out.push_back(Finish(message, part.size()));
   }
   if (!packet.readout_values.empty() || !packet.readout_pins.empty() ||
       !packet.majority.empty()) {

@@ -41,10 +41,13 @@ void NodeCatalogue(speckd::v1::ListNodeTypesResponse* out);
 
 SubscriberOptions OptionsFromProto(const speckd::v1::SubscriptionOptions& p);
 
+// Spikes per stream message, at most.
+inline constexpr size_t kSpikesPerMessage = 16384;
+
 // A packet as stream-message payloads (fields >= 10 only), serialized once
-// for every subscriber: events become one message per kind (spikes,
-// readout, measurements), windows and frames one message each. Time-only
-// packets give none.
+// for every subscriber: spikes in messages of at most kSpikesPerMessage,
+// readout and measurements one message each, windows and frames one message
+// each. Time-only packets give none.
 std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet);
 
 // A notice (device lost, shutting down, ...) as a payload.

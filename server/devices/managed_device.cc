@@ -309,7 +309,7 @@ void ManagedDevice::WriterLoop() {
     if (!job.events.empty()) {
       // Blocks while the device queue is full: this is where writers are
       // slowed down (back-pressure), off the gRPC threads.
-      status = device_->Write(job.events, job.deadline);
+      status = device_->Write(std::move(job.events), job.deadline);
       if (status.ok()) {
         bool changed = false;
         {
@@ -414,7 +414,8 @@ void ManagedDevice::OnOutput(const driver::DeviceOutput& output) {
 uint64_t ManagedDevice::Write(absl::Span<const chip::InputEvent> events) {
   // From another device's graph (device_sink): best effort, never blocking
   // that device's thread; what does not fit is reported as dropped.
-  absl::Status status = device_->Write(events, absl::Now());
+  absl::Status status = device_->Write(
+      std::vector<chip::InputEvent>(events.begin(), events.end()), absl::Now());
   return status.ok() ? 0 : events.size();
 }
 
