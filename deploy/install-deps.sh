@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto
   libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
-  libusb-1.0-0-dev libgmock-dev libbenchmark-dev
+  libusb-1.0-0-dev libgmock-dev libbenchmark-dev libevent-dev
 )
 
 missing=()

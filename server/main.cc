@@ -13,10 +13,17 @@
 #include "server/devices/device_manager.h"
 #include "server/log/log.h"
 #include "server/speckd_server.h"
+#include "server/web/web_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT for gRPC. Loopback by default; use 0.0.0.0:50051 to serve "
           "the lab network. Port 0 picks a free port.");
+ABSL_FLAG(std::string, web_listen, "127.0.0.1:8080",
+          "HOST:PORT for the dashboard and grpc-web (HTTP/1.1); empty turns "
+          "it off. Loopback by default.");
+ABSL_FLAG(std::string, web_root, "",
+          "Directory of the built dashboard (clients/web/dist); deploy/run.sh "
+          "builds it and sets this.");
 ABSL_FLAG(int, sim_devices, 1,
           "How many simulated devkits to register (speck2edevkit:0, ...).");
 ABSL_FLAG(std::string, sim_pacing, "real_time",
@@ -79,14 +86,34 @@ int main(int argc, char** argv) {
                  std::string(server.status().message()).c_str());
     return 1;
   }
-  // The one line a user (or a test) reads to learn where to connect.
+  // The line a user (or a test) reads to learn where to connect.
   std::printf("speckd listening on %s (gRPC)\n", (*server)->address().c_str());
+  std::unique_ptr<speckd::server::web::WebServer> web;
+  if (!absl::GetFlag(FLAGS_web_listen).empty()) {
+    speckd::server::web::WebServerOptions web_options;
+    web_options.listen = absl::GetFlag(FLAGS_web_listen);
+    web_options.web_root = absl::GetFlag(FLAGS_web_root);
+    auto started = speckd::server::web::WebServer::Start(
+        web_options, (*server)->InProcessChannel());
+    if (!started.ok()) {
+      std::fprintf(stderr, "speckd: %s\n",
+                   std::string(started.status().message()).c_str());
+      return 1;
+    }
+    web = *std::move(started);
+    std::printf("speckd dashboard at http://%s/ (grpc-web on the same port)\n",
+                web->address().c_str());
+    speckd::log::Info("web_listening", {{"address", web->address()},
+                                        {"web_root", web_options.web_root}});
+  }
   std::fflush(stdout);
 
   int received = 0;
   sigwait(&signals, &received);
   speckd::log::Info("shutdown",
                     {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  // Browser streams first (they ride on the in-process channel), then gRPC.
+  if (web != nullptr) web->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
   return 0;
 }

@@ -36,9 +36,14 @@ std::unique_ptr<Subprocess> StartSpeckd(const std::vector<std::string>& args,
 
 TEST(SpeckdBinaryTest, ServesHealthAndDevicesThenStopsOnSigterm) {
   std::string address;
-  auto speckd = StartSpeckd({"--listen=127.0.0.1:0"}, &address);
+  auto speckd = StartSpeckd(
+      {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0"}, &address);
   ASSERT_NE(speckd, nullptr);
   EXPECT_THAT(address, StartsWith("127.0.0.1:"));
+  absl::StatusOr<std::string> dashboard =
+      speckd->ReadStdoutLine(absl::Seconds(10));
+  ASSERT_TRUE(dashboard.ok()) << dashboard.status();
+  EXPECT_THAT(*dashboard, StartsWith("speckd dashboard at http://127.0.0.1:"));
 
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
@@ -66,7 +71,8 @@ TEST(SpeckdBinaryTest, ServesHealthAndDevicesThenStopsOnSigterm) {
 
 TEST(SpeckdBinaryTest, StopsOnSigint) {
   std::string address;
-  auto speckd = StartSpeckd({"--listen=127.0.0.1:0"}, &address);
+  auto speckd =
+      StartSpeckd({"--listen=127.0.0.1:0", "--web_listen="}, &address);
   ASSERT_NE(speckd, nullptr);
   speckd->Signal(SIGINT);
   absl::StatusOr<int> code = speckd->Wait(absl::Seconds(10));
@@ -76,18 +82,20 @@ TEST(SpeckdBinaryTest, StopsOnSigint) {
 
 TEST(SpeckdBinaryTest, BusyPortIsAClearErrorAndExitCode1) {
   std::string address;
-  auto first = StartSpeckd({"--listen=127.0.0.1:0"}, &address);
+  auto first = StartSpeckd({"--listen=127.0.0.1:0", "--web_listen="}, &address);
   ASSERT_NE(first, nullptr);
   absl::StatusOr<RunResult> second = Subprocess::Run(
-      RunfilePath("server/speckd"), {"--listen=" + address}, absl::Seconds(10));
+      RunfilePath("server/speckd"), {"--listen=" + address, "--web_listen="},
+      absl::Seconds(10));
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_EQ(second->exit_code, 1);
   EXPECT_THAT(second->stderr_text, HasSubstr("cannot listen on " + address));
 }
 
 TEST(SpeckdBinaryTest, MalformedListenAddressIsRejected) {
-  absl::StatusOr<RunResult> run = Subprocess::Run(
-      RunfilePath("server/speckd"), {"--listen=50051"}, absl::Seconds(10));
+  absl::StatusOr<RunResult> run =
+      Subprocess::Run(RunfilePath("server/speckd"),
+                      {"--listen=50051", "--web_listen="}, absl::Seconds(10));
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->exit_code, 1);
   EXPECT_THAT(run->stderr_text, HasSubstr("must be HOST:PORT"));

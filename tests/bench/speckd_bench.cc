@@ -279,7 +279,8 @@ int Main() {
   pid_t pid = absl::GetFlag(FLAGS_pid);
   if (address.empty()) {
     auto started = testing::Subprocess::Start(
-        path, {"--listen=127.0.0.1:0", "--sim_pacing=as_fast_as_possible"});
+        path, {"--listen=127.0.0.1:0",
+               "--web_listen=", "--sim_pacing=as_fast_as_possible"});
     if (!started.ok()) {
       std::fprintf(stderr, "%s\n",
                    std::string(started.status().message()).c_str());

@@ -1,0 +1,517 @@
+#include "server/web/web_server.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <deque>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "server/log/log.h"
+#include "server/web/grpc_web.h"
+
+namespace speckd::server::web {
+namespace {
+
+// The largest request body accepted (a browser's WriteEventBatch).
+constexpr size_t kMaxBodyBytes = size_t{64} << 20;
+
+std::string Header(evhttp_request* req, const char* name) {
+  const char* value =
+      evhttp_find_header(evhttp_request_get_input_headers(req), name);
+  return value != nullptr ? value : "";
+}
+
+void AddCors(evhttp_request* req) {
+  evkeyvalq* out = evhttp_request_get_output_headers(req);
+  const std::string origin = Header(req, "Origin");
+  evhttp_add_header(out, "Access-Control-Allow-Origin",
+                    origin.empty() ? "*" : origin.c_str());
+  evhttp_add_header(out, "Vary", "Origin");
+  evhttp_add_header(out, "Access-Control-Expose-Headers",
+                    "grpc-status, grpc-message");
+}
+
+std::string ToString(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  out.reserve(buffer.Length());
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+const char* MimeType(absl::string_view path) {
+  if (absl::EndsWith(path, ".html")) return "text/html; charset=utf-8";
+  if (absl::EndsWith(path, ".js")) return "text/javascript; charset=utf-8";
+  if (absl::EndsWith(path, ".css")) return "text/css; charset=utf-8";
+  if (absl::EndsWith(path, ".svg")) return "image/svg+xml";
+  if (absl::EndsWith(path, ".png")) return "image/png";
+  if (absl::EndsWith(path, ".json")) return "application/json";
+  if (absl::EndsWith(path, ".csv")) return "text/csv; charset=utf-8";
+  if (absl::EndsWith(path, ".wasm")) return "application/wasm";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+class Call;
+
+class WebServer::Impl {
+ public:
+  Impl(const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel)
+      : options_(options), channel_(std::move(channel)), stub_(channel_) {}
+  ~Impl();
+
+  absl::Status Listen();
+  void Shutdown(absl::Duration grace);
+  size_t active_calls() const {
+    absl::MutexLock lock(&mu_);
+    return calls_.size();
+  }
+
+  // Called by a call once both its sides are done (loop thread).
+  void Finished(Call* call);
+
+  event_base* base() { return base_; }
+  grpc::GenericStub* stub() { return &stub_; }
+  size_t max_buffered_bytes() const { return options_.max_buffered_bytes; }
+
+  int port_ = 0;
+  std::string address_;
+
+ private:
+  static void OnRequest(evhttp_request* req, void* arg);
+  void Handle(evhttp_request* req);
+  void ServeStatic(evhttp_request* req);
+  void Preflight(evhttp_request* req);
+  void ServeGrpcWeb(evhttp_request* req, WireFormat format);
+
+  const WebServerOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
+  event_base* base_ = nullptr;
+  evhttp* http_ = nullptr;
+  std::thread loop_;
+
+  mutable absl::Mutex mu_;
+  absl::CondVar calls_changed_;
+  std::set<Call*> calls_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ = false;
+};
+
+// One grpc-web call: an HTTP request on the loop thread, a generic gRPC call
+// on gRPC's threads. Frames pass from the gRPC side to the loop thread
+// through `out_`; the call deletes itself on the loop thread once the gRPC
+// call is over and the HTTP side has ended or gone.
+class Call final
+    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  Call(WebServer::Impl* server, evhttp_request* req, WireFormat format)
+      : server_(server),
+        req_(req),
+        conn_(evhttp_request_get_connection(req)),
+        format_(format) {
+    wake_ = event_new(server->base(), -1, 0, &Call::OnWake, this);
+  }
+
+  ~Call() override { event_free(wake_); }
+
+  // Loop thread: answers the HTTP request's headers and starts the call.
+  void Start(const std::string& method, std::string request,
+             std::optional<absl::Duration> timeout) {
+    StartReply();
+
+    if (timeout.has_value()) {
+      context_.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
+    }
+    grpc::Slice slice(request);
+    request_ = grpc::ByteBuffer(&slice, 1);
+    server_->stub()->PrepareBidiStreamingCall(&context_, method,
+                                              grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+
+  // Loop thread: answers with `status` in the trailers; no call is made.
+  void Reject(const grpc::Status& status) {
+    StartReply();
+    {
+      absl::MutexLock lock(&mu_);
+      out_.push_back(
+          EncodeTrailers(status.error_code(), status.error_message(), format_));
+      grpc_done_ = true;
+    }
+    Drain();
+  }
+
+  void Cancel() { context_.TryCancel(); }
+
+  void OnWriteDone(bool) override {}
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream is over; OnDone follows
+    std::string frame = EncodeDataFrame(ToString(response_), format_);
+    bool read_more;
+    {
+      absl::MutexLock lock(&mu_);
+      queued_bytes_ += frame.size();
+      out_.push_back(std::move(frame));
+      // A browser that reads slowly stops our reads; the server-side
+      // subscription then applies its own overflow policy.
+      read_more =
+          queued_bytes_ + http_buffered_ < server_->max_buffered_bytes();
+      read_paused_ = !read_more;
+      event_active(wake_, 0, 0);
+    }
+    if (read_more) StartRead(&response_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    absl::MutexLock lock(&mu_);
+    out_.push_back(
+        EncodeTrailers(status.error_code(), status.error_message(), format_));
+    grpc_done_ = true;
+    // Under the lock: the loop thread cannot delete us before this returns.
+    event_active(wake_, 0, 0);
+  }
+
+ private:
+  static void OnWake(evutil_socket_t, short, void* arg) {
+    static_cast<Call*>(arg)->Drain();
+  }
+  static void OnChunkSent(evhttp_connection*, void* arg) {
+    static_cast<Call*>(arg)->Drain();
+  }
+  static void OnClose(evhttp_connection*, void* arg) {
+    auto* call = static_cast<Call*>(arg);
+    {
+      // The connection is freed after this callback; the unfinished request
+      // is detached from it and stays ours to end (see Drain).
+      absl::MutexLock lock(&call->mu_);
+      call->http_gone_ = true;
+    }
+    call->Cancel();
+  }
+
+  void StartReply() {
+    evkeyvalq* out = evhttp_request_get_output_headers(req_);
+    evhttp_add_header(out, "Content-Type", ContentTypeOf(format_));
+    evhttp_add_header(out, "Cache-Control", "no-cache");
+    AddCors(req_);
+    evhttp_send_reply_start(req_, 200, "OK");
+    evhttp_connection_set_closecb(conn_, &Call::OnClose, this);
+  }
+
+  // Loop thread.
+  void Drain() {
+    bool resume = false;
+    bool finished = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (http_gone_) {
+        out_.clear();
+        queued_bytes_ = 0;
+      } else if (!http_ended_) {
+        while (!out_.empty()) {
+          evbuffer* chunk = evbuffer_new();
+          evbuffer_add(chunk, out_.front().data(), out_.front().size());
+          evhttp_send_reply_chunk_with_cb(req_, chunk, &Call::OnChunkSent,
+                                          this);
+          evbuffer_free(chunk);
+          queued_bytes_ -= out_.front().size();
+          out_.pop_front();
+        }
+        bufferevent* bev = evhttp_connection_get_bufferevent(conn_);
+        http_buffered_ =
+            bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+      }
+      if (read_paused_ && !grpc_done_ && !http_gone_ &&
+          http_buffered_ + queued_bytes_ < server_->max_buffered_bytes() / 2) {
+        read_paused_ = false;
+        resume = true;
+      }
+      if (grpc_done_ && out_.empty()) {
+        if (!http_ended_) {
+          // After a disconnect libevent has detached the unfinished request
+          // (its connection is gone); ending it then just frees it.
+          if (!http_gone_)
+            evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+          evhttp_send_reply_end(req_);
+          http_ended_ = true;
+        }
+        finished = true;
+      }
+    }
+    if (resume) StartRead(&response_);
+    if (finished) server_->Finished(this);
+  }
+
+  WebServer::Impl* const server_;
+  evhttp_request* const req_;
+  evhttp_connection* const conn_;
+  const WireFormat format_;
+  event* wake_ = nullptr;
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+
+  absl::Mutex mu_;
+  std::deque<std::string> out_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t http_buffered_ ABSL_GUARDED_BY(mu_) = 0;
+  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool grpc_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool http_gone_ ABSL_GUARDED_BY(mu_) = false;
+  bool http_ended_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+WebServer::Impl::~Impl() {
+  Shutdown(absl::Seconds(2));
+  if (http_ != nullptr) evhttp_free(http_);
+  if (base_ != nullptr) event_base_free(base_);
+}
+
+absl::Status WebServer::Impl::Listen() {
+  static const int threads_ready = evthread_use_pthreads();
+  if (threads_ready != 0) {
+    return absl::InternalError("libevent has no thread support");
+  }
+  const size_t colon = options_.listen.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(options_.listen.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "web listen address '", options_.listen, "' must be HOST:PORT"));
+  }
+  const std::string host = options_.listen.substr(0, colon);
+  base_ = event_base_new();
+  http_ = evhttp_new(base_);
+  evhttp_set_max_body_size(http_, kMaxBodyBytes);
+  evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+                                        EVHTTP_REQ_POST | EVHTTP_REQ_OPTIONS);
+  evhttp_set_gencb(http_, &Impl::OnRequest, this);
+  evhttp_bound_socket* socket = evhttp_bind_socket_with_handle(
+      http_, host.c_str(), static_cast<uint16_t>(port));
+  if (socket == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options_.listen,
+        " (web): the address is in use, not local, or not permitted"));
+  }
+  sockaddr_storage bound{};
+  socklen_t length = sizeof(bound);
+  getsockname(evhttp_bound_socket_get_fd(socket),
+              reinterpret_cast<sockaddr*>(&bound), &length);
+  port_ = ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  address_ = absl::StrCat(host, ":", port_);
+  loop_ = std::thread([this] {
+    // Runs until Shutdown breaks the loop (EVLOOP_NO_EXIT_ON_EMPTY: idle is
+    // not a reason to stop).
+    event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
+  });
+  return absl::OkStatus();
+}
+
+void WebServer::Impl::Shutdown(absl::Duration grace) {
+  if (stopped_ || base_ == nullptr) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+    for (Call* call : calls_) call->Cancel();
+    const absl::Time deadline = absl::Now() + grace;
+    while (!calls_.empty()) {
+      if (calls_changed_.WaitWithDeadline(&mu_, deadline)) break;
+    }
+    if (!calls_.empty()) {
+      log::Warning("web_calls_left", {{"calls", calls_.size()}});
+    }
+  }
+  event_base_loopbreak(base_);
+  if (loop_.joinable()) loop_.join();
+  stopped_ = true;
+}
+
+void WebServer::Impl::Finished(Call* call) {
+  {
+    absl::MutexLock lock(&mu_);
+    calls_.erase(call);
+    calls_changed_.SignalAll();
+  }
+  delete call;
+}
+
+void WebServer::Impl::OnRequest(evhttp_request* req, void* arg) {
+  static_cast<Impl*>(arg)->Handle(req);
+}
+
+void WebServer::Impl::Handle(evhttp_request* req) {
+  const evhttp_cmd_type command = evhttp_request_get_command(req);
+  if (command == EVHTTP_REQ_OPTIONS) {
+    Preflight(req);
+    return;
+  }
+  if (command == EVHTTP_REQ_POST) {
+    std::optional<WireFormat> format =
+        ParseContentType(Header(req, "Content-Type"));
+    if (!format.has_value()) {
+      AddCors(req);
+      evhttp_send_error(req, 415,
+                        "speckd accepts grpc-web (application/grpc-web, "
+                        "application/grpc-web-text) on POST");
+      return;
+    }
+    ServeGrpcWeb(req, *format);
+    return;
+  }
+  ServeStatic(req);
+}
+
+void WebServer::Impl::Preflight(evhttp_request* req) {
+  AddCors(req);
+  evkeyvalq* out = evhttp_request_get_output_headers(req);
+  evhttp_add_header(out, "Access-Control-Allow-Methods", "POST, OPTIONS");
+  const std::string asked = Header(req, "Access-Control-Request-Headers");
+  evhttp_add_header(out, "Access-Control-Allow-Headers",
+                    asked.empty()
+                        ? "content-type, x-grpc-web, x-user-agent, grpc-timeout"
+                        : asked.c_str());
+  evhttp_add_header(out, "Access-Control-Max-Age", "86400");
+  evhttp_send_reply(req, 204, "No Content", nullptr);
+}
+
+void WebServer::Impl::ServeGrpcWeb(evhttp_request* req, WireFormat format) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      AddCors(req);
+      evhttp_send_error(req, 503, "speckd is shutting down");
+      return;
+    }
+  }
+  const char* path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+  const std::string method = path != nullptr ? path : "";
+  evbuffer* input = evhttp_request_get_input_buffer(req);
+  std::string body(evbuffer_get_length(input), '\0');
+  evbuffer_copyout(input, body.data(), body.size());
+  absl::StatusOr<std::vector<std::string>> messages =
+      DecodeRequestBody(body, format);
+
+  auto* call = new Call(this, req, format);
+  {
+    absl::MutexLock lock(&mu_);
+    calls_.insert(call);
+  }
+  std::string request;
+  std::string problem;
+  if (!messages.ok()) {
+    problem = std::string(messages.status().message());
+  } else if (messages->size() > 1) {
+    problem =
+        "grpc-web requests carry one message (client streaming is not "
+        "supported: use the unary batch calls)";
+  } else if (!messages->empty()) {
+    request = std::move((*messages)[0]);
+  }
+  if (!problem.empty()) {
+    // Answered like a failed call: the status travels in the trailers, and
+    // the method is never called.
+    log::Warning("grpc_web_bad_request",
+                 {{"method", method}, {"error", problem}});
+    call->Reject(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, problem));
+    return;
+  }
+  std::optional<absl::Duration> timeout =
+      ParseGrpcTimeout(Header(req, "grpc-timeout"));
+  call->Start(method, std::move(request), timeout);
+}
+
+void WebServer::Impl::ServeStatic(evhttp_request* req) {
+  const char* raw = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+  std::string path = raw != nullptr ? raw : "/";
+  char* decoded = evhttp_uridecode(path.c_str(), 0, nullptr);
+  if (decoded != nullptr) {
+    path = decoded;
+    free(decoded);
+  }
+  if (path.empty() || path == "/") path = "/index.html";
+  evkeyvalq* out = evhttp_request_get_output_headers(req);
+  if (path.find("..") != std::string::npos) {
+    evhttp_send_error(req, 400, "bad path");
+    return;
+  }
+  std::ifstream file(options_.web_root + path, std::ios::binary);
+  if (options_.web_root.empty() || !file) {
+    if (path == "/index.html") {
+      const std::string page =
+          "<!doctype html><title>speckd</title><h1>speckd is running</h1>"
+          "<p>The dashboard is not built. Run <code>deploy/run.sh</code>, "
+          "which "
+          "builds <code>clients/web</code> and passes "
+          "<code>--web_root</code> to speckd.</p>";
+      evhttp_add_header(out, "Content-Type", "text/html; charset=utf-8");
+      evbuffer* body = evbuffer_new();
+      evbuffer_add(body, page.data(), page.size());
+      evhttp_send_reply(req, 200, "OK", body);
+      evbuffer_free(body);
+      return;
+    }
+    evhttp_send_error(req, 404, "not found");
+    return;
+  }
+  std::stringstream content;
+  content << file.rdbuf();
+  const std::string data = content.str();
+  evhttp_add_header(out, "Content-Type", MimeType(path));
+  // index.html must be re-read so new builds are picked up; hashed assets
+  // can be cached.
+  evhttp_add_header(
+      out, "Cache-Control",
+      absl::StartsWith(path, "/assets/") ? "max-age=3600" : "no-cache");
+  evbuffer* body = evbuffer_new();
+  if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+    evbuffer_add(body, data.data(), data.size());
+  }
+  evhttp_send_reply(req, 200, "OK", body);
+  evbuffer_free(body);
+}
+
+WebServer::WebServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WebServer::~WebServer() = default;
+
+absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
+    const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel) {
+  auto impl = std::make_unique<Impl>(options, std::move(channel));
+  absl::Status listening = impl->Listen();
+  if (!listening.ok()) return listening;
+  return std::unique_ptr<WebServer>(new WebServer(std::move(impl)));
+}
+
+int WebServer::port() const { return impl_->port_; }
+const std::string& WebServer::address() const { return impl_->address_; }
+size_t WebServer::active_calls() const { return impl_->active_calls(); }
+void WebServer::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
+
+}  // namespace speckd::server::web

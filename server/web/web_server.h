@@ -1,0 +1,63 @@
+// speckd's HTTP/1.1 listener: serves the dashboard's static files and
+// translates grpc-web (binary and text) to the daemon's gRPC services over an
+// in-process channel with generic calls, so every unary and server-streaming
+// RPC is reachable without per-method code. Built on libevent's evhttp (one
+// event-loop thread; gRPC reactions hand their bytes to it).
+//
+//   auto web = WebServer::Start({.listen = "127.0.0.1:8080", .web_root = dir},
+//                               server->InProcessChannel());
+//   (*web)->address();   // "127.0.0.1:8080"
+//   (*web)->Shutdown();  // browser streams end, calls are cancelled
+#ifndef SPECKD_SERVER_WEB_WEB_SERVER_H_
+#define SPECKD_SERVER_WEB_WEB_SERVER_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace speckd::server::web {
+
+struct WebServerOptions {
+  // HOST:PORT; port 0 picks a free port.
+  std::string listen = "127.0.0.1:8080";
+  // Directory of the built dashboard (index.html, assets/); empty serves a
+  // page saying how to build it.
+  std::string web_root;
+  // A response stream whose browser reads slower than this many bytes behind
+  // stops reading from the gRPC call until it catches up (the subscription's
+  // own queue then applies its overflow policy).
+  size_t max_buffered_bytes = size_t{4} << 20;
+};
+
+class WebServer {
+ public:
+  // UNAVAILABLE naming the address if it cannot listen.
+  static absl::StatusOr<std::unique_ptr<WebServer>> Start(
+      const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel);
+
+  ~WebServer();
+
+  int port() const;
+  const std::string& address() const;
+
+  // Calls in progress now (diagnostics, tests).
+  size_t active_calls() const;
+
+  // Cancels every call in progress, waits up to `grace` for them to end,
+  // then stops listening. Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(2));
+
+  class Impl;
+
+ private:
+  explicit WebServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace speckd::server::web
+
+#endif  // SPECKD_SERVER_WEB_WEB_SERVER_H_
