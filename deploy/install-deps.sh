@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs what building and testing speckd needs on Debian 12, from Debian's
-# own archive only. Idempotent: packages already present are skipped.
-#   deploy/install-deps.sh            build + test dependencies
+# Installs what building, running and testing speckd needs on Debian 12, from
+# Debian's archive only (npm packages come later, from the npm registry).
+# Idempotent: packages already present are skipped.
+#   deploy/install-deps.sh            build and run (daemon + dashboard)
+#   deploy/install-deps.sh --browser  also Debian's chromium (browser tests)
 set -euo pipefail
 
 packages=(
@@ -9,18 +11,28 @@ packages=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
   libusb-1.0-0-dev libgmock-dev libbenchmark-dev libevent-dev
 )
+# The dashboard is built with Node.js (18 or newer) and npm.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
+[ "${1:-}" = "--browser" ] && packages+=(chromium)
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-echo "install-deps: installing ${missing[*]}" >&2
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 18 ]; then
+  echo "install-deps: Node.js $(node --version) is too old for the dashboard (18 or newer)" >&2
+  exit 1
+fi

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: installs what it needs, builds
-# speckd and runs it with the simulated devkit. Prints where it listens.
-#   deploy/run.sh                          # gRPC on 127.0.0.1:50051
+# speckd and its dashboard, and runs the daemon with the simulated devkit.
+# Prints where gRPC and the dashboard listen.
+#   deploy/run.sh                          # gRPC 127.0.0.1:50051, dashboard 127.0.0.1:8080
 #   deploy/run.sh --listen=0.0.0.0:50051   # any speckd flag passes through
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/install-deps.sh
-bazel build //server:speckd
-exec bazel-bin/server/speckd "$@"
+(cd clients/web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+bazel build //server:speckd //clients/cli:speckctl
+exec bazel-bin/server/speckd --web_root="$PWD/clients/web/dist" "$@"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Every test, on a fresh Debian 12 machine: installs what it needs, then runs
-# the whole Bazel suite, and the daemon's suites again under AddressSanitizer
-# and LeakSanitizer (leaked reactors, use-after-free on cancelled streams).
+# Every test, on a fresh Debian 12 machine: installs what it needs (Debian
+# packages including chromium, npm packages), runs the whole Bazel suite, the
+# daemon's suites again under AddressSanitizer and LeakSanitizer, and the
+# dashboard in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deploy/install-deps.sh
+deploy/install-deps.sh --browser
 # Plain, append-only output when not on a terminal (CI logs, pipes).
 [ -t 1 ] || set -- --config=ci "$@"
 bazel test //... "$@"
@@ -13,3 +14,4 @@ bazel test --config=asan "$@" \
   //server/... \
   //tests:api_errors_test //tests:graph_service_test \
   //tests:streaming_test //tests:tutorial_e2e_test
+clients/web/scripts/browser-test.sh

@@ -133,6 +133,7 @@ class Call final
         conn_(evhttp_request_get_connection(req)),
         format_(format) {
     wake_ = event_new(server->base(), -1, 0, &Call::OnWake, this);
+    evhttp_connection_set_closecb(conn_, &Call::OnClose, this);
   }
 
   ~Call() override { event_free(wake_); }
@@ -140,7 +141,8 @@ class Call final
   // Loop thread: answers the HTTP request's headers and starts the call.
   void Start(const std::string& method, std::string request,
              std::optional<absl::Duration> timeout) {
-    StartReply();
+    // The HTTP headers wait for the call's initial metadata: a browser that
+    // sees them knows the call (a subscription) is attached.
 
     if (timeout.has_value()) {
       context_.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
@@ -156,7 +158,6 @@ class Call final
 
   // Loop thread: answers with `status` in the trailers; no call is made.
   void Reject(const grpc::Status& status) {
-    StartReply();
     {
       absl::MutexLock lock(&mu_);
       out_.push_back(
@@ -167,6 +168,12 @@ class Call final
   }
 
   void Cancel() { context_.TryCancel(); }
+
+  void OnReadInitialMetadataDone(bool) override {
+    absl::MutexLock lock(&mu_);
+    headers_ready_ = true;
+    event_active(wake_, 0, 0);
+  }
 
   void OnWriteDone(bool) override {}
 
@@ -221,7 +228,6 @@ class Call final
     evhttp_add_header(out, "Cache-Control", "no-cache");
     AddCors(req_);
     evhttp_send_reply_start(req_, 200, "OK");
-    evhttp_connection_set_closecb(conn_, &Call::OnClose, this);
   }
 
   // Loop thread.
@@ -230,10 +236,14 @@ class Call final
     bool finished = false;
     {
       absl::MutexLock lock(&mu_);
+      if (!http_gone_ && !reply_started_ && (headers_ready_ || grpc_done_)) {
+        StartReply();
+        reply_started_ = true;
+      }
       if (http_gone_) {
         out_.clear();
         queued_bytes_ = 0;
-      } else if (!http_ended_) {
+      } else if (reply_started_ && !http_ended_) {
         while (!out_.empty()) {
           evbuffer* chunk = evbuffer_new();
           evbuffer_add(chunk, out_.front().data(), out_.front().size());
@@ -285,6 +295,8 @@ class Call final
   bool grpc_done_ ABSL_GUARDED_BY(mu_) = false;
   bool http_gone_ ABSL_GUARDED_BY(mu_) = false;
   bool http_ended_ ABSL_GUARDED_BY(mu_) = false;
+  bool headers_ready_ ABSL_GUARDED_BY(mu_) = false;
+  bool reply_started_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 WebServer::Impl::~Impl() {

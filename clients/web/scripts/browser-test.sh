@@ -1,0 +1,9 @@
+#!/bin/sh
+# Builds the dashboard and runs its browser test against a freshly built
+# speckd (Debian's chromium, headless). Screenshot: clients/web/test-results/.
+set -eu
+cd "$(dirname "$0")/.."
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
+(cd ../.. && bazel build //server:speckd)
+SPECKD="$(cd ../.. && pwd)/bazel-bin/server/speckd" node tests/dashboard.test.mjs

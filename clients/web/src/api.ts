@@ -1,0 +1,133 @@
+// The daemon's API over grpc-web, from the page's own origin (speckd serves
+// both), and the control lease the dashboard's buttons need.
+import { GrpcWebFetchTransport } from "@protobuf-ts/grpcweb-transport";
+import { DeviceServiceClient } from "./gen/proto/speckd/v1/device_service.client";
+import { ConfigServiceClient } from "./gen/proto/speckd/v1/config_service.client";
+import { EventServiceClient } from "./gen/proto/speckd/v1/event_service.client";
+import type { StreamMessage } from "./gen/proto/speckd/v1/events";
+import type { ServerStreamingCall } from "@protobuf-ts/runtime-rpc";
+
+const transport = new GrpcWebFetchTransport({
+  baseUrl: window.location.origin,
+  format: "binary",
+});
+
+export const devices = new DeviceServiceClient(transport);
+export const config = new ConfigServiceClient(transport);
+export const events = new EventServiceClient(transport);
+
+// gRPC errors as one readable line.
+export function describe(error: unknown): string {
+  const e = error as { code?: string; message?: string };
+  if (e && e.code && e.message !== undefined) {
+    return `${e.code}: ${decodeURIComponent(e.message)}`;
+  }
+  return String(error);
+}
+
+// The control lease: acquired on demand, renewed while held, released when
+// the page goes away.
+export class Lease {
+  private id = "";
+  private timer: number | undefined;
+
+  constructor(private readonly deviceId: () => string) {
+    window.addEventListener("pagehide", () => void this.release());
+  }
+
+  get held(): boolean {
+    return this.id !== "";
+  }
+
+  async acquire(): Promise<string> {
+    if (this.id) return this.id;
+    const { response } = await devices.acquireLease({
+      deviceId: this.deviceId(),
+      holder: `dashboard (${navigator.userAgent.split(" ").pop() ?? "browser"})`,
+      ttlMs: 30000,
+    });
+    this.id = response.leaseId;
+    this.timer = window.setInterval(() => void this.renew(), 10000);
+    return this.id;
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await devices.renewLease({ deviceId: this.deviceId(), leaseId: this.id });
+    } catch {
+      this.forget();
+    }
+  }
+
+  async release(): Promise<void> {
+    if (!this.id) return;
+    const id = this.id;
+    this.forget();
+    try {
+      await devices.releaseLease({ deviceId: this.deviceId(), leaseId: id });
+    } catch {
+      // Expired already: nothing to release.
+    }
+  }
+
+  private forget(): void {
+    this.id = "";
+    if (this.timer !== undefined) window.clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+// Keeps a subscription open: reopens it after errors (daemon restarts,
+// network hiccups) with a growing delay, until stopped.
+export class Subscription {
+  private controller: AbortController | undefined;
+  private stopped = false;
+  private markAttached: () => void = () => {};
+  dropped = 0;
+  received = 0;
+  // Resolves once the server has attached the first call (its headers came).
+  readonly attached: Promise<void> = new Promise((resolve) => {
+    this.markAttached = resolve;
+  });
+
+  constructor(
+    private readonly open: (signal: AbortSignal) => ServerStreamingCall<object, StreamMessage>,
+    private readonly onMessage: (message: StreamMessage) => void,
+    private readonly onStatus: (status: string) => void = () => {},
+  ) {}
+
+  start(): this {
+    void this.run();
+    return this;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.controller?.abort();
+  }
+
+  private async run(): Promise<void> {
+    let delay = 250;
+    while (!this.stopped) {
+      this.controller = new AbortController();
+      try {
+        const call = this.open(this.controller.signal);
+        void call.headers.then(() => this.markAttached(), () => {});
+        this.onStatus("live");
+        for await (const message of call.responses) {
+          delay = 250;
+          this.received += 1;
+          this.dropped += message.droppedSinceLast;
+          this.onMessage(message);
+        }
+        await call.status;
+      } catch (error) {
+        if (this.stopped) return;
+        this.onStatus(`reconnecting (${describe(error)})`);
+      }
+      if (this.stopped) return;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5000);
+    }
+  }
+}

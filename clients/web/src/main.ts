@@ -1,0 +1,334 @@
+// speckd's dashboard: live DVS/core activity, spike counts per class, an
+// output raster and power, with the controls a lab user needs (load a
+// configuration, reset the stop watch, run the sinabs tutorial).
+import "uplot/dist/uPlot.min.css";
+import "./style.css";
+import { config, describe, devices, events, Lease, Subscription } from "./api";
+import { SpeckConfiguration } from "./gen/proto/speckd/v1/config";
+import type { ConfigProblem, CoreMemoryUsage } from "./gen/proto/speckd/v1/config";
+import { ConfigProblem_Severity } from "./gen/proto/speckd/v1/config";
+import { DeviceState, Pacing } from "./gen/proto/speckd/v1/device_service";
+import type { Device } from "./gen/proto/speckd/v1/device_service";
+import { CountsChart } from "./panels/counts";
+import { Heatmap } from "./panels/heatmap";
+import { PowerChart } from "./panels/power";
+import { Raster } from "./panels/raster";
+import { tutorialConfiguration, tutorialEvents } from "./tutorial";
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+let deviceId = "";
+const lease = new Lease(() => deviceId);
+
+const heatmap = new Heatmap($("heatmap"), $("heatmap-caption"));
+const counts = new CountsChart($("counts"), $("counts-summary"), ["class 0", "class 1"]);
+const raster = new Raster($("raster"), $("raster-caption"));
+const power = new PowerChart($("power"));
+
+// What the subscriptions follow from the applied configuration.
+interface View {
+  outputCore: number;
+  features: number;
+  width: number;
+  height: number;
+  labels: string[];
+  cores: number[];
+}
+let view: View = { outputCore: 0, features: 2, width: 1, height: 1,
+                   labels: ["class 0", "class 1"], cores: [] };
+let subscriptions: Subscription[] = [];
+// Names of the output classes, when known (the tutorial's halves).
+let classLabels: string[] = [];
+let activity: Subscription | undefined;
+
+function status(text: string): void {
+  $("control-status").textContent = text;
+}
+
+function viewOf(cfg: SpeckConfiguration | undefined): View {
+  const cores: number[] = [];
+  let outputCore = 0;
+  cfg?.cnnLayers.forEach((core, i) => {
+    if ((core.dimensions?.outputShape?.featureCount ?? 0) > 0) {
+      cores.push(i);
+      // The last monitored core is the network's output.
+      if (core.monitorEnable) outputCore = i;
+    }
+  });
+  const out = cfg?.cnnLayers[outputCore]?.dimensions?.outputShape;
+  const features = Math.max(1, out?.featureCount ?? 2);
+  const labels = Array.from({ length: Math.min(features, 8) },
+                            (_, i) => classLabels[i] ?? `class ${i}`);
+  return { outputCore, features: Math.min(features, 8), width: out?.size?.x ?? 1,
+           height: out?.size?.y ?? 1, labels, cores };
+}
+
+function startActivity(): void {
+  activity?.stop();
+  const layer = Number(($("activity-layer") as HTMLSelectElement).value);
+  activity = new Subscription(
+    (signal) => events.subscribeActivity({ deviceId, layer, frameIntervalMs: 50 }, { abort: signal }),
+    (m) => { if (m.payload.oneofKind === "activityFrame") heatmap.push(m.payload.activityFrame); },
+  ).start();
+}
+
+function startSubscriptions(): void {
+  subscriptions.forEach((s) => s.stop());
+  counts.reset(view.labels);
+  raster.configure(view.features * view.width * view.height);
+  subscriptions = [
+    new Subscription(
+      (signal) => events.subscribeSpikeCounts(
+        { deviceId, intervalMs: 50, featureCount: view.features, layers: [view.outputCore] },
+        { abort: signal }),
+      (m) => {
+        if (m.payload.oneofKind !== "spikeCounts") return;
+        for (const w of m.payload.spikeCounts.windows) counts.push(w);
+      },
+      (s) => { $("counts-summary").dataset.status = s; },
+    ).start(),
+    new Subscription(
+      (signal) => events.subscribeEvents(
+        { deviceId, filter: { types: [], layers: [view.outputCore], features: [] } },
+        { abort: signal }),
+      (m) => {
+        if (m.payload.oneofKind === "spikes") raster.push(m.payload.spikes, view.width, view.height);
+      },
+    ).start(),
+    new Subscription(
+      (signal) => events.subscribePower({ deviceId }, { abort: signal }),
+      (m) => { if (m.payload.oneofKind === "measurements") power.push(m.payload.measurements); },
+    ).start(),
+  ];
+  startActivity();
+}
+
+function renderMemory(memory: CoreMemoryUsage[]): string {
+  const bar = (used: number, limit: number) =>
+    `<div class="bar" title="${used} / ${limit} words"><span style="width:${
+      Math.min(100, (100 * used) / Math.max(1, limit)).toFixed(1)}%"></span></div>`;
+  return `<div class="memory">${memory.map((m) =>
+    `<span>core ${m.layer}</span><span>kernel ${bar(m.kernelWords, m.kernelLimit)}` +
+    `neurons ${bar(m.neuronWords, m.neuronLimit)}</span>`).join("")}</div>`;
+}
+
+async function refreshConfiguration(): Promise<void> {
+  const { response } = await config.getConfiguration({ deviceId });
+  const cfg = response.applied ? response.configuration : undefined;
+  const next = viewOf(cfg);
+  const summary = $("config-summary");
+  if (!cfg) {
+    summary.textContent = "no configuration applied";
+  } else {
+    const lines = next.cores.map((i) => {
+      const d = cfg.cnnLayers[i].dimensions!;
+      const s = (x?: { size?: { x: number; y: number }; featureCount: number }) =>
+        `${x?.featureCount}×${x?.size?.y}×${x?.size?.x}`;
+      return `core ${i}: ${s(d.inputShape)} → k${d.kernelSize} → ${s(d.outputShape)}`;
+    });
+    summary.innerHTML = `${lines.join("<br>")}${renderMemory(response.memory)}`;
+  }
+  const select = $("activity-layer") as HTMLSelectElement;
+  const current = select.value;
+  select.innerHTML = `<option value="13">DVS layer</option>` +
+    next.cores.map((i) => `<option value="${i}">core ${i}</option>`).join("");
+  select.value = [...select.options].some((o) => o.value === current) ? current : "13";
+  const changed = JSON.stringify(next) !== JSON.stringify(view) || subscriptions.length === 0;
+  view = next;
+  if (changed) startSubscriptions();
+}
+
+let lastCounters: { t: number; in: number; out: number } | undefined;
+
+function renderDevice(d: Device): void {
+  const stateName = DeviceState[d.state].toLowerCase();
+  const pill = $("state");
+  pill.textContent = stateName;
+  pill.className = `pill ${stateName}`;
+  const now = performance.now();
+  let rates = "";
+  if (lastCounters) {
+    const dt = (now - lastCounters.t) / 1000;
+    rates = `${Math.round((d.eventsIn - lastCounters.in) / dt)} in/s · ` +
+            `${Math.round((d.eventsOut - lastCounters.out) / dt)} out/s`;
+  }
+  lastCounters = { t: now, in: d.eventsIn, out: d.eventsOut };
+  const dropped = [...subscriptions, ...(activity ? [activity] : [])]
+    .reduce((n, s) => n + s.dropped, 0);
+  const facts: [string, string][] = [
+    ["id", d.id],
+    ["backend", d.backend === 1 ? "simulated" : "USB"],
+    ["stop watch", `${((d.stopWatch?.timeUs ?? 0) / 1e6).toFixed(2)} s · epoch ${d.stopWatch?.epoch ?? 0}${
+      d.stopWatch?.enabled ? "" : " (stopped)"}`],
+    ["pacing", d.pacing === Pacing.REAL_TIME ? "real time" : "as fast as possible"],
+    ["events", `${d.eventsIn} in · ${d.eventsOut} out`],
+    ["rates", rates || "…"],
+    ["dropped", `${dropped} (this page's streams)`],
+    ["power monitor", d.powerMonitorRateHz ? `${d.powerMonitorRateHz} Hz` : "off"],
+  ];
+  $("device-facts").innerHTML = facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join("");
+  const holder = d.lease?.holder;
+  $("lease").textContent = holder
+    ? `lease: ${lease.held ? "this page" : holder}` : "lease: free";
+}
+
+async function poll(): Promise<void> {
+  try {
+    const { response } = await devices.getDevice({ deviceId });
+    renderDevice(response);
+  } catch (error) {
+    $("state").textContent = "unreachable";
+    $("state").className = "pill lost";
+    status(describe(error));
+  }
+}
+
+async function runTutorial(): Promise<void> {
+  const button = $("run-tutorial") as HTMLButtonElement;
+  button.disabled = true;
+  try {
+    const leaseId = await lease.acquire();
+    status("applying the tutorial configuration…");
+    await config.applyConfiguration({ deviceId, leaseId, configuration: tutorialConfiguration() });
+    classLabels = ["top", "bottom"];
+    const realtime = ($("realtime") as HTMLInputElement).checked;
+    await devices.setPacing({ deviceId, leaseId,
+                              pacing: realtime ? Pacing.REAL_TIME : Pacing.AS_FAST_AS_POSSIBLE });
+    await devices.setPowerMonitor({ deviceId, leaseId, rateHz: 20 });
+    await refreshConfiguration();
+    await Promise.all(subscriptions.map((s) => s.attached));
+    await devices.setStopWatch({ deviceId, leaseId, enable: true, reset: true });
+    status("writing 25001 events (5 s of input)…");
+    const input = tutorialEvents();
+    const n = input.timestampUs.length;
+    const step = 5000;
+    for (let i = 0; i < n; i += step) {
+      await events.writeEventBatch({
+        deviceId, leaseId, flush: i + step >= n,
+        dvsEvents: {
+          timestampUs: input.timestampUs.slice(i, i + step), x: input.x.slice(i, i + step),
+          y: input.y.slice(i, i + step), p: input.p.slice(i, i + step),
+        },
+      });
+    }
+    status(realtime ? "running: the classes alternate after 2.5 s" : "done");
+  } catch (error) {
+    status(describe(error));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function resetStopWatch(): Promise<void> {
+  try {
+    const leaseId = await lease.acquire();
+    const { response } = await devices.setStopWatch({ deviceId, leaseId, reset: true });
+    status(`stop watch reset (epoch ${response.epoch})`);
+  } catch (error) {
+    status(describe(error));
+  }
+}
+
+let pendingConfig: SpeckConfiguration | undefined;
+
+function showProblems(file: string, problems: { path: string; message: string; severity: string }[]): void {
+  $("config-problems").innerHTML = problems.map((p) =>
+    `<div class="problem ${p.severity}">${file}: ${p.path ? `${p.path}: ` : ""}${p.message}</div>`).join("");
+}
+
+async function loadConfigFile(file: File): Promise<void> {
+  const apply = $("config-apply") as HTMLButtonElement;
+  apply.hidden = true;
+  pendingConfig = undefined;
+  let cfg: SpeckConfiguration;
+  try {
+    cfg = SpeckConfiguration.fromJsonString(await file.text(), { ignoreUnknownFields: false });
+  } catch (error) {
+    showProblems(file.name, [{ path: "", message: String((error as Error).message ?? error), severity: "error" }]);
+    return;
+  }
+  const { response } = await config.validateConfiguration({ deviceId, configuration: cfg });
+  const severity = (p: ConfigProblem) =>
+    p.severity === ConfigProblem_Severity.ERROR ? "error"
+      : p.severity === ConfigProblem_Severity.WARNING ? "warning" : "not_modelled";
+  showProblems(file.name, response.problems.map((p) =>
+    ({ path: p.fieldPath, message: p.message, severity: severity(p) })));
+  if (response.valid) {
+    pendingConfig = cfg;
+    apply.hidden = false;
+    apply.textContent = `Apply ${file.name}`;
+    if (!response.problems.length) $("config-problems").innerHTML = `<div class="muted">${file.name}: valid</div>`;
+  }
+}
+
+async function applyPending(): Promise<void> {
+  if (!pendingConfig) return;
+  try {
+    const leaseId = await lease.acquire();
+    await config.applyConfiguration({ deviceId, leaseId, configuration: pendingConfig });
+    ($("config-apply") as HTMLButtonElement).hidden = true;
+    classLabels = [];
+    status("configuration applied");
+    await refreshConfiguration();
+  } catch (error) {
+    status(describe(error));
+  }
+}
+
+// One render loop for every panel: draws what arrived since the last frame.
+const perf = { rafs: 0, drawn: 0, fps: 0, heatmapFps: 0, since: performance.now(), heatmapFrames: 0 };
+function frame(now: number): void {
+  perf.rafs += 1;
+  if (heatmap.draw()) perf.heatmapFrames += 1;
+  if (counts.draw()) perf.drawn += 1;
+  raster.draw();
+  power.draw();
+  if (now - perf.since >= 1000) {
+    const s = (now - perf.since) / 1000;
+    perf.fps = perf.rafs / s;
+    perf.heatmapFps = perf.heatmapFrames / s;
+    perf.rafs = perf.heatmapFrames = 0;
+    perf.since = now;
+    $("perf").textContent = `render ${perf.fps.toFixed(0)} fps · heatmap ${perf.heatmapFps.toFixed(0)} frames/s`;
+  }
+  requestAnimationFrame(frame);
+}
+
+// For the browser test and for curious users (devtools): what is on screen.
+(window as unknown as { speckd: object }).speckd = {
+  get windows() { return counts.windows; },
+  get heatmapFrames() { return heatmap.framesDrawn; },
+  get heatmapTotal() { return heatmap.lastTotal; },
+  get rasterSpikes() { return raster.spikes; },
+  get powerSamples() { return power.samples; },
+  get fps() { return perf.fps; },
+  get heatmapFps() { return perf.heatmapFps; },
+};
+
+async function main(): Promise<void> {
+  const { response } = await devices.listDevices({});
+  const select = $("device") as HTMLSelectElement;
+  select.innerHTML = response.devices.map((d) => `<option>${d.id}</option>`).join("");
+  deviceId = response.devices[0]?.id ?? "";
+  select.addEventListener("change", async () => {
+    await lease.release();
+    deviceId = select.value;
+    subscriptions = [];
+    await refreshConfiguration();
+  });
+  $("run-tutorial").addEventListener("click", () => void runTutorial());
+  $("reset-watch").addEventListener("click", () => void resetStopWatch());
+  $("activity-layer").addEventListener("change", startActivity);
+  $("config-file").addEventListener("change", (e) => {
+    const file = (e.target as HTMLInputElement).files?.[0];
+    if (file) void loadConfigFile(file);
+  });
+  $("config-apply").addEventListener("click", () => void applyPending());
+  window.addEventListener("resize", () => { counts.resize(); power.resize(); });
+  await refreshConfiguration();
+  void poll();
+  setInterval(() => void poll(), 500);
+  requestAnimationFrame(frame);
+}
+
+main().catch((error) => status(describe(error)));

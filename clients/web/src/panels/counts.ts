@@ -1,0 +1,77 @@
+// Spike count per class over time, like samnagui's spike-count plot: one
+// line per feature, one point per window, the last `spanS` seconds.
+import uPlot from "uplot";
+import type { SpikeCount } from "../gen/proto/speckd/v1/events";
+
+const COLORS = ["#4ea1ff", "#ff7a59", "#5ad17a", "#c77dff", "#ffd166", "#06d6a0",
+                "#ef476f", "#118ab2"];
+
+export class CountsChart {
+  private plot: uPlot | undefined;
+  private times: number[] = [];
+  private series: number[][] = [];
+  private dirty = false;
+  // Every window received, for tests and the summary line.
+  readonly windows: { startUs: number; counts: number[] }[] = [];
+
+  constructor(private readonly host: HTMLElement,
+              private readonly summary: HTMLElement,
+              private labels: string[],
+              private readonly spanS = 25) {}
+
+  reset(labels: string[]): void {
+    this.labels = labels;
+    this.times = [];
+    this.series = labels.map(() => []);
+    this.windows.length = 0;
+    this.plot?.destroy();
+    this.plot = new uPlot(
+      {
+        width: this.host.clientWidth || 600,
+        height: 220,
+        scales: { x: { time: false } },
+        axes: [
+          { label: "time (s)", stroke: "#aab", grid: { stroke: "#2a2f3a" } },
+          { label: "spikes per window", stroke: "#aab", grid: { stroke: "#2a2f3a" } },
+        ],
+        series: [
+          {},
+          ...labels.map((label, i) => ({
+            label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false },
+          })),
+        ],
+        legend: { show: true },
+      },
+      [[], ...labels.map(() => [])],
+      this.host,
+    );
+    this.dirty = true;
+  }
+
+  push(window: SpikeCount): void {
+    const t = window.windowStartUs / 1e6;
+    // A new epoch (stop watch reset) starts the picture over.
+    if (this.times.length && t < this.times[this.times.length - 1]) this.reset(this.labels);
+    this.times.push(t);
+    this.windows.push({ startUs: window.windowStartUs, counts: [...window.counts] });
+    this.labels.forEach((_, i) => this.series[i].push(window.counts[i] ?? 0));
+    while (this.times.length && this.times[0] < t - this.spanS) {
+      this.times.shift();
+      this.series.forEach((s) => s.shift());
+    }
+    const parts = this.labels.map((l, i) => `${l} ${window.counts[i] ?? 0}`);
+    this.summary.textContent = `window ${(t * 1000).toFixed(0)} ms: ${parts.join(" · ")}`;
+    this.dirty = true;
+  }
+
+  draw(): boolean {
+    if (!this.dirty || !this.plot) return false;
+    this.dirty = false;
+    this.plot.setData([this.times, ...this.series]);
+    return true;
+  }
+
+  resize(): void {
+    this.plot?.setSize({ width: this.host.clientWidth || 600, height: 220 });
+  }
+}

@@ -1,0 +1,119 @@
+// The dashboard in a real browser (Debian's chromium, driven by
+// playwright-core) against a real speckd serving it: run the sinabs tutorial
+// from the page, and check the spike-count plot shows class 0 then class 1 at
+// 250 per 50 ms window, the heatmap draws, the render loop keeps >= 20 fps,
+// and a bad configuration file shows its problems by field path.
+//
+//   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, default bazel-bin)
+// Writes a screenshot to $SCREENSHOT_DIR (default test-results/).
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const web = resolve(here, "..");
+const speckdPath = process.env.SPECKD ?? resolve(web, "../../bazel-bin/server/speckd");
+const shots = process.env.SCREENSHOT_DIR ?? join(web, "test-results");
+mkdirSync(shots, { recursive: true });
+
+function startSpeckd() {
+  const child = spawn(speckdPath, [
+    "--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+    `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time",
+  ], { stdio: ["ignore", "pipe", "pipe"] });
+  const log = [];
+  child.stderr.on("data", (d) => log.push(String(d)));
+  return new Promise((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`speckd did not start: ${log.join("")}`)), 15000);
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const m = line.match(/dashboard at (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolveUrl({ child, url: m[1], log });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`speckd exited (${code}): ${log.join("")}`)));
+  });
+}
+
+const { child, url, log } = await startSpeckd();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+         "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"],
+});
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => document.querySelector("#state")?.textContent === "ready",
+                             null, { timeout: 15000 });
+
+  // 1. A configuration file with problems: shown by field path.
+  const bad = join(shots, "bad-config.json");
+  writeFileSync(bad, JSON.stringify({ cnn_layers: [{
+    dimensions: { input_shape: { size: { x: 16, y: 16 }, feature_count: 1 },
+                  output_shape: { size: { x: 1, y: 1 }, feature_count: 2 }, kernel_size: 17 },
+    threshold_high: 127, threshold_low: -127 }] }));
+  await page.setInputFiles("#config-file", bad);
+  await page.waitForSelector(".problem.error", { timeout: 10000 });
+  const problems = await page.locator(".problem").allTextContents();
+  assert.ok(problems.some((p) => p.includes("cnn_layers[0].dimensions.kernel_size: 17 exceeds the chip limit 16")),
+            `problems shown: ${problems.join(" | ")}`);
+  assert.equal(await page.locator("#config-apply").isHidden(), true);
+
+  // 2. The tutorial, in real time (5 s of input).
+  await page.click("#run-tutorial");
+  // Mid-run (second class active): the screenshot shows a live heatmap.
+  await page.waitForFunction(() => window.speckd.windows.some((w) => w.startUs >= 3000000),
+                             null, { timeout: 30000, polling: 50 });
+  await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+  await page.waitForFunction(() => window.speckd.windows.some((w) => w.startUs === 5000000),
+                             null, { timeout: 30000, polling: 100 });
+  // Mid-run figures were sampled by the page's own render loop.
+  const perf = await page.evaluate(() => ({ fps: window.speckd.fps, heatmapFps: window.speckd.heatmapFps }));
+  const windows = await page.evaluate(() => window.speckd.windows);
+  const byStart = new Map(windows.map((w) => [w.startUs / 50000, w.counts]));
+  assert.deepEqual(byStart.get(0), [225, 0]);
+  for (let w = 1; w < 50; w++) assert.deepEqual(byStart.get(w), [250, 0], `window ${w}`);
+  for (let w = 50; w < 100; w++) assert.deepEqual(byStart.get(w), [0, 250], `window ${w}`);
+  assert.deepEqual(byStart.get(100), [0, 26]);
+
+  // The heatmap drew frames with events, and its canvas holds coloured pixels.
+  const heat = await page.evaluate(() => {
+    const c = document.querySelector("#heatmap");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
+    return { frames: window.speckd.heatmapFrames, lit, width: c.width };
+  });
+  assert.ok(heat.frames >= 50, `heatmap frames drawn: ${heat.frames}`);
+  assert.ok(heat.lit > 0, "the heatmap shows activity");
+  assert.equal(heat.width, 16);
+  // The spike-count plot: uPlot drew its series.
+  assert.ok(await page.locator("#counts canvas").count() >= 1);
+  assert.ok(await page.evaluate(() => window.speckd.rasterSpikes) >= 25001);
+  assert.ok(perf.fps >= 20, `render loop at ${perf.fps.toFixed(1)} fps`);
+  assert.ok(perf.heatmapFps >= 15, `heatmap at ${perf.heatmapFps.toFixed(1)} frames/s`);
+  assert.deepEqual(errors, []);
+
+  console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +
+              `${perf.heatmapFps.toFixed(1)} frames/s, ${windows.length} count windows; ` +
+              `screenshot ${join(shots, "dashboard.png")}`);
+} catch (error) {
+  failed = true;
+  console.error(error);
+  console.error(log.join(""));
+} finally {
+  await browser.close();
+  child.kill("SIGTERM");
+}
+process.exit(failed ? 1 : 0);

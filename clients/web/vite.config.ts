@@ -1,0 +1,10 @@
+import { defineConfig } from "vite";
+
+// `npm run dev` proxies grpc-web to a speckd on 127.0.0.1:8080; the built
+// files (dist/) are served by speckd itself (--web_root).
+export default defineConfig({
+  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1024 },
+  server: {
+    proxy: { "^/speckd\\.v1\\.": "http://127.0.0.1:8080" },
+  },
+});
