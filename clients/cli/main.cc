@@ -9,57 +9,21 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "clients/cli/client.h"
+#include "clients/cli/command.h"
+#include "clients/cli/flags.h"
 #include "clients/cli/simulate.h"
-
-ABSL_FLAG(std::string, config, "", "simulate: configuration file (JSON).");
-ABSL_FLAG(std::string, events, "", "simulate: input event file (CSV).");
-ABSL_FLAG(std::string, output, "",
-          "simulate: the output spike file (CSV) to write.");
-ABSL_FLAG(double, slow_clock_hz, -1,
-          "simulate: slow-clock rate in Hz, overriding the configuration's "
-          "(0 = off; default: as configured).");
-ABSL_FLAG(int64_t, until_us, -1,
-          "simulate: run until this stop-watch time (default: the last "
-          "input's timestamp).");
 
 namespace speckd::cli {
 namespace {
 
-// Exit codes: what went wrong, for scripts.
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;  // runtime failure
-constexpr int kExitUsage = 2;    // bad usage or invalid input
-
-struct Command {
-  const char* name;
-  const char* summary;
-  const char* help;
-  int (*run)(const std::vector<char*>& args);
-};
-
-int ExitCodeFor(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kOutOfRange:
-      return kExitUsage;
-    default:
-      return kExitFailure;
-  }
-}
-
-int Fail(const absl::Status& status) {
-  std::fprintf(stderr, "speckctl: %s\n", std::string(status.message()).c_str());
-  return ExitCodeFor(status);
-}
-
-int RunSimulate(const std::vector<char*>& args) {
+int RunSimulate(const std::vector<std::string>& args) {
   SimulateOptions options;
   options.config_path = absl::GetFlag(FLAGS_config);
   options.events_path = absl::GetFlag(FLAGS_events);
   options.output_path = absl::GetFlag(FLAGS_output);
   if (options.config_path.empty() || options.events_path.empty() ||
-      options.output_path.empty() || args.size() > 2) {
+      options.output_path.empty() || !args.empty()) {
     std::fprintf(stderr,
                  "speckctl simulate: needs --config, --events and --output "
                  "(see speckctl simulate --help)\n");
@@ -97,45 +61,64 @@ int RunSimulate(const std::vector<char*>& args) {
   return kExitOk;
 }
 
-const Command kCommands[] = {
-    {"simulate", "run the chip model offline on an event file",
-     "usage: speckctl simulate --config=CONFIG.json --events=EVENTS.csv "
-     "--output=OUT.csv [--slow_clock_hz=N] [--until_us=T]\n"
-     "\n"
-     "Runs the Speck2e chip model in this process, as fast as possible (no\n"
-     "daemon needed). CONFIG.json is a SpeckConfiguration in samna's field\n"
-     "names; EVENTS.csv starts with the header 'timestamp_us,x,y,p' "
-     "(DvsEvents)\n"
-     "or 'timestamp_us,layer,feature,x,y' (Spikes into a core). OUT.csv gets\n"
-     "every monitored output spike, in emission order. Formats: "
-     "docs/formats.md.\n"
-     "\n"
-     "example:\n"
-     "  speckctl simulate --config=examples/tutorial/config.json \\\n"
-     "      --events=examples/tutorial/events.csv --output=/tmp/out.csv\n",
-     RunSimulate},
+const Command kSimulateCommand = {
+    "simulate", "run the chip model offline on an event file",
+    "usage: speckctl simulate --config=CONFIG.json --events=EVENTS.csv "
+    "--output=OUT.csv [--slow_clock_hz=N] [--until_us=T]\n"
+    "\n"
+    "Runs the Speck2e chip model in this process, as fast as possible (no\n"
+    "daemon needed). CONFIG.json is a SpeckConfiguration in samna's field\n"
+    "names; EVENTS.csv starts with the header 'timestamp_us,x,y,p' "
+    "(DvsEvents)\n"
+    "or 'timestamp_us,layer,feature,x,y' (Spikes into a core). OUT.csv gets\n"
+    "every monitored output spike, in emission order. Formats: "
+    "docs/formats.md.\n"
+    "For simulate, --output is the output FILE (for every other command it\n"
+    "is the output format).\n"
+    "\n"
+    "example:\n"
+    "  speckctl simulate --config=examples/tutorial/config.json \\\n"
+    "      --events=examples/tutorial/events.csv --output=/tmp/out.csv\n",
+    RunSimulate};
+
+// `speckctl help` order: first steps, then the rest.
+const Command* const kCommands[] = {
+    &kDevicesCommand, &kInfoCommand,     &kConfigCommand, &kWriteCommand,
+    &kWatchCommand,   &kDemoCommand,     &kGraphCommand,  &kStopWatchCommand,
+    &kLeaseCommand,   &kSimulateCommand,
 };
 
 const Command* FindCommand(absl::string_view name) {
-  for (const Command& c : kCommands) {
-    if (name == c.name) return &c;
+  for (const Command* c : kCommands) {
+    if (name == c->name) return c;
   }
   return nullptr;
 }
 
 void PrintOverview(std::FILE* out) {
   std::fputs("usage: speckctl COMMAND [flags]\n\ncommands:\n", out);
-  for (const Command& c : kCommands) {
-    std::fprintf(out, "  %-12s %s\n", c.name, c.summary);
+  for (const Command* c : kCommands) {
+    std::fprintf(out, "  %-12s %s\n", c->name, c->summary);
   }
   std::fputs(
-      "\n'speckctl help COMMAND' or 'speckctl COMMAND --help' shows a "
+      "\n"
+      "global flags (every command that talks to speckd):\n"
+      "  --server=HOST:PORT  speckd's address (default: $SPECKD_SERVER, else\n"
+      "                      127.0.0.1:50051)\n"
+      "  --device=ID         the device (default: the only/first one)\n"
+      "  --timeout=10s       deadline of each call\n"
+      "  --output=FORMAT     table (default), json or csv; for simulate, the\n"
+      "                      output file\n"
+      "\n"
+      "exit codes: 0 ok, 1 runtime failure, 2 usage or invalid input.\n"
+      "'speckctl help COMMAND' or 'speckctl COMMAND --help' shows a "
       "command's flags and an example.\n",
       out);
 }
 
 bool WantsHelp(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) break;
     if (std::strcmp(argv[i], "--help") == 0 ||
         std::strcmp(argv[i], "-h") == 0 ||
         std::strcmp(argv[i], "--helpfull") == 0) {
@@ -145,7 +128,8 @@ bool WantsHelp(int argc, char** argv) {
   return false;
 }
 
-// The first argument that is not a flag.
+// The first argument that is not a flag (before flags are checked, so that
+// `--help` works on any command line).
 const char* FirstWord(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (argv[i][0] != '-') return argv[i];
@@ -153,42 +137,49 @@ const char* FirstWord(int argc, char** argv) {
   return nullptr;
 }
 
-int Main(int argc, char** argv) {
-  const char* word = FirstWord(argc, argv);
-  if (word != nullptr && std::strcmp(word, "help") == 0) {
-    const char* topic = nullptr;
-    for (int i = 1; i < argc; ++i) {
-      if (argv[i] != word && argv[i][0] != '-') topic = argv[i];
-    }
-    const Command* command = topic ? FindCommand(topic) : nullptr;
-    if (command != nullptr) {
-      std::fputs(command->help, stdout);
-    } else {
-      PrintOverview(stdout);
-    }
+int ShowHelp(const char* topic) {
+  if (topic == nullptr) {
+    PrintOverview(stdout);
     return kExitOk;
+  }
+  const Command* command = FindCommand(topic);
+  if (command == nullptr) {
+    std::fprintf(stderr, "speckctl: unknown command '%s'\n\n", topic);
+    PrintOverview(stderr);
+    return kExitUsage;
+  }
+  std::fputs(command->help, stdout);
+  return kExitOk;
+}
+
+int Main(int argc, char** argv) {
+  absl::StatusOr<std::vector<std::string>> words = ScanArgs(argc, argv);
+  if (words.ok() && !words->empty() && (*words)[0] == "help") {
+    return ShowHelp(words->size() > 1 ? (*words)[1].c_str() : nullptr);
   }
   if (WantsHelp(argc, argv)) {
-    const Command* command = word ? FindCommand(word) : nullptr;
-    if (command != nullptr) {
-      std::fputs(command->help, stdout);
-    } else {
-      PrintOverview(stdout);
-    }
-    return kExitOk;
+    const char* word = words.ok()
+                           ? (words->empty() ? nullptr : (*words)[0].c_str())
+                           : FirstWord(argc, argv);
+    return ShowHelp(word);
   }
-  if (word == nullptr) {
+  if (!words.ok()) return Fail(words.status());
+  if (words->empty()) {
     PrintOverview(stderr);
     return kExitUsage;
   }
-  const Command* command = FindCommand(word);
+  const Command* command = FindCommand((*words)[0]);
   if (command == nullptr) {
-    std::fprintf(stderr, "speckctl: unknown command '%s'\n\n", word);
+    std::fprintf(stderr, "speckctl: unknown command '%s'\n\n",
+                 (*words)[0].c_str());
     PrintOverview(stderr);
     return kExitUsage;
   }
-  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  return command->run(args);
+  // Before gRPC starts its threads, so that they all inherit the mask.
+  InstallInterruptHandler();
+  absl::ParseCommandLine(argc, argv);
+  return command->run(
+      std::vector<std::string>(words->begin() + 1, words->end()));
 }
 
 }  // namespace

@@ -1,0 +1,390 @@
+#include "clients/cli/client.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "clients/cli/command.h"
+#include "clients/cli/flags.h"
+
+namespace speckd::cli {
+namespace {
+
+namespace v1 = ::speckd::v1;
+
+// The health check must answer quickly: it only tells whether speckd runs.
+constexpr absl::Duration kHealthTimeout = absl::Seconds(5);
+constexpr char kHealthCheckMethod[] = "/grpc.health.v1.Health/Check";
+// grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING.
+constexpr int kServing = 1;
+
+std::chrono::system_clock::time_point Deadline(absl::Duration timeout) {
+  return absl::ToChronoTime(absl::Now() + timeout);
+}
+
+// The serving status in a HealthCheckResponse: field 1, a varint. Parsed by
+// hand so that speckctl needs no copy of health.proto.
+int ParseServingStatus(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  if (bytes.empty()) return 0;  // all defaults: UNKNOWN
+  if (bytes.size() < 2 || bytes[0] != 0x08) return -1;
+  return static_cast<unsigned char>(bytes[1]) & 0x7f;
+}
+
+// Calls grpc.health.v1.Health/Check for the whole server ("" service).
+grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                         absl::Duration timeout, int* serving_status) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(Deadline(timeout));
+  grpc::CompletionQueue queue;
+  // An empty HealthCheckRequest serializes to no bytes.
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);
+  std::unique_ptr<grpc::GenericClientAsyncResponseReader> call =
+      stub.PrepareUnaryCall(&context, kHealthCheckMethod, request, &queue);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  queue.Next(&tag, &ok);
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  if (status.ok()) *serving_status = ParseServingStatus(response);
+  return status;
+}
+
+// --- interrupts -------------------------------------------------------------
+
+absl::Mutex interrupt_mu(absl::kConstInit);
+std::set<grpc::ClientContext*>* active_calls ABSL_GUARDED_BY(interrupt_mu) =
+    nullptr;
+bool interrupted ABSL_GUARDED_BY(interrupt_mu) = false;
+
+void WatchSignals(sigset_t signals) {
+  int received = 0;
+  while (sigwait(&signals, &received) == 0) {
+    absl::MutexLock lock(&interrupt_mu);
+    // A second Ctrl-C means "now": 128 + SIGINT, as a shell reports it.
+    if (interrupted) _exit(128 + received);
+    interrupted = true;
+    if (active_calls == nullptr) continue;
+    for (grpc::ClientContext* context : *active_calls) context->TryCancel();
+  }
+}
+
+}  // namespace
+
+std::string ResolveServer(absl::string_view flag_value, bool flag_given,
+                          const char* env_value) {
+  if (flag_given) return std::string(flag_value);
+  if (env_value != nullptr && *env_value != '\0') return env_value;
+  return std::string(flag_value);
+}
+
+absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags() {
+  GlobalOptions options;
+  options.server = ResolveServer(absl::GetFlag(FLAGS_server),
+                                 FlagGiven("server"), std::getenv(kServerEnv));
+  if (options.server.empty()) {
+    return absl::InvalidArgumentError("--server: needs HOST:PORT");
+  }
+  options.device = absl::GetFlag(FLAGS_device);
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  if (options.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--timeout=", absl::FormatDuration(options.timeout),
+                     ": must be positive"));
+  }
+  absl::StatusOr<Format> format = ParseFormat(absl::GetFlag(FLAGS_output));
+  if (!format.ok()) return format.status();
+  options.format = *format;
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<Client>> ConnectFromFlags() {
+  absl::StatusOr<GlobalOptions> options = GlobalOptionsFromFlags();
+  if (!options.ok()) return options.status();
+  return Client::Connect(*options);
+}
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "ok";
+    case grpc::StatusCode::CANCELLED:
+      return "cancelled";
+    case grpc::StatusCode::UNKNOWN:
+      return "unknown";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "invalid_argument";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "deadline_exceeded";
+    case grpc::StatusCode::NOT_FOUND:
+      return "not_found";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "already_exists";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "permission_denied";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "resource_exhausted";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "failed_precondition";
+    case grpc::StatusCode::ABORTED:
+      return "aborted";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "out_of_range";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "unimplemented";
+    case grpc::StatusCode::INTERNAL:
+      return "internal";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "unavailable";
+    case grpc::StatusCode::DATA_LOSS:
+      return "data_loss";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "unauthenticated";
+    default:
+      return absl::StrCat("code ", static_cast<int>(code));
+  }
+}
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(StatusCodeName(status.error_code()), ": ",
+                                   status.error_message()));
+}
+
+absl::Status CannotReach(absl::string_view address, absl::string_view reason) {
+  return absl::UnavailableError(absl::StrCat(
+      "cannot reach speckd at ", address, ": ", reason,
+      " \xE2\x80\x94 is it running? (start it with deploy/run.sh)"));
+}
+
+std::string ConnectionFailureReason(const grpc::Status& status,
+                                    absl::Duration waited) {
+  const std::string text = absl::AsciiStrToLower(status.error_message());
+  if (absl::StrContains(text, "connection refused")) {
+    return "connection refused";
+  }
+  if (absl::StrContains(text, "socket closed") ||
+      absl::StrContains(text, "connection reset")) {
+    return "the connection was lost";
+  }
+  if (absl::StrContains(text, "dns resolution failed") ||
+      absl::StrContains(text, "name or service not known")) {
+    return "cannot resolve the host name";
+  }
+  if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::StrCat("no answer within ", absl::FormatDuration(waited));
+  }
+  return status.error_message().empty() ? StatusCodeName(status.error_code())
+                                        : status.error_message();
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
+    const GlobalOptions& options) {
+  std::unique_ptr<Client> client(new Client(options));
+  grpc::ChannelArguments args;
+  // Spike batches of a busy device can be large.
+  args.SetMaxReceiveMessageSize(64 << 20);
+  client->channel_ = grpc::CreateCustomChannel(
+      options.server, grpc::InsecureChannelCredentials(), args);
+  const absl::Duration wait = std::min(options.timeout, kHealthTimeout);
+  int serving = -1;
+  grpc::Status health = CheckHealth(client->channel_, wait, &serving);
+  if (health.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      health.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return CannotReach(options.server, ConnectionFailureReason(health, wait));
+  }
+  if (!health.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat(options.server, " does not answer speckd's health check (",
+                     FromGrpc(health).message(), "); is it speckd?"));
+  }
+  if (serving != kServing) {
+    return absl::UnavailableError(absl::StrCat(
+        "speckd at ", options.server, " is not serving (health status ",
+        serving, "); it may be shutting down"));
+  }
+  client->devices_ = v1::DeviceService::NewStub(client->channel_);
+  client->config_ = v1::ConfigService::NewStub(client->channel_);
+  client->events_ = v1::EventService::NewStub(client->channel_);
+  client->graphs_ = v1::GraphService::NewStub(client->channel_);
+  return client;
+}
+
+grpc::Status Client::Call(
+    const std::function<grpc::Status(grpc::ClientContext*)>& call) {
+  grpc::ClientContext context;
+  context.set_deadline(Deadline(options_.timeout));
+  CancelOnInterrupt cancel(&context);
+  return call(&context);
+}
+
+absl::Status Client::Cleanup(
+    const std::function<grpc::Status(grpc::ClientContext*)>& call) {
+  grpc::ClientContext context;
+  context.set_deadline(Deadline(options_.timeout));
+  return Error(call(&context));
+}
+
+absl::Status Client::Error(const grpc::Status& status) const {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      channel_->GetState(/*try_to_connect=*/false) != GRPC_CHANNEL_READY) {
+    return CannotReach(options_.server,
+                       ConnectionFailureReason(status, options_.timeout));
+  }
+  return FromGrpc(status);
+}
+
+absl::StatusOr<v1::Device> Client::GetDevice() {
+  v1::GetDeviceRequest request;
+  request.set_device_id(device());
+  v1::Device device;
+  absl::Status status = Unary([&](grpc::ClientContext* context) {
+    return devices().GetDevice(context, request, &device);
+  });
+  if (!status.ok()) return status;
+  return device;
+}
+
+absl::StatusOr<v1::GetConfigurationResponse> Client::GetConfiguration() {
+  v1::GetConfigurationRequest request;
+  request.set_device_id(device());
+  v1::GetConfigurationResponse response;
+  absl::Status status = Unary([&](grpc::ClientContext* context) {
+    return config().GetConfiguration(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+std::string LeaseHolder() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return absl::StrCat("speckctl@", host[0] ? host : "localhost", " pid ",
+                      static_cast<int64_t>(getpid()));
+}
+
+absl::StatusOr<std::unique_ptr<Lease>> Lease::Acquire(Client* client,
+                                                      bool keep_renewed,
+                                                      absl::Duration ttl) {
+  v1::AcquireLeaseRequest request;
+  request.set_device_id(client->device());
+  request.set_holder(LeaseHolder());
+  request.set_ttl_ms(static_cast<uint32_t>(absl::ToInt64Milliseconds(ttl)));
+  v1::Lease lease;
+  absl::Status status = client->Unary([&](grpc::ClientContext* context) {
+    return client->devices().AcquireLease(context, request, &lease);
+  });
+  if (!status.ok()) return status;
+  std::unique_ptr<Lease> held(new Lease(client, std::move(lease), ttl));
+  if (keep_renewed) {
+    held->renewer_ = std::thread([raw = held.get()] { raw->RenewLoop(); });
+  }
+  return held;
+}
+
+Lease::~Lease() {
+  if (!released_) (void)Release();
+  StopRenewing();
+}
+
+void Lease::RenewLoop() {
+  v1::RenewLeaseRequest request;
+  request.set_device_id(lease_.device_id());
+  request.set_lease_id(lease_.lease_id());
+  absl::MutexLock lock(&mu_);
+  while (true) {
+    // Wakes early when asked to stop.
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), ttl_ / 3)) return;
+    mu_.Unlock();
+    v1::Lease renewed;
+    // Not cut short by Ctrl-C: the command still needs the lease to clean up.
+    absl::Status status = client_->Cleanup([&](grpc::ClientContext* context) {
+      return client_->devices().RenewLease(context, request, &renewed);
+    });
+    mu_.Lock();
+    // The calls that need the lease report a lost lease themselves; here it
+    // is only worth a note.
+    if (!status.ok() && !stopping_) {
+      Note(absl::StrCat("renewing the lease failed: ", status.message()));
+    }
+  }
+}
+
+void Lease::StopRenewing() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (renewer_.joinable()) renewer_.join();
+}
+
+absl::Status Lease::Release() {
+  StopRenewing();
+  if (released_) return absl::OkStatus();
+  released_ = true;
+  v1::ReleaseLeaseRequest request;
+  request.set_device_id(lease_.device_id());
+  request.set_lease_id(lease_.lease_id());
+  v1::ReleaseLeaseResponse response;
+  // Also after Ctrl-C: a lease left held blocks the next user for its ttl.
+  return client_->Cleanup([&](grpc::ClientContext* context) {
+    return client_->devices().ReleaseLease(context, request, &response);
+  });
+}
+
+void InstallInterruptHandler() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  // Blocked here, before any thread starts, so every thread inherits the
+  // mask and only the watcher receives them.
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread(WatchSignals, signals).detach();
+}
+
+bool Interrupted() {
+  absl::MutexLock lock(&interrupt_mu);
+  return interrupted;
+}
+
+CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext* context)
+    : context_(context) {
+  absl::MutexLock lock(&interrupt_mu);
+  if (active_calls == nullptr)
+    active_calls = new std::set<grpc::ClientContext*>;
+  active_calls->insert(context);
+  if (interrupted) context->TryCancel();
+}
+
+CancelOnInterrupt::~CancelOnInterrupt() {
+  absl::MutexLock lock(&interrupt_mu);
+  active_calls->erase(context_);
+}
+
+void SetStreamDuration(grpc::ClientContext* context, absl::Duration duration) {
+  if (duration > absl::ZeroDuration())
+    context->set_deadline(Deadline(duration));
+}
+
+}  // namespace speckd::cli

@@ -1,0 +1,246 @@
+// `speckctl graph create|list|show|delete`: event-routing graphs on the
+// server (samna's EventFilterGraph), from JSON specs.
+#include <google/protobuf/util/json_util.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "clients/cli/client.h"
+#include "clients/cli/command.h"
+#include "clients/cli/flags.h"
+
+namespace speckd::cli {
+namespace {
+
+namespace v1 = ::speckd::v1;
+
+// FILE: the JSON form of speckd.v1.GraphSpec with the .proto field names;
+// unknown fields are errors, as in configuration files.
+absl::StatusOr<v1::GraphSpec> LoadGraphSpec(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  v1::GraphSpec spec;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(text.str(), &spec, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, ": not a valid graph spec: ",
+        std::string(status.message().data(), status.message().size())));
+  }
+  return spec;
+}
+
+bool WritesIntoDevices(const v1::GraphSpec& spec) {
+  for (const v1::NodeSpec& node : spec.nodes()) {
+    if (node.has_device_sink()) return true;
+  }
+  return false;
+}
+
+std::string StateName(v1::Graph::State state) {
+  return absl::AsciiStrToLower(v1::Graph::State_Name(state));
+}
+
+std::string NodeKind(const v1::NodeSpec& node) {
+  // The oneof's field name, e.g. "spike_count".
+  const google::protobuf::FieldDescriptor* field =
+      node.GetReflection()->GetOneofFieldDescriptor(
+          node, node.GetDescriptor()->FindOneofByName("kind"));
+  return field == nullptr ? "?" : field->name();
+}
+
+absl::Status Create(Client& client, const std::string& path) {
+  absl::StatusOr<v1::GraphSpec> spec = LoadGraphSpec(path);
+  if (!spec.ok()) return spec.status();
+  v1::CreateGraphRequest request;
+  request.set_device_id(client.device());
+  *request.mutable_spec() = *spec;
+  request.set_start(absl::GetFlag(FLAGS_start));
+  // A graph with a device_sink writes into a device: it needs the lease
+  // while it is created.
+  std::unique_ptr<Lease> lease;
+  if (WritesIntoDevices(*spec)) {
+    absl::StatusOr<std::unique_ptr<Lease>> held =
+        Lease::Acquire(&client, /*keep_renewed=*/false);
+    if (!held.ok()) return held.status();
+    lease = *std::move(held);
+    request.set_lease_id(lease->id());
+  }
+  v1::Graph graph;
+  absl::Status status = client.Unary([&](grpc::ClientContext* context) {
+    return client.graphs().CreateGraph(context, request, &graph);
+  });
+  if (lease != nullptr) (void)lease->Release();
+  if (!status.ok()) return status;
+  if (client.options().format == Format::kJson) {
+    std::printf("%s\n", ProtoJson(graph, /*multiline=*/true).c_str());
+  } else {
+    std::printf("%s\n", graph.id().c_str());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status List(Client& client) {
+  v1::ListGraphsRequest request;
+  request.set_device_id(client.device());
+  v1::ListGraphsResponse response;
+  absl::Status status = client.Unary([&](grpc::ClientContext* context) {
+    return client.graphs().ListGraphs(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  if (client.options().format == Format::kJson) {
+    std::printf("%s\n", ProtoJson(response, /*multiline=*/true).c_str());
+    return absl::OkStatus();
+  }
+  Table table({{"id", "ID"},
+               {"device_id", "DEVICE"},
+               {"name", "NAME"},
+               {"state", "STATE"},
+               {"nodes", "NODES", /*numeric=*/true}});
+  for (const v1::Graph& g : response.graphs()) {
+    table.AddRow({g.id(), g.device_id(), g.spec().name(), StateName(g.state()),
+                  absl::StrCat(g.spec().nodes_size())});
+  }
+  std::fputs(table.Render(client.options().format).c_str(), stdout);
+  return absl::OkStatus();
+}
+
+absl::Status Show(Client& client, const std::string& id) {
+  v1::GetGraphRequest request;
+  request.set_graph_id(id);
+  v1::Graph graph;
+  absl::Status status = client.Unary([&](grpc::ClientContext* context) {
+    return client.graphs().GetGraph(context, request, &graph);
+  });
+  if (!status.ok()) return status;
+  const Format format = client.options().format;
+  if (format == Format::kJson) {
+    std::printf("%s\n", ProtoJson(graph, /*multiline=*/true).c_str());
+    return absl::OkStatus();
+  }
+  Table table({{"node", "NODE"},
+               {"kind", "KIND"},
+               {"inputs", "FROM"},
+               {"received", "RECEIVED", /*numeric=*/true},
+               {"emitted", "EMITTED", /*numeric=*/true},
+               {"dropped", "DROPPED", /*numeric=*/true}});
+  for (const v1::NodeSpec& node : graph.spec().nodes()) {
+    std::vector<std::string> sources;
+    for (const v1::Edge& e : graph.spec().edges()) {
+      if (e.target() == node.name()) sources.push_back(e.source());
+    }
+    v1::NodeCounters counters;
+    for (const v1::NodeCounters& c : graph.counters()) {
+      if (c.node() == node.name()) counters = c;
+    }
+    table.AddRow({node.name(), NodeKind(node), absl::StrJoin(sources, " "),
+                  absl::StrCat(counters.received()),
+                  absl::StrCat(counters.emitted()),
+                  absl::StrCat(counters.dropped())});
+  }
+  if (format == Format::kTable) {
+    std::printf("graph %s%s on %s: %s\n", graph.id().c_str(),
+                graph.spec().name().empty()
+                    ? ""
+                    : absl::StrCat(" '", graph.spec().name(), "'").c_str(),
+                graph.device_id().c_str(), StateName(graph.state()).c_str());
+  }
+  std::fputs(table.Render(format).c_str(), stdout);
+  return absl::OkStatus();
+}
+
+absl::Status Delete(Client& client, const std::string& id) {
+  v1::GraphRef request;
+  request.set_graph_id(id);
+  v1::DeleteGraphResponse response;
+  absl::Status status = client.Unary([&](grpc::ClientContext* context) {
+    return client.graphs().DeleteGraph(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  std::printf("deleted %s\n", id.c_str());
+  return absl::OkStatus();
+}
+
+int RunGraph(const std::vector<std::string>& args) {
+  if (args.empty()) {
+    return UsageError("graph",
+                      "expects create FILE, list, show ID or delete ID");
+  }
+  const std::string& sub = args[0];
+  const bool takes_arg = sub == "create" || sub == "show" || sub == "delete";
+  if (!takes_arg && sub != "list") {
+    return UsageError("graph", absl::StrCat("unknown subcommand '", sub,
+                                            "'; use create, list, show or "
+                                            "delete"));
+  }
+  if (args.size() != (takes_arg ? 2u : 1u)) {
+    return UsageError("graph", takes_arg
+                                   ? absl::StrCat(sub, " expects one argument")
+                                   : "list takes no arguments");
+  }
+  // A bad spec file is reported before connecting.
+  if (sub == "create") {
+    absl::StatusOr<v1::GraphSpec> spec = LoadGraphSpec(args[1]);
+    if (!spec.ok()) return Fail(spec.status());
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
+  if (!client.ok()) return Fail(client.status());
+  absl::Status status;
+  if (sub == "create") status = Create(**client, args[1]);
+  if (sub == "list") status = List(**client);
+  if (sub == "show") status = Show(**client, args[1]);
+  if (sub == "delete") status = Delete(**client, args[1]);
+  return status.ok() ? kExitOk : Fail(status);
+}
+
+}  // namespace
+
+const Command kGraphCommand = {
+    "graph", "create, list, show or delete event-routing graphs",
+    "usage: speckctl graph create FILE [--start=true]\n"
+    "       speckctl graph list\n"
+    "       speckctl graph show ID\n"
+    "       speckctl graph delete ID\n"
+    "\n"
+    "Graphs route a device's events through nodes on the server (samna's\n"
+    "EventFilterGraph): filters, spike collections and counts, activity\n"
+    "frames, majority readout, endpoints clients subscribe to.\n"
+    "create: FILE is the JSON form of speckd.v1.GraphSpec with the .proto\n"
+    "  field names (proto/speckd/v1/graph_service.proto); prints the new\n"
+    "  graph's id. Started right away unless --start=false. A graph with a\n"
+    "  device_sink takes the lease while it is created.\n"
+    "list: every client-made graph (of --device if given).\n"
+    "show: the graph's nodes with their received / emitted / dropped\n"
+    "  counters.\n"
+    "delete: removes the graph; its subscribers' streams end.\n"
+    "\n"
+    "example (counts.json):\n"
+    "  {\"name\": \"counts\",\n"
+    "   \"nodes\": [{\"name\": \"src\", \"device_source\": {}},\n"
+    "             {\"name\": \"win\", \"spike_collection\": "
+    "{\"interval_milli_sec\": 50}},\n"
+    "             {\"name\": \"count\", \"spike_count\": "
+    "{\"feature_count\": 2}},\n"
+    "             {\"name\": \"out\", \"endpoint\": {}}],\n"
+    "   \"edges\": [{\"source\": \"src\", \"target\": \"win\"},\n"
+    "             {\"source\": \"win\", \"target\": \"count\"},\n"
+    "             {\"source\": \"count\", \"target\": \"out\"}]}\n"
+    "  speckctl graph create counts.json\n"
+    "  speckctl graph show g1\n",
+    RunGraph};
+
+}  // namespace speckd::cli

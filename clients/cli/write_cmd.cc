@@ -1,0 +1,255 @@
+#include "clients/cli/write_cmd.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "clients/cli/command.h"
+#include "clients/cli/display.h"
+#include "clients/cli/event_csv.h"
+#include "clients/cli/flags.h"
+#include "clients/cli/tutorial.h"
+#include "proto/codec/config_codec.h"
+
+namespace speckd::cli {
+namespace {
+
+namespace v1 = ::speckd::v1;
+
+constexpr int64_t kMaxBatch = 1000000;
+
+struct Input {
+  std::string name;     // file name or "pattern tutorial"
+  bool spikes = false;  // Spikes into cores (rows depend on the config)
+  std::vector<chip::InputEvent> events;
+};
+
+// The events to write, read before connecting so that bad input is exit 2
+// with or without a daemon: from --pattern, or from FILE.
+absl::StatusOr<Input> LoadInput(const std::vector<std::string>& args) {
+  Input input;
+  const std::string pattern = absl::GetFlag(FLAGS_pattern);
+  if (!pattern.empty()) {
+    const double rate =
+        FlagGiven("rate") ? absl::GetFlag(FLAGS_rate) : kDefaultPatternRateHz;
+    const absl::Duration duration = FlagGiven("duration")
+                                        ? absl::GetFlag(FLAGS_duration)
+                                        : kDefaultPatternDuration;
+    absl::StatusOr<std::vector<chip::InputEvent>> events =
+        PatternEvents(pattern, rate, duration);
+    if (!events.ok()) return events.status();
+    input.name = absl::StrCat("pattern ", pattern);
+    input.events = *std::move(events);
+    return input;
+  }
+  absl::StatusOr<EventFile> file = ReadEventCsv(args[0], nullptr);
+  if (!file.ok()) return file.status();
+  input.name = args[0];
+  input.spikes = file->format == EventFormat::kSpikes;
+  input.events = std::move(file->events);
+  return input;
+}
+
+// Spike rows must also fit the target core's input in the device's current
+// configuration; checked here (with file and line) as the server would.
+absl::Status CheckAgainstConfiguration(
+    const Input& input, const std::vector<std::string>& args,
+    const v1::GetConfigurationResponse& config) {
+  if (!input.spikes) return absl::OkStatus();
+  const chip::SpeckConfig chip_config =
+      codec::FromProto(config.configuration());
+  return ReadEventCsv(args[0], &chip_config).status();
+}
+
+absl::Status Write(const std::vector<std::string>& args) {
+  const int64_t batch = absl::GetFlag(FLAGS_batch);
+  if (batch < 1 || batch > kMaxBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--batch=", batch, ": must be in 1..", kMaxBatch));
+  }
+  absl::StatusOr<Input> input = LoadInput(args);
+  if (!input.ok()) return input.status();
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
+  if (!client.ok()) return client.status();
+  absl::StatusOr<v1::GetConfigurationResponse> config =
+      (*client)->GetConfiguration();
+  if (!config.ok()) return config.status();
+  if (!config->applied()) {
+    return absl::FailedPreconditionError(
+        "the device has no configuration: apply one first "
+        "(speckctl config apply FILE)");
+  }
+  absl::Status fits = CheckAgainstConfiguration(*input, args, *config);
+  if (!fits.ok()) return fits;
+
+  absl::StatusOr<std::unique_ptr<Lease>> lease =
+      Lease::Acquire(client->get(), /*keep_renewed=*/true);
+  if (!lease.ok()) return lease.status();
+  if (absl::GetFlag(FLAGS_reset_stop_watch)) {
+    // File timestamps count from the device's time 0.
+    v1::SetStopWatchRequest request;
+    request.set_device_id((*lease)->device_id());
+    request.set_lease_id((*lease)->id());
+    request.set_reset(true);
+    v1::StopWatch watch;
+    absl::Status reset = (*client)->Unary([&](grpc::ClientContext* context) {
+      return (*client)->devices().SetStopWatch(context, request, &watch);
+    });
+    if (!reset.ok()) return reset;
+  }
+
+  const std::vector<chip::InputEvent>& events = input->events;
+  Progress progress(stderr, isatty(STDERR_FILENO) != 0, events.size());
+  uint64_t sent = 0;
+  absl::StatusOr<v1::WriteEventsResponse> written =
+      StreamEvents(**client, **lease, events, static_cast<size_t>(batch),
+                   [&](uint64_t n) { progress.Update(sent = n); });
+  progress.Finish(written.ok() ? written->accepted() : sent);
+  const double seconds = absl::ToDoubleSeconds(progress.elapsed());
+  absl::Status released = (*lease)->Release();
+  if (!written.ok()) return written.status();
+  if (!released.ok()) {
+    Note(absl::StrCat("releasing the lease: ", released.message()));
+  }
+
+  const uint64_t first = events.empty() ? 0 : events.front().timestamp_us;
+  const uint64_t last = events.empty() ? 0 : events.back().timestamp_us;
+  switch ((*client)->options().format) {
+    case Format::kJson: {
+      JsonObject summary;
+      summary.AddString("input", input->name)
+          .AddString("device_id", (*lease)->device_id())
+          .AddUint("accepted", written->accepted())
+          .AddUint("first_timestamp_us", first)
+          .AddUint("last_timestamp_us", last)
+          .AddDouble("seconds", seconds);
+      std::printf("%s\n", summary.str().c_str());
+      break;
+    }
+    case Format::kCsv:
+      std::printf(
+          "input,device_id,accepted,first_timestamp_us,last_timestamp_us,"
+          "seconds\n%s,%s,%llu,%llu,%llu,%.3f\n",
+          CsvField(input->name).c_str(),
+          CsvField((*lease)->device_id()).c_str(),
+          static_cast<unsigned long long>(written->accepted()),
+          static_cast<unsigned long long>(first),
+          static_cast<unsigned long long>(last), seconds);
+      break;
+    case Format::kTable:
+      std::printf("wrote %llu events (%llu..%llu us) in %.2f s\n",
+                  static_cast<unsigned long long>(written->accepted()),
+                  static_cast<unsigned long long>(first),
+                  static_cast<unsigned long long>(last), seconds);
+      break;
+  }
+  return absl::OkStatus();
+}
+
+int RunWrite(const std::vector<std::string>& args) {
+  const bool pattern = !absl::GetFlag(FLAGS_pattern).empty();
+  if (pattern && !args.empty()) {
+    return UsageError("write", "give either FILE or --pattern, not both");
+  }
+  if (!pattern && args.size() != 1) {
+    return UsageError("write", "expects one FILE (or --pattern=tutorial)");
+  }
+  absl::Status status = Write(args);
+  return status.ok() ? kExitOk : Fail(status);
+}
+
+}  // namespace
+
+void AppendEvents(const chip::InputEvent* events, size_t count,
+                  v1::WriteEventsRequest* request) {
+  for (size_t i = 0; i < count; ++i) {
+    const chip::InputEvent& e = events[i];
+    if (e.kind == chip::InputEvent::Kind::kDvsEvent) {
+      v1::DvsEventBatch* b = request->mutable_dvs_events();
+      b->add_timestamp_us(e.timestamp_us);
+      b->add_x(e.x);
+      b->add_y(e.y);
+      b->add_p(e.p);
+    } else {
+      v1::SpikeBatch* b = request->mutable_spikes();
+      b->add_timestamp_us(e.timestamp_us);
+      b->add_layer(e.layer);
+      b->add_feature(e.feature);
+      b->add_x(e.x);
+      b->add_y(e.y);
+    }
+  }
+}
+
+absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
+    Client& client, const Lease& lease,
+    const std::vector<chip::InputEvent>& events, size_t batch,
+    const std::function<void(uint64_t sent)>& on_sent) {
+  grpc::ClientContext context;
+  CancelOnInterrupt cancel(&context);
+  v1::WriteEventsResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::WriteEventsRequest>> writer =
+      client.events().WriteEvents(&context, &response);
+  uint64_t sent = 0;
+  size_t next = 0;
+  do {
+    const size_t count = std::min(batch, events.size() - next);
+    v1::WriteEventsRequest request;
+    // The first message names the device and the lease (an empty input
+    // still sends it, so that closing flushes the device's windows).
+    if (next == 0) {
+      request.set_device_id(lease.device_id());
+      request.set_lease_id(lease.id());
+    }
+    AppendEvents(events.data() + next, count, &request);
+    // Blocks while gRPC flow control holds it: the device is behind.
+    if (!writer->Write(request)) break;
+    next += count;
+    sent += count;
+    if (on_sent) on_sent(sent);
+  } while (next < events.size());
+  writer->WritesDone();
+  const grpc::Status status = writer->Finish();
+  if (!status.ok()) {
+    if (Interrupted()) {
+      return absl::CancelledError(absl::StrCat(
+          "interrupted after ", sent, " of ", events.size(), " events"));
+    }
+    return client.Error(status);
+  }
+  return response;
+}
+
+const Command kWriteCommand = {
+    "write", "write events from a CSV file or a generator into the device",
+    "usage: speckctl write FILE [--batch=10000] [--reset_stop_watch=true]\n"
+    "       speckctl write --pattern=tutorial|uniform [--rate=5000] "
+    "[--duration=5s]\n"
+    "\n"
+    "FILE has the formats of simulate (docs/formats.md): 'timestamp_us,x,y,p'\n"
+    "(DvsEvents) or 'timestamp_us,layer,feature,x,y' (Spikes into a core);\n"
+    "rows are checked against the device's current configuration first.\n"
+    "--pattern generates the input instead: 'tutorial' is sinabs' tutorial\n"
+    "input (DvsEvents every 1/rate s from t = 5 ms, top half of a 16x16\n"
+    "patch for the first half of --duration, bottom half after; 25001 events\n"
+    "at the defaults), 'uniform' spreads them over the 128x128 array.\n"
+    "\n"
+    "Takes the device's lease for the whole write (renewed in the\n"
+    "background), resets the stop watch so that timestamps start at the\n"
+    "device's time 0 (--noreset_stop_watch keeps it running), streams the\n"
+    "events in messages of --batch, closes the stream (which closes\n"
+    "spike-count windows) and releases the lease. A device paced in real time\n"
+    "takes the events as its stop watch reaches them: the write then waits\n"
+    "(back-pressure), and the progress on stderr shows it. Prints 'wrote N\n"
+    "events (t0..t1 us) in S s'.\n"
+    "\n"
+    "examples:\n"
+    "  speckctl write $PWD/examples/tutorial/events.csv\n"
+    "  speckctl write --pattern=tutorial --rate=5000 --duration=5s\n",
+    RunWrite};
+
+}  // namespace speckd::cli

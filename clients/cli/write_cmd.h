@@ -1,0 +1,35 @@
+// `speckctl write`: events from a CSV file (the formats of simulate) or a
+// generator into a device, with EventService.WriteEvents. StreamEvents is
+// shared with `demo`.
+#ifndef SPECKD_CLIENTS_CLI_WRITE_CMD_H_
+#define SPECKD_CLIENTS_CLI_WRITE_CMD_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "clients/cli/client.h"
+#include "driver/chip/events.h"
+#include "proto/speckd/v1/event_service.pb.h"
+
+namespace speckd::cli {
+
+// Appends events to the request's columnar batches (DVS events and spikes).
+void AppendEvents(const chip::InputEvent* events, size_t count,
+                  speckd::v1::WriteEventsRequest* request);
+
+// Streams `events` in messages of `batch` events, then closes the stream
+// (which closes spike-count windows up to the last timestamp). Writes block
+// while the device's queue is full (back-pressure from a real-time device);
+// `on_sent(n)` runs after each message with the events sent so far. Ctrl-C
+// cancels: CANCELLED "interrupted after N of M events".
+absl::StatusOr<speckd::v1::WriteEventsResponse> StreamEvents(
+    Client& client, const Lease& lease,
+    const std::vector<chip::InputEvent>& events, size_t batch,
+    const std::function<void(uint64_t sent)>& on_sent);
+
+}  // namespace speckd::cli
+
+#endif  // SPECKD_CLIENTS_CLI_WRITE_CMD_H_

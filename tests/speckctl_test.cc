@@ -1,0 +1,442 @@
+// speckctl against a real speckd binary, as a lab user runs them: both
+// binaries started as processes, talking over loopback gRPC. No sleeps:
+// background commands are waited on by reading their output with deadlines.
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/util/subprocess.h"
+
+namespace speckd::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+constexpr char kListeningPrefix[] = "speckd listening on ";
+constexpr absl::Duration kTimeout = absl::Seconds(60);
+
+std::string Speckctl() { return RunfilePath("clients/cli/speckctl"); }
+std::string TutorialConfig() {
+  return RunfilePath("examples/tutorial/config.json");
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  return absl::StrSplit(text, '\n', absl::SkipEmpty());
+}
+
+// A loopback port nothing listens on (bound, then closed).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+RunResult RunSpeckctl(const std::vector<std::string>& args,
+                      const std::vector<std::string>& env = {}) {
+  absl::StatusOr<RunResult> run =
+      Subprocess::Run(Speckctl(), args, kTimeout, env);
+  EXPECT_TRUE(run.ok()) << run.status();
+  return run.value_or(RunResult{});
+}
+
+// One speckd per test (tests change the device), as fast as possible.
+class SpeckctlTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto speckd = Subprocess::Start(RunfilePath("server/speckd"),
+                                    {"--listen=127.0.0.1:0", "--web_listen=",
+                                     "--sim_pacing=as_fast_as_possible"});
+    ASSERT_TRUE(speckd.ok()) << speckd.status();
+    speckd_ = *std::move(speckd);
+    auto line = speckd_->ReadStdoutLine(absl::Seconds(10));
+    ASSERT_TRUE(line.ok()) << line.status();
+    absl::string_view rest = *line;
+    ASSERT_TRUE(absl::ConsumePrefix(&rest, kListeningPrefix)) << *line;
+    address_ = std::string(rest.substr(0, rest.find(' ')));
+  }
+
+  void TearDown() override {
+    if (speckd_ == nullptr) return;
+    speckd_->Signal(SIGTERM);
+    EXPECT_TRUE(speckd_->Wait(absl::Seconds(10)).ok());
+  }
+
+  // speckctl with --server pointing at this test's speckd.
+  RunResult Speck(std::vector<std::string> args) {
+    args.push_back("--server=" + address_);
+    return RunSpeckctl(args);
+  }
+
+  std::unique_ptr<Subprocess> StartSpeck(std::vector<std::string> args) {
+    args.push_back("--server=" + address_);
+    auto child = Subprocess::Start(Speckctl(), args);
+    EXPECT_TRUE(child.ok()) << child.status();
+    return child.ok() ? *std::move(child) : nullptr;
+  }
+
+  void ApplyTutorial() {
+    RunResult apply = Speck({"config", "apply", TutorialConfig()});
+    ASSERT_EQ(apply.exit_code, 0) << apply.stderr_text;
+  }
+
+  std::unique_ptr<Subprocess> speckd_;
+  std::string address_;
+};
+
+TEST_F(SpeckctlTest, DemoSpikeCountGivesSinabsResult) {
+  RunResult demo = Speck({"demo", "spike-count"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
+  EXPECT_THAT(demo.stdout_text, HasSubstr("total spikes: 25001\n"));
+  EXPECT_THAT(demo.stdout_text,
+              HasSubstr("per class: top 12475, bottom 12526\n"));
+  EXPECT_THAT(demo.stdout_text, HasSubstr("first window: [225, 0]\n"));
+  EXPECT_THAT(demo.stdout_text, HasSubstr("last window: [0, 26]\n"));
+  // Not a terminal: a header and one row per window, 0..100.
+  std::vector<std::string> lines = Lines(demo.stdout_text);
+  ASSERT_GE(lines.size(), 102u);
+  EXPECT_THAT(lines[0], MatchesRegex(" *window_start_us +top +bottom"));
+  EXPECT_THAT(lines[1], MatchesRegex(" +0 +225 +0"));
+  EXPECT_THAT(lines[101], MatchesRegex(" +5000000 +0 +26"));
+
+  // The demo gave the lease back, and the labels follow --labels.
+  RunResult lease = Speck({"lease"});
+  EXPECT_THAT(lease.stdout_text, HasSubstr("speck2edevkit:0: free"));
+  RunResult again = Speck({"demo", "spike-count", "--labels=up,down"});
+  ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
+  EXPECT_THAT(again.stdout_text, HasSubstr("per class: up 12475, down 12526"));
+}
+
+TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
+  RunResult table = Speck({"devices"});
+  ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
+  std::vector<std::string> rows = Lines(table.stdout_text);
+  ASSERT_EQ(rows.size(), 2u) << table.stdout_text;
+  EXPECT_THAT(rows[0], MatchesRegex("ID +TYPE +BACKEND +STATE +LEASE +EVENTS "
+                                    "IN +EVENTS OUT"));
+  EXPECT_THAT(
+      rows[1],
+      MatchesRegex("speck2edevkit:0 +Speck2eDevKit +sim +ready +- +0 +0"));
+
+  RunResult json = Speck({"devices", "--output=json"});
+  ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(json.stdout_text, &parsed)
+          .ok())
+      << json.stdout_text;
+  const auto& devices = parsed.fields().at("devices").list_value();
+  ASSERT_EQ(devices.values_size(), 1);
+  const auto& device = devices.values(0).struct_value().fields();
+  EXPECT_EQ(device.at("id").string_value(), "speck2edevkit:0");
+  EXPECT_EQ(device.at("backend").string_value(), "SIM");
+
+  RunResult csv = Speck({"devices", "--output=csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.stderr_text;
+  EXPECT_THAT(Lines(csv.stdout_text),
+              ElementsAre("id,type,backend,state,lease_holder,events_in,"
+                          "events_out",
+                          "speck2edevkit:0,Speck2eDevKit,sim,ready,,0,0"));
+}
+
+TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
+  RunResult good = Speck({"config", "validate", TutorialConfig()});
+  EXPECT_EQ(good.exit_code, 0) << good.stderr_text;
+  EXPECT_THAT(good.stdout_text,
+              HasSubstr(TutorialConfig() + ": valid (1 core in use"));
+
+  const std::string bad = WriteFile("bad.json", R"({"cnn_layers": [{
+      "dimensions": {"input_shape": {"size": {"x": 16, "y": 16}, "feature_count": 1},
+                     "output_shape": {"size": {"x": 1, "y": 1}, "feature_count": 2},
+                     "kernel_size": 17},
+      "threshold_high": 127, "threshold_low": -127,
+      "destinations": [{"layer": 9, "enable": true}]}]})");
+  RunResult invalid = Speck({"config", "validate", bad});
+  EXPECT_EQ(invalid.exit_code, 2);
+  // One line per problem, each naming the file and the field path.
+  EXPECT_THAT(Lines(invalid.stderr_text),
+              ElementsAre("speckctl: " + bad +
+                              ": cnn_layers[0].dimensions.kernel_size: 17 "
+                              "exceeds the chip limit 16",
+                          StartsWith("speckctl: " + bad +
+                                     ": cnn_layers[0].destinations[0].layer: "
+                                     "9 is")));
+
+  // Applying it fails the same way and leaves the device unconfigured.
+  RunResult apply = Speck({"config", "apply", bad});
+  EXPECT_EQ(apply.exit_code, 2);
+  EXPECT_THAT(apply.stderr_text,
+              HasSubstr("speckctl: " + bad +
+                        ": cnn_layers[0].dimensions.kernel_size: 17 exceeds"));
+  EXPECT_THAT(Speck({"info"}).stdout_text,
+              HasSubstr("not applied (chip defaults)"));
+
+  const std::string typo = WriteFile("typo.json", R"({"cnn_layer": []})");
+  RunResult unknown = Speck({"config", "validate", typo});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.stderr_text, HasSubstr("speckctl: " + typo + ": "));
+  EXPECT_THAT(unknown.stderr_text, HasSubstr("cnn_layer"));
+}
+
+TEST_F(SpeckctlTest, ConfigApplyThenGetRoundTrips) {
+  ApplyTutorial();
+  RunResult info = Speck({"info"});
+  EXPECT_THAT(info.stdout_text, HasSubstr("configuration   applied"));
+  EXPECT_THAT(info.stdout_text, HasSubstr("16x16x1 -> 1x1x2, kernel 16"));
+
+  RunResult get = Speck({"config", "get"});
+  ASSERT_EQ(get.exit_code, 0) << get.stderr_text;
+  const std::string saved = WriteFile("applied.json", get.stdout_text);
+  RunResult valid = Speck({"config", "validate", saved});
+  EXPECT_EQ(valid.exit_code, 0) << valid.stderr_text;
+  EXPECT_THAT(valid.stdout_text, HasSubstr(saved + ": valid (1 core in use"));
+
+  // The saved file runs the tutorial offline with sinabs' result.
+  RunResult simulated =
+      RunSpeckctl({"simulate", "--config=" + saved,
+                   "--events=" + RunfilePath("examples/tutorial/events.csv"),
+                   "--output=" + TempDir() + "/roundtrip_out.csv"});
+  ASSERT_EQ(simulated.exit_code, 0) << simulated.stderr_text;
+  EXPECT_THAT(simulated.stderr_text, HasSubstr("neuron spikes core 0: 25001"));
+}
+
+TEST_F(SpeckctlTest, WatchSpikesSeesWhatWriteSends) {
+  ApplyTutorial();
+  auto watch =
+      StartSpeck({"watch", "spikes", "--layer=0", "--count=3", "--output=csv"});
+  ASSERT_NE(watch, nullptr);
+  // The header comes once the subscription is attached.
+  auto header = watch->ReadStdoutLine(absl::Seconds(20));
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_EQ(*header, "timestamp_us,layer,feature,x,y");
+
+  // One spike into each half of core 0's input, and one more in the top.
+  const std::string spikes =
+      WriteFile("spikes.csv",
+                "timestamp_us,layer,feature,x,y\n100,0,0,1,2\n200,0,0,3,12\n"
+                "300,0,0,5,5\n");
+  RunResult write = Speck({"write", spikes});
+  ASSERT_EQ(write.exit_code, 0) << write.stderr_text;
+  EXPECT_THAT(write.stdout_text,
+              StartsWith("wrote 3 events (100..300 us) in "));
+
+  std::vector<std::string> received;
+  for (int i = 0; i < 3; ++i) {
+    auto line = watch->ReadStdoutLine(absl::Seconds(20));
+    ASSERT_TRUE(line.ok()) << line.status();
+    received.push_back(*line);
+  }
+  EXPECT_THAT(received,
+              ElementsAre("100,0,0,0,0", "200,0,1,0,0", "300,0,0,0,0"));
+  absl::StatusOr<int> code = watch->Wait(absl::Seconds(20));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << watch->stderr_text();
+  EXPECT_THAT(watch->stderr_text(), HasSubstr("speckctl: watching spikes"));
+  EXPECT_THAT(watch->stderr_text(), Not(HasSubstr("dropped")));
+}
+
+TEST_F(SpeckctlTest, WatchCountsRowsForTheTutorialPattern) {
+  ApplyTutorial();
+  auto watch =
+      StartSpeck({"watch", "counts", "--interval=50ms", "--features=2",
+                  "--labels=top,bottom", "--windows=3", "--output=csv"});
+  ASSERT_NE(watch, nullptr);
+  auto header = watch->ReadStdoutLine(absl::Seconds(20));
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_EQ(*header, "window_start_us,top,bottom");
+
+  RunResult write = Speck({"write", "--pattern=tutorial"});
+  ASSERT_EQ(write.exit_code, 0) << write.stderr_text;
+  EXPECT_THAT(write.stdout_text,
+              StartsWith("wrote 25001 events (5000..5005000 us) in "));
+  std::vector<std::string> rows;
+  for (int i = 0; i < 3; ++i) {
+    auto line = watch->ReadStdoutLine(absl::Seconds(20));
+    ASSERT_TRUE(line.ok()) << line.status();
+    rows.push_back(*line);
+  }
+  EXPECT_THAT(rows, ElementsAre("0,225,0", "50000,250,0", "100000,250,0"));
+  absl::StatusOr<int> code = watch->Wait(absl::Seconds(20));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0) << watch->stderr_text();
+}
+
+TEST_F(SpeckctlTest, WatchStopsOnCtrlCWithExitZero) {
+  auto watch = StartSpeck({"watch", "spikes", "--output=csv"});
+  ASSERT_NE(watch, nullptr);
+  ASSERT_TRUE(watch->ReadStdoutLine(absl::Seconds(20)).ok());
+  watch->Signal(SIGINT);
+  absl::StatusOr<int> code = watch->Wait(absl::Seconds(20));
+  ASSERT_TRUE(code.ok()) << "watch did not stop on SIGINT";
+  EXPECT_EQ(*code, 0) << watch->stderr_text();
+}
+
+TEST_F(SpeckctlTest, WriteRejectsABadRowWithFileLineAndField) {
+  ApplyTutorial();
+  const std::string spikes =
+      WriteFile("bad_spikes.csv",
+                "timestamp_us,layer,feature,x,y\n100,0,0,1,2\n"
+                "200,0,0,3,16\n");
+  RunResult write = Speck({"write", spikes});
+  EXPECT_EQ(write.exit_code, 2);
+  EXPECT_EQ(write.stderr_text,
+            "speckctl: " + spikes +
+                ":3: y: 16 is outside core 0's input height (0..15)\n");
+  EXPECT_THAT(Speck({"lease"}).stdout_text, HasSubstr("free"));
+}
+
+TEST_F(SpeckctlTest, GraphCreateShowDelete) {
+  const std::string spec = WriteFile("graph.json", R"({"name": "counts",
+      "nodes": [{"name": "src", "device_source": {}},
+                {"name": "win", "spike_collection": {"interval_milli_sec": 50}},
+                {"name": "count", "spike_count": {"feature_count": 2}},
+                {"name": "out", "endpoint": {}}],
+      "edges": [{"source": "src", "target": "win"},
+                {"source": "win", "target": "count"},
+                {"source": "count", "target": "out"}]})");
+  RunResult create = Speck({"graph", "create", spec});
+  ASSERT_EQ(create.exit_code, 0) << create.stderr_text;
+  const std::string id(absl::StripAsciiWhitespace(create.stdout_text));
+  EXPECT_THAT(id, MatchesRegex("g[0-9]+"));
+  EXPECT_THAT(Speck({"graph", "list"}).stdout_text,
+              MatchesRegex("(.|\n)*" + id +
+                           " +speck2edevkit:0 +counts +running "
+                           "+4\n"));
+
+  ApplyTutorial();
+  ASSERT_EQ(Speck({"write", "--pattern=tutorial"}).exit_code, 0);
+  RunResult show = Speck({"graph", "show", id, "--output=csv"});
+  ASSERT_EQ(show.exit_code, 0) << show.stderr_text;
+  // Every tutorial event gives a DVS monitor spike and a core 0 spike; the
+  // counts node made one window per 50 ms.
+  EXPECT_THAT(Lines(show.stdout_text),
+              ElementsAre("node,kind,inputs,received,emitted,dropped",
+                          "src,device_source,,50002,50002,0",
+                          "win,spike_collection,src,50002,101,0",
+                          "count,spike_count,win,101,101,0",
+                          "out,endpoint,count,101,0,0"));
+
+  EXPECT_EQ(Speck({"graph", "delete", id}).stdout_text, "deleted " + id + "\n");
+  RunResult gone = Speck({"graph", "show", id});
+  EXPECT_EQ(gone.exit_code, 2);
+  EXPECT_EQ(gone.stderr_text, "speckctl: not_found: no graph '" + id + "'\n");
+}
+
+TEST_F(SpeckctlTest, StopWatchResetStartsANewEpoch) {
+  RunResult reset = Speck({"stopwatch", "reset", "--output=json"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.stderr_text;
+  EXPECT_THAT(reset.stdout_text, HasSubstr("\"epoch\":\"1\""));
+  EXPECT_THAT(Speck({"stopwatch"}).stdout_text, HasSubstr("epoch 1"));
+}
+
+TEST_F(SpeckctlTest, ServerFromEnvironmentUnlessTheFlagSaysOtherwise) {
+  RunResult from_env =
+      RunSpeckctl({"devices", "--output=csv"}, {"SPECKD_SERVER=" + address_});
+  ASSERT_EQ(from_env.exit_code, 0) << from_env.stderr_text;
+  EXPECT_THAT(from_env.stdout_text, HasSubstr("speck2edevkit:0,"));
+
+  const std::string nobody = absl::StrCat("127.0.0.1:", FreePort());
+  RunResult flag_wins = RunSpeckctl({"devices", "--server=" + address_},
+                                    {"SPECKD_SERVER=" + nobody});
+  EXPECT_EQ(flag_wins.exit_code, 0) << flag_wins.stderr_text;
+  RunResult env_is_used = RunSpeckctl({"devices"}, {"SPECKD_SERVER=" + nobody});
+  EXPECT_EQ(env_is_used.exit_code, 1);
+  EXPECT_THAT(env_is_used.stderr_text,
+              HasSubstr("cannot reach speckd at " + nobody));
+}
+
+TEST(SpeckctlNoDaemonTest, OneClearLineAndExitCode1) {
+  const std::string nobody = absl::StrCat("127.0.0.1:", FreePort());
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"devices"}, {"watch", "spikes"}, {"demo", "spike-count"}}) {
+    std::vector<std::string> with_server = args;
+    with_server.push_back("--server=" + nobody);
+    RunResult run = RunSpeckctl(with_server);
+    EXPECT_EQ(run.exit_code, 1) << args[0];
+    EXPECT_EQ(run.stderr_text,
+              "speckctl: cannot reach speckd at " + nobody +
+                  ": connection refused \xE2\x80\x94 is it running? (start it "
+                  "with deploy/run.sh)\n")
+        << args[0];
+    EXPECT_EQ(run.stdout_text, "") << args[0];
+  }
+}
+
+TEST(SpeckctlHelpTest, EveryCommandHasUsageAndAnExample) {
+  RunResult overview = RunSpeckctl({"help"});
+  EXPECT_EQ(overview.exit_code, 0);
+  for (const char* command :
+       {"devices", "info", "config", "write", "watch", "demo", "graph",
+        "stopwatch", "lease", "simulate"}) {
+    EXPECT_THAT(overview.stdout_text,
+                HasSubstr(absl::StrCat("  ", command, " ")))
+        << command;
+    for (const std::vector<std::string>& args :
+         std::vector<std::vector<std::string>>{{command, "--help"},
+                                               {"help", command}}) {
+      RunResult help = RunSpeckctl(args);
+      EXPECT_EQ(help.exit_code, 0) << command;
+      EXPECT_THAT(help.stdout_text,
+                  AllOf(HasSubstr(absl::StrCat("usage: speckctl ", command)),
+                        HasSubstr("example")))
+          << command;
+    }
+  }
+  // A subcommand's --help shows its command's help.
+  EXPECT_THAT(RunSpeckctl({"config", "apply", "--help"}).stdout_text,
+              HasSubstr("usage: speckctl config validate FILE"));
+}
+
+TEST(SpeckctlUsageTest, BadUsageExits2WithOneLine) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"devices", "--frobnicate"}, "unknown flag --frobnicate"},
+           {{"devices", "--timeout=soon"}, "--timeout=soon"},
+           {{"config", "validate"}, "validate expects one FILE"},
+           {{"watch", "counts", "--server=127.0.0.1:1"}, "--features=N"},
+           {{"watch", "colours"}, "unknown stream 'colours'"},
+           {{"write", "--pattern=sine", "--server=127.0.0.1:1"},
+            "--pattern=sine"},
+           {{"devices", "--output=xml"}, "--output=xml"}}) {
+    RunResult run = RunSpeckctl(c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args[0] << " " << c.message;
+    EXPECT_THAT(run.stderr_text, StartsWith("speckctl: ")) << c.message;
+    EXPECT_THAT(run.stderr_text, HasSubstr(c.message));
+    EXPECT_EQ(Lines(run.stderr_text).size(), 1u) << run.stderr_text;
+  }
+}
+
+}  // namespace
+}  // namespace speckd::testing
