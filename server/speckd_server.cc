@@ -3,11 +3,13 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/api/config_service.h"
+#include "server/api/convert.h"
 #include "server/api/device_service.h"
 #include "server/api/event_service.h"
 #include "server/api/graph_service.h"
@@ -21,8 +23,8 @@ namespace speckd::server {
 struct SpeckdServer::Services {
   explicit Services(DeviceManager* devices)
       : hub(devices, &registry),
-        device(devices, &registry),
-        config(devices),
+        device(devices, &registry, &hub),
+        config(devices, &hub),
         events(devices, &hub),
         graphs(devices, &hub) {}
   api::StreamRegistry registry;
@@ -123,7 +125,13 @@ void SpeckdServer::Shutdown(absl::Duration grace) {
   server_->GetHealthCheckService()->SetServingStatus(false);
   const absl::Time deadline = absl::Now() + grace;
   const size_t streams = services_->registry.open_streams();
-  // Streams end with a status instead of hanging until the deadline.
+  // Subscribers learn why their stream ends (within a small part of the
+  // grace), then streams end with a status instead of hanging until the
+  // deadline.
+  services_->registry.Announce(
+      api::EncodeNotice(speckd::v1::StreamNotice::SHUTTING_DOWN,
+                        "speckd is shutting down"),
+      absl::Now() + std::min(grace / 4, absl::Milliseconds(500)));
   services_->registry.CloseAll(
       grpc::Status(grpc::StatusCode::UNAVAILABLE, "speckd is shutting down"),
       deadline);

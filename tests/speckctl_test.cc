@@ -23,6 +23,7 @@ namespace speckd::testing {
 namespace {
 
 using ::testing::AllOf;
+using ::testing::ContainsRegex;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
@@ -287,6 +288,12 @@ TEST_F(SpeckctlTest, WatchCountsRowsForTheTutorialPattern) {
   absl::StatusOr<int> code = watch->Wait(absl::Seconds(20));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0) << watch->stderr_text();
+  // The device's own counters: 25001 in; nothing late, nothing cut off.
+  RunResult info = Speck({"info"});
+  EXPECT_THAT(info.stdout_text, HasSubstr("events          in 25001, out "));
+  EXPECT_THAT(
+      info.stdout_text,
+      ContainsRegex("work +[1-9][0-9]* synops, [0-9]+ queued, 0 late\n"));
 }
 
 TEST_F(SpeckctlTest, WatchStopsOnCtrlCWithExitZero) {

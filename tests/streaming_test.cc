@@ -150,6 +150,85 @@ TEST(StreamingTest, ShutdownEndsStreamsWithUnavailableInsteadOfHanging) {
   EXPECT_EQ(end->error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(end->error_message(), ::testing::HasSubstr("shutting down"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  // The last message says why, before the status does.
+  std::vector<v1::StreamMessage> messages = power.messages();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages.back().notice().kind(), v1::StreamNotice::SHUTTING_DOWN);
+}
+
+bool HasNotice(const std::vector<v1::StreamMessage>& messages,
+               v1::StreamNotice::Kind kind) {
+  for (const v1::StreamMessage& m : messages) {
+    if (m.has_notice() && m.notice().kind() == kind) return true;
+  }
+  return false;
+}
+
+TEST(StreamingTest, SubscribersHearOfReconfigurationAndStopWatchReset) {
+  SpeckdFixture speckd;
+  const std::string lease = speckd.AcquireLease();
+  ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
+  v1::SubscribeEventsRequest spikes_request;
+  StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeEvents(ctx, spikes_request);
+  });
+  v1::SubscribeSpikeCountsRequest counts_request;
+  counts_request.set_interval_ms(50);
+  counts_request.set_feature_count(2);
+  StreamCollector<v1::StreamMessage> counts([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeSpikeCounts(ctx, counts_request);
+  });
+  ASSERT_TRUE(speckd.server().WaitForOpenStreams(2, absl::Seconds(10)));
+
+  ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
+  for (auto* stream : {&spikes, &counts}) {
+    EXPECT_TRUE(stream->WaitFor(
+        [](const std::vector<v1::StreamMessage>& m) {
+          return HasNotice(m, v1::StreamNotice::DEVICE_RECONFIGURED);
+        },
+        absl::Seconds(10)));
+  }
+
+  grpc::ClientContext context;
+  v1::SetStopWatchRequest reset;
+  reset.set_device_id("speck2edevkit:0");
+  reset.set_lease_id(lease);
+  reset.set_reset(true);
+  v1::StopWatch stop_watch;
+  ASSERT_TRUE(
+      speckd.device_stub->SetStopWatch(&context, reset, &stop_watch).ok());
+  EXPECT_TRUE(spikes.WaitFor(
+      [](const std::vector<v1::StreamMessage>& m) {
+        return HasNotice(m, v1::StreamNotice::STOP_WATCH_RESET);
+      },
+      absl::Seconds(10)));
+  // Notices are messages like any other: numbered in order, nothing dropped.
+  std::vector<v1::StreamMessage> messages = spikes.messages();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(messages[i].sequence(), i + 1);
+    EXPECT_EQ(messages[i].dropped_since_last(), 0u);
+  }
+}
+
+TEST(StreamingTest, DeviceInfoCountsTheWorkDone) {
+  SpeckdFixture speckd;
+  const std::string lease = speckd.AcquireLease();
+  ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
+  v1::WriteEventsResponse response;
+  ASSERT_TRUE(
+      speckd.WriteBatch(lease, bench::TutorialInput(1000), true, &response)
+          .ok());
+  grpc::ClientContext context;
+  v1::GetDeviceRequest request;
+  request.set_device_id("speck2edevkit:0");
+  v1::Device device;
+  ASSERT_TRUE(speckd.device_stub->GetDevice(&context, request, &device).ok());
+  EXPECT_EQ(device.events_in(), 1000u);
+  EXPECT_EQ(device.events_out(), 1000u);  // one spike per tutorial input
+  EXPECT_EQ(device.queued_inputs(), 0u);  // flushed
+  // Each tutorial input reaches 16x16 synapses of one of two features.
+  EXPECT_GE(device.synops(), 1000u);
+  EXPECT_EQ(device.cascade_overflow(), 0u);
 }
 
 TEST(StreamingTest, ActivityFramesOfTheDvsLayerAndPowerMeasurements) {

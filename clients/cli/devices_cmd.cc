@@ -182,6 +182,13 @@ void PrintInfoTable(const v1::Device& d,
                             ? absl::StrCat(d.power_monitor_rate_hz(), " Hz")
                             : "off");
   line("events", absl::StrCat("in ", d.events_in(), ", out ", d.events_out()));
+  std::string work = absl::StrCat(d.synops(), " synops, ", d.queued_inputs(),
+                                  " queued, ", d.late_inputs(), " late");
+  if (d.cascade_overflow() > 0) {
+    absl::StrAppend(&work, ", ", d.cascade_overflow(),
+                    " spikes cut off (runaway cascade)");
+  }
+  line("work", work);
   line("configuration",
        config.applied() ? "applied" : "not applied (chip defaults)");
   const v1::SpeckConfiguration& c = config.configuration();

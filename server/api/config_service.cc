@@ -2,6 +2,7 @@
 
 #include "driver/chip/validate.h"
 #include "proto/codec/config_codec.h"
+#include "server/api/convert.h"
 #include "server/api/status.h"
 
 namespace speckd::server::api {
@@ -46,6 +47,10 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::ApplyConfiguration(
   absl::StatusOr<chip::ValidationReport> report = (*device)->ApplyConfiguration(
       codec::FromProto(request->configuration()), request->lease_id());
   if (!report.ok()) return Done(context, report.status());
+  // Layers and features may mean something else from here on.
+  hub_->Broadcast((*device)->id(),
+                  EncodeNotice(v1::StreamNotice::DEVICE_RECONFIGURED,
+                               "a new configuration was applied"));
   for (const chip::ConfigProblem& p : report->problems) {
     codec::ToProto(p, response->add_problems());
   }

@@ -3,6 +3,7 @@
 #define SPECKD_SERVER_API_CONFIG_SERVICE_H_
 
 #include "proto/speckd/v1/config_service.grpc.pb.h"
+#include "server/api/subscriptions.h"
 #include "server/devices/device_manager.h"
 
 namespace speckd::server::api {
@@ -11,7 +12,10 @@ namespace v1 = ::speckd::v1;
 
 class ConfigServiceImpl final : public v1::ConfigService::CallbackService {
  public:
-  explicit ConfigServiceImpl(DeviceManager* devices) : devices_(devices) {}
+  // Both must outlive the service. `hub` tells subscribers when the device
+  // is reconfigured.
+  ConfigServiceImpl(DeviceManager* devices, SubscriptionHub* hub)
+      : devices_(devices), hub_(hub) {}
 
   grpc::ServerUnaryReactor* ValidateConfiguration(
       grpc::CallbackServerContext* context,
@@ -28,6 +32,7 @@ class ConfigServiceImpl final : public v1::ConfigService::CallbackService {
 
  private:
   DeviceManager* const devices_;
+  SubscriptionHub* const hub_;
 };
 
 }  // namespace speckd::server::api

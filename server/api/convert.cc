@@ -234,6 +234,10 @@ void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
   out->set_power_monitor_rate_hz(snapshot.power_monitor_rate_hz);
   out->set_events_in(snapshot.counters.events_in);
   out->set_events_out(snapshot.counters.events_out);
+  out->set_queued_inputs(snapshot.counters.queued_inputs);
+  out->set_late_inputs(snapshot.counters.late_inputs);
+  out->set_synops(snapshot.counters.synops);
+  out->set_cascade_overflow(snapshot.counters.cascade_overflow);
   out->set_state_detail(snapshot.state_detail);
 }
 

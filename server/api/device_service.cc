@@ -137,6 +137,15 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::SetStopWatch(
     response->set_enabled(state->enabled);
     response->set_time_us(state->time_us);
     response->set_epoch(state->epoch);
+    // Subscribers see timestamps jump back to 0; tell them why.
+    if (request->reset()) {
+      hub_->Broadcast(
+          (*device)->id(),
+          EncodeNotice(v1::StreamNotice::STOP_WATCH_RESET,
+                       absl::StrCat("stop watch reset; timestamps restart at 0 "
+                                    "(epoch ",
+                                    state->epoch, ")")));
+    }
   }
   return Done(context, state.status());
 }

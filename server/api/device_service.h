@@ -5,6 +5,7 @@
 
 #include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "server/api/stream_reactor.h"
+#include "server/api/subscriptions.h"
 #include "server/devices/device_manager.h"
 
 namespace speckd::server::api {
@@ -16,9 +17,11 @@ using DeviceServiceBase = v1::DeviceService::WithRawCallbackMethod_WatchDevices<
 
 class DeviceServiceImpl final : public DeviceServiceBase {
  public:
-  // Both must outlive the service.
-  DeviceServiceImpl(DeviceManager* devices, StreamRegistry* registry)
-      : devices_(devices), registry_(registry) {}
+  // All must outlive the service. `hub` receives the stream notices device
+  // controls cause (a stop-watch reset).
+  DeviceServiceImpl(DeviceManager* devices, StreamRegistry* registry,
+                    SubscriptionHub* hub)
+      : devices_(devices), registry_(registry), hub_(hub) {}
 
   grpc::ServerUnaryReactor* ListDevices(
       grpc::CallbackServerContext* context,
@@ -65,6 +68,7 @@ class DeviceServiceImpl final : public DeviceServiceBase {
  private:
   DeviceManager* const devices_;
   StreamRegistry* const registry_;
+  SubscriptionHub* const hub_;
 };
 
 }  // namespace speckd::server::api

@@ -1,5 +1,6 @@
 #include "server/api/stream_reactor.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -216,6 +217,25 @@ std::vector<SubscriberStats> StreamRegistry::Stats() const {
     out.push_back(reactor->subscriber()->stats());
   }
   return out;
+}
+
+void StreamRegistry::Announce(const PayloadPtr& payload, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  for (StreamReactor* reactor : reactors_) {
+    reactor->subscriber()->Push(payload, absl::Now());
+  }
+  // Queues empty out from the reactors' write callbacks, which do not signal
+  // this registry; check every millisecond, bounded by `deadline`.
+  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (StreamReactor* reactor : reactors_) {
+      if (reactor->subscriber()->stats().queued_messages > 0) return false;
+    }
+    return true;
+  };
+  while (!drained() && absl::Now() < deadline) {
+    changed_.WaitWithDeadline(
+        &mu_, std::min(deadline, absl::Now() + absl::Milliseconds(1)));
+  }
 }
 
 void StreamRegistry::CloseAll(const grpc::Status& status, absl::Time deadline) {

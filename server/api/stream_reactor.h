@@ -90,6 +90,9 @@ class StreamRegistry {
 
   void Add(StreamReactor* reactor);
   void Remove(StreamReactor* reactor);
+  // Queues `payload` on every open stream and waits until each has sent its
+  // queue (so a notice precedes a failing end) or `deadline` passes.
+  void Announce(const PayloadPtr& payload, absl::Time deadline);
   // Ends every open stream with `status` and refuses new ones; waits until
   // they are gone or `deadline` passes.
   void CloseAll(const grpc::Status& status, absl::Time deadline);

@@ -5,5 +5,7 @@ set -eu
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent
-(cd ../.. && bazel build //server:speckd)
-SPECKD="$(cd ../.. && pwd)/bazel-bin/server/speckd" node tests/dashboard.test.mjs
+(cd ../.. && bazel build //server:speckd //clients/cli:speckctl)
+root="$(cd ../.. && pwd)"
+SPECKD="$root/bazel-bin/server/speckd" SPECKCTL="$root/bazel-bin/clients/cli/speckctl" \
+  node tests/dashboard.test.mjs

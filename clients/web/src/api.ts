@@ -4,7 +4,7 @@ import { GrpcWebFetchTransport } from "@protobuf-ts/grpcweb-transport";
 import { DeviceServiceClient } from "./gen/proto/speckd/v1/device_service.client";
 import { ConfigServiceClient } from "./gen/proto/speckd/v1/config_service.client";
 import { EventServiceClient } from "./gen/proto/speckd/v1/event_service.client";
-import type { StreamMessage } from "./gen/proto/speckd/v1/events";
+import type { StreamMessage, StreamNotice } from "./gen/proto/speckd/v1/events";
 import type { ServerStreamingCall } from "@protobuf-ts/runtime-rpc";
 
 const transport = new GrpcWebFetchTransport({
@@ -77,6 +77,13 @@ export class Lease {
   }
 }
 
+// Every stream carries the same notices (reconfigured, stop watch reset,
+// shutting down); one page-wide handler hears them.
+let noticeHandler: (notice: StreamNotice) => void = () => {};
+export function onStreamNotice(handler: (notice: StreamNotice) => void): void {
+  noticeHandler = handler;
+}
+
 // Keeps a subscription open: reopens it after errors (daemon restarts,
 // network hiccups) with a growing delay, until stopped.
 export class Subscription {
@@ -118,7 +125,8 @@ export class Subscription {
           delay = 250;
           this.received += 1;
           this.dropped += message.droppedSinceLast;
-          this.onMessage(message);
+          if (message.payload.oneofKind === "notice") noticeHandler(message.payload.notice);
+          else this.onMessage(message);
         }
         await call.status;
       } catch (error) {

@@ -3,11 +3,13 @@
 // configuration, reset the stop watch, run the sinabs tutorial).
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { config, describe, devices, events, Lease, Subscription } from "./api";
+import { config, describe, devices, events, Lease, onStreamNotice, Subscription } from "./api";
 import { SpeckConfiguration } from "./gen/proto/speckd/v1/config";
 import type { ConfigProblem, CoreMemoryUsage } from "./gen/proto/speckd/v1/config";
 import { ConfigProblem_Severity } from "./gen/proto/speckd/v1/config";
 import { DeviceState, Pacing } from "./gen/proto/speckd/v1/device_service";
+import { StreamNotice_Kind } from "./gen/proto/speckd/v1/events";
+import type { StreamNotice } from "./gen/proto/speckd/v1/events";
 import type { Device } from "./gen/proto/speckd/v1/device_service";
 import { CountsChart } from "./panels/counts";
 import { Heatmap } from "./panels/heatmap";
@@ -162,6 +164,8 @@ function renderDevice(d: Device): void {
       d.stopWatch?.enabled ? "" : " (stopped)"}`],
     ["pacing", d.pacing === Pacing.REAL_TIME ? "real time" : "as fast as possible"],
     ["events", `${d.eventsIn} in · ${d.eventsOut} out`],
+    ["work", `${d.synops} synops · ${d.queuedInputs} queued · ${d.lateInputs} late` +
+      (d.cascadeOverflow ? ` · ${d.cascadeOverflow} cut off (runaway cascade)` : "")],
     ["rates", rates || "…"],
     ["dropped", `${dropped} (this page's streams)`],
     ["power monitor", d.powerMonitorRateHz ? `${d.powerMonitorRateHz} Hz` : "off"],
@@ -170,6 +174,23 @@ function renderDevice(d: Device): void {
   const holder = d.lease?.holder;
   $("lease").textContent = holder
     ? `lease: ${lease.held ? "this page" : holder}` : "lease: free";
+}
+
+// Each open stream carries the same notice: act once per burst.
+let lastNotice = { kind: StreamNotice_Kind.KIND_UNSPECIFIED, at: 0 };
+function handleNotice(notice: StreamNotice): void {
+  const now = performance.now();
+  if (notice.kind === lastNotice.kind && now - lastNotice.at < 500) return;
+  lastNotice = { kind: notice.kind, at: now };
+  // While this page holds the lease it caused reconfigurations and resets
+  // itself, and its own status line says so already.
+  const ours = lease.held && (notice.kind === StreamNotice_Kind.DEVICE_RECONFIGURED ||
+                              notice.kind === StreamNotice_Kind.STOP_WATCH_RESET);
+  if (!ours) status(notice.message || StreamNotice_Kind[notice.kind].toLowerCase());
+  // Another client (speckctl, a second page) may have changed the network.
+  if (notice.kind === StreamNotice_Kind.DEVICE_RECONFIGURED) {
+    void refreshConfiguration().catch((error) => status(describe(error)));
+  }
 }
 
 async function poll(): Promise<void> {
@@ -197,7 +218,10 @@ async function runTutorial(): Promise<void> {
     await devices.setPowerMonitor({ deviceId, leaseId, rateHz: 20 });
     await refreshConfiguration();
     await Promise.all(subscriptions.map((s) => s.attached));
-    await devices.setStopWatch({ deviceId, leaseId, enable: true, reset: true });
+    // In real time the stop watch waits at 0 until all input is queued: a
+    // slow page must not make the first events late (they would then be
+    // processed at once, in a later window).
+    await devices.setStopWatch({ deviceId, leaseId, enable: !realtime, reset: true });
     status("writing 25001 events (5 s of input)…");
     const input = tutorialEvents();
     const n = input.timestampUs.length;
@@ -211,11 +235,15 @@ async function runTutorial(): Promise<void> {
         },
       });
     }
+    if (realtime) await devices.setStopWatch({ deviceId, leaseId, enable: true, reset: false });
     status(realtime ? "running: the classes alternate after 2.5 s" : "done");
   } catch (error) {
     status(describe(error));
   } finally {
     button.disabled = false;
+    // Hold the device only while acting on it: speckctl and other pages can
+    // take over once the input is accepted (it still plays out).
+    await lease.release();
   }
 }
 
@@ -226,6 +254,8 @@ async function resetStopWatch(): Promise<void> {
     status(`stop watch reset (epoch ${response.epoch})`);
   } catch (error) {
     status(describe(error));
+  } finally {
+    await lease.release();
   }
 }
 
@@ -272,6 +302,8 @@ async function applyPending(): Promise<void> {
     await refreshConfiguration();
   } catch (error) {
     status(describe(error));
+  } finally {
+    await lease.release();
   }
 }
 
@@ -316,6 +348,7 @@ async function main(): Promise<void> {
     subscriptions = [];
     await refreshConfiguration();
   });
+  onStreamNotice(handleNotice);
   $("run-tutorial").addEventListener("click", () => void runTutorial());
   $("reset-watch").addEventListener("click", () => void resetStopWatch());
   $("activity-layer").addEventListener("change", startActivity);

@@ -2,13 +2,16 @@
 // playwright-core) against a real speckd serving it: run the sinabs tutorial
 // from the page, and check the spike-count plot shows class 0 then class 1 at
 // 250 per 50 ms window, the heatmap draws, the render loop keeps >= 20 fps,
-// and a bad configuration file shows its problems by field path.
+// and a bad configuration file shows its problems by field path. Then another
+// client (the real speckctl) applies a 3-class network: the page hears of it
+// and shows the new network without a reload.
 //
-//   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, default bazel-bin)
+//   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, SPECKCTL=path/to/
+//   speckctl, default bazel-bin)
 // Writes a screenshot to $SCREENSHOT_DIR (default test-results/).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -17,6 +20,7 @@ import { chromium } from "playwright-core";
 const here = dirname(fileURLToPath(import.meta.url));
 const web = resolve(here, "..");
 const speckdPath = process.env.SPECKD ?? resolve(web, "../../bazel-bin/server/speckd");
+const speckctlPath = process.env.SPECKCTL ?? resolve(web, "../../bazel-bin/clients/cli/speckctl");
 const shots = process.env.SCREENSHOT_DIR ?? join(web, "test-results");
 mkdirSync(shots, { recursive: true });
 
@@ -26,21 +30,24 @@ function startSpeckd() {
     `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time",
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
+  let grpcAddress = "";
   child.stderr.on("data", (d) => log.push(String(d)));
   return new Promise((resolveUrl, reject) => {
     const timer = setTimeout(() => reject(new Error(`speckd did not start: ${log.join("")}`)), 15000);
     createInterface({ input: child.stdout }).on("line", (line) => {
+      const grpc = line.match(/listening on (\S+) \(gRPC\)/);
+      if (grpc) grpcAddress = grpc[1];
       const m = line.match(/dashboard at (http:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
-        resolveUrl({ child, url: m[1], log });
+        resolveUrl({ child, url: m[1], log, grpcAddress });
       }
     });
     child.on("exit", (code) => reject(new Error(`speckd exited (${code}): ${log.join("")}`)));
   });
 }
 
-const { child, url, log } = await startSpeckd();
+const { child, url, log, grpcAddress } = await startSpeckd();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
@@ -76,6 +83,17 @@ try {
   await page.waitForFunction(() => window.speckd.windows.some((w) => w.startUs >= 3000000),
                              null, { timeout: 30000, polling: 50 });
   await page.screenshot({ path: join(shots, "dashboard.png"), fullPage: true });
+  // Mid-run, the heatmap has drawn frames and its canvas holds coloured pixels.
+  const heat = await page.evaluate(() => {
+    const c = document.querySelector("#heatmap");
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    let lit = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
+    return { frames: window.speckd.heatmapFrames, lit, width: c.width };
+  });
+  assert.ok(heat.frames >= 50, `heatmap frames drawn: ${heat.frames}`);
+  assert.ok(heat.lit > 0, "the heatmap shows activity");
+  assert.equal(heat.width, 16);
   await page.waitForFunction(() => window.speckd.windows.some((w) => w.startUs === 5000000),
                              null, { timeout: 30000, polling: 100 });
   // Mid-run figures were sampled by the page's own render loop.
@@ -87,22 +105,30 @@ try {
   for (let w = 50; w < 100; w++) assert.deepEqual(byStart.get(w), [0, 250], `window ${w}`);
   assert.deepEqual(byStart.get(100), [0, 26]);
 
-  // The heatmap drew frames with events, and its canvas holds coloured pixels.
-  const heat = await page.evaluate(() => {
-    const c = document.querySelector("#heatmap");
-    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-    let lit = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 60) lit++;
-    return { frames: window.speckd.heatmapFrames, lit, width: c.width };
-  });
-  assert.ok(heat.frames >= 50, `heatmap frames drawn: ${heat.frames}`);
-  assert.ok(heat.lit > 0, "the heatmap shows activity");
-  assert.equal(heat.width, 16);
   // The spike-count plot: uPlot drew its series.
   assert.ok(await page.locator("#counts canvas").count() >= 1);
   assert.ok(await page.evaluate(() => window.speckd.rasterSpikes) >= 25001);
   assert.ok(perf.fps >= 20, `render loop at ${perf.fps.toFixed(1)} fps`);
   assert.ok(perf.heatmapFps >= 15, `heatmap at ${perf.heatmapFps.toFixed(1)} frames/s`);
+
+  // 3. Another client reconfigures the device: a third class (all-zero
+  // weights). The page released its lease after the run, hears the notice
+  // and redraws for the new network.
+  await page.waitForFunction(() => document.querySelector("#lease")?.textContent === "lease: free",
+                             null, { timeout: 15000 });
+  const net = JSON.parse(readFileSync(resolve(web, "../../examples/tutorial/config.json"), "utf8"));
+  const core = net.cnn_layers[0];
+  core.dimensions.output_shape.feature_count = 3;
+  // weights are flat, [feature][channel][y][x]: one more 1×16×16 block.
+  core.weights.push(...new Array(16 * 16).fill(0));
+  core.biases.push(0);
+  const threeClasses = join(shots, "three-classes.json");
+  writeFileSync(threeClasses, JSON.stringify(net));
+  execFileSync(speckctlPath, [`--server=${grpcAddress}`, "config", "apply", threeClasses]);
+  await page.waitForFunction(
+    () => document.querySelector("#config-summary")?.textContent.includes("→ 3×1×1"),
+    null, { timeout: 15000 });
+  assert.match(await page.locator("#control-status").textContent(), /configuration/);
   assert.deepEqual(errors, []);
 
   console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +
