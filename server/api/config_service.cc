@@ -6,16 +6,6 @@
 #include "server/api/status.h"
 
 namespace speckd::server::api {
-namespace {
-
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context,
-                               const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* ConfigServiceImpl::ValidateConfiguration(
     grpc::CallbackServerContext* context,
@@ -24,7 +14,7 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::ValidateConfiguration(
   if (!request->device_id().empty()) {
     absl::StatusOr<ManagedDevice*> device =
         devices_->Find(request->device_id());
-    if (!device.ok()) return Done(context, device.status());
+    if (!device.ok()) return FinishUnary(context, device.status());
   }
   const chip::ValidationReport report =
       chip::Validate(codec::FromProto(request->configuration()));
@@ -35,7 +25,7 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::ValidateConfiguration(
   for (const chip::CoreMemoryUsage& m : report.memory) {
     codec::ToProto(m, response->add_memory());
   }
-  return Done(context, absl::OkStatus());
+  return FinishUnary(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* ConfigServiceImpl::ApplyConfiguration(
@@ -43,10 +33,10 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::ApplyConfiguration(
     const v1::ApplyConfigurationRequest* request,
     v1::ApplyConfigurationResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<chip::ValidationReport> report = (*device)->ApplyConfiguration(
       codec::FromProto(request->configuration()), request->lease_id());
-  if (!report.ok()) return Done(context, report.status());
+  if (!report.ok()) return FinishUnary(context, report.status());
   // Layers and features may mean something else from here on.
   hub_->Broadcast((*device)->id(),
                   EncodeNotice(v1::StreamNotice::DEVICE_RECONFIGURED,
@@ -57,7 +47,7 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::ApplyConfiguration(
   for (const chip::CoreMemoryUsage& m : report->memory) {
     codec::ToProto(m, response->add_memory());
   }
-  return Done(context, absl::OkStatus());
+  return FinishUnary(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* ConfigServiceImpl::GetConfiguration(
@@ -65,14 +55,14 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::GetConfiguration(
     const v1::GetConfigurationRequest* request,
     v1::GetConfigurationResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   const chip::SpeckConfig config = (*device)->configuration();
   response->set_applied((*device)->configured());
   codec::ToProto(config, response->mutable_configuration());
   for (const chip::CoreMemoryUsage& m : chip::Validate(config).memory) {
     codec::ToProto(m, response->add_memory());
   }
-  return Done(context, absl::OkStatus());
+  return FinishUnary(context, absl::OkStatus());
 }
 
 }  // namespace speckd::server::api

@@ -9,16 +9,10 @@
 #include "server/api/status.h"
 
 namespace speckd::server::api {
+
 namespace {
 
 constexpr absl::Duration kDefaultLeaseTtl = absl::Seconds(10);
-
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context,
-                               const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
 
 void LeaseToProto(const std::string& device_id, const LeaseInfo& lease,
                   v1::Lease* out) {
@@ -47,7 +41,7 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::ListDevices(
   for (const DeviceSnapshot& snapshot : devices_->List()) {
     ToProto(snapshot, response->add_devices());
   }
-  return Done(context, absl::OkStatus());
+  return FinishUnary(context, absl::OkStatus());
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* DeviceServiceImpl::WatchDevices(
@@ -82,19 +76,20 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::GetDevice(
     v1::Device* response) {
   absl::StatusOr<DeviceSnapshot> snapshot = devices_->Get(request->device_id());
   if (snapshot.ok()) ToProto(*snapshot, response);
-  return Done(context, snapshot.status());
+  return FinishUnary(context, snapshot.status());
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::AcquireLease(
     grpc::CallbackServerContext* context,
     const v1::AcquireLeaseRequest* request, v1::Lease* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   if (request->ttl_ms() != 0 &&
       (request->ttl_ms() < 1000 || request->ttl_ms() > 600000)) {
-    return Done(context, absl::InvalidArgumentError(absl::StrCat(
-                             "ttl_ms: ", request->ttl_ms(),
-                             " is outside 1000..600000 (0 means 10000)")));
+    return FinishUnary(
+        context, absl::InvalidArgumentError(
+                     absl::StrCat("ttl_ms: ", request->ttl_ms(),
+                                  " is outside 1000..600000 (0 means 10000)")));
   }
   const absl::Duration ttl = request->ttl_ms() == 0
                                  ? kDefaultLeaseTtl
@@ -103,32 +98,32 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::AcquireLease(
   if (holder.empty()) holder = context->peer();
   absl::StatusOr<LeaseInfo> lease = (*device)->AcquireLease(holder, ttl);
   if (lease.ok()) LeaseToProto((*device)->id(), *lease, response);
-  return Done(context, lease.status());
+  return FinishUnary(context, lease.status());
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::RenewLease(
     grpc::CallbackServerContext* context, const v1::RenewLeaseRequest* request,
     v1::Lease* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<LeaseInfo> lease = (*device)->RenewLease(request->lease_id());
   if (lease.ok()) LeaseToProto((*device)->id(), *lease, response);
-  return Done(context, lease.status());
+  return FinishUnary(context, lease.status());
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::ReleaseLease(
     grpc::CallbackServerContext* context,
     const v1::ReleaseLeaseRequest* request, v1::ReleaseLeaseResponse*) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
-  return Done(context, (*device)->ReleaseLease(request->lease_id()));
+  if (!device.ok()) return FinishUnary(context, device.status());
+  return FinishUnary(context, (*device)->ReleaseLease(request->lease_id()));
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::SetStopWatch(
     grpc::CallbackServerContext* context,
     const v1::SetStopWatchRequest* request, v1::StopWatch* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   std::optional<bool> enable;
   if (request->has_enable()) enable = request->enable();
   absl::StatusOr<driver::StopWatchState> state =
@@ -147,14 +142,14 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::SetStopWatch(
                                     state->epoch, ")")));
     }
   }
-  return Done(context, state.status());
+  return FinishUnary(context, state.status());
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::SetSlowClock(
     grpc::CallbackServerContext* context,
     const v1::SetSlowClockRequest* request, v1::SlowClock* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::Status status = (*device)->SetSlowClock(
       request->lease_id(), request->slow_clock().enabled(),
       request->slow_clock().rate_hz());
@@ -163,14 +158,14 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::SetSlowClock(
     response->set_enabled(clock.enabled);
     response->set_rate_hz(clock.rate_hz);
   }
-  return Done(context, status);
+  return FinishUnary(context, status);
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::SetPacing(
     grpc::CallbackServerContext* context, const v1::SetPacingRequest* request,
     v1::SetPacingResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::Status status = (*device)->SetPacing(
       request->lease_id(), request->pacing() == v1::AS_FAST_AS_POSSIBLE
                                ? driver::Pacing::kAsFastAsPossible
@@ -179,7 +174,7 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::SetPacing(
                                driver::Pacing::kRealTime
                            ? v1::REAL_TIME
                            : v1::AS_FAST_AS_POSSIBLE);
-  return Done(context, status);
+  return FinishUnary(context, status);
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::SetPowerMonitor(
@@ -187,23 +182,24 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::SetPowerMonitor(
     const v1::SetPowerMonitorRequest* request,
     v1::SetPowerMonitorResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::Status status =
       (*device)->SetPowerMonitorRate(request->lease_id(), request->rate_hz());
   response->set_rate_hz((*device)->device()->power_monitor_rate());
-  return Done(context, status);
+  return FinishUnary(context, status);
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::ReadNeuronValues(
     grpc::CallbackServerContext* context,
     const v1::ReadNeuronValuesRequest* request, v1::NeuronValues* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   const v1::NeuronValues& in = request->neurons();
   if (in.x_size() != in.feature_size() || in.y_size() != in.feature_size()) {
-    return Done(context, absl::InvalidArgumentError(
-                             "neurons: feature, x and y need one value per "
-                             "neuron"));
+    return FinishUnary(context,
+                       absl::InvalidArgumentError(
+                           "neurons: feature, x and y need one value per "
+                           "neuron"));
   }
   std::vector<driver::NeuronAddress> wanted;
   for (int i = 0; i < in.feature_size(); ++i) {
@@ -222,7 +218,7 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::ReadNeuronValues(
       response->add_value((*values)[i]);
     }
   }
-  return Done(context, values.status());
+  return FinishUnary(context, values.status());
 }
 
 grpc::ServerUnaryReactor* DeviceServiceImpl::WriteNeuronValues(
@@ -230,21 +226,22 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::WriteNeuronValues(
     const v1::WriteNeuronValuesRequest* request,
     v1::WriteNeuronValuesResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   const v1::NeuronValues& in = request->neurons();
   const int n = in.feature_size();
   if (in.x_size() != n || in.y_size() != n || in.value_size() != n) {
-    return Done(context, absl::InvalidArgumentError(
-                             "neurons: feature, x, y and value need one value "
-                             "per neuron"));
+    return FinishUnary(context,
+                       absl::InvalidArgumentError(
+                           "neurons: feature, x, y and value need one value "
+                           "per neuron"));
   }
   std::vector<driver::NeuronAddress> addresses;
   std::vector<int16_t> values;
   for (int i = 0; i < n; ++i) {
     if (in.value(i) < -32768 || in.value(i) > 32767) {
-      return Done(context, absl::InvalidArgumentError(absl::StrCat(
-                               "neurons.value[", i, "]: ", in.value(i),
-                               " is outside int16 (-32768..32767)")));
+      return FinishUnary(context, absl::InvalidArgumentError(absl::StrCat(
+                                      "neurons.value[", i, "]: ", in.value(i),
+                                      " is outside int16 (-32768..32767)")));
     }
     addresses.push_back({in.feature(i), in.x(i), in.y(i)});
     values.push_back(static_cast<int16_t>(in.value(i)));
@@ -252,7 +249,7 @@ grpc::ServerUnaryReactor* DeviceServiceImpl::WriteNeuronValues(
   absl::Status status = (*device)->WriteNeurons(
       request->lease_id(), static_cast<int>(in.layer()), addresses, values);
   if (status.ok()) response->set_written(static_cast<uint32_t>(n));
-  return Done(context, status);
+  return FinishUnary(context, status);
 }
 
 }  // namespace speckd::server::api

@@ -171,18 +171,13 @@ grpc::ServerReadReactor<v1::WriteEventsRequest>* EventServiceImpl::WriteEvents(
 grpc::ServerUnaryReactor* EventServiceImpl::WriteEventBatch(
     grpc::CallbackServerContext* context, const v1::WriteEventsRequest* request,
     v1::WriteEventsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) {
-    reactor->Finish(ToGrpcStatus(device.status()));
-    return reactor;
-  }
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<std::vector<chip::InputEvent>> events =
       InputsFromProto(*request, (*device)->configuration());
-  if (!events.ok()) {
-    reactor->Finish(ToGrpcStatus(events.status()));
-    return reactor;
-  }
+  if (!events.ok()) return FinishUnary(context, events.status());
+  // Finished when the device has taken the batch (or the write failed).
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const uint64_t count = events->size();
   const uint64_t last = count ? events->back().timestamp_us : 0;
   absl::Status submitted = (*device)->SubmitWrite(

@@ -10,47 +10,37 @@
 #include "server/log/log.h"
 
 namespace speckd::server::api {
-namespace {
-
-grpc::ServerUnaryReactor* Done(grpc::CallbackServerContext* context,
-                               const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
-}  // namespace
 
 grpc::ServerUnaryReactor* GraphServiceImpl::ListNodeTypes(
     grpc::CallbackServerContext* context, const v1::ListNodeTypesRequest*,
     v1::ListNodeTypesResponse* response) {
   NodeCatalogue(response);
-  return Done(context, absl::OkStatus());
+  return FinishUnary(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* GraphServiceImpl::CreateGraph(
     grpc::CallbackServerContext* context, const v1::CreateGraphRequest* request,
     v1::Graph* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<graph::GraphSpec> spec =
       GraphSpecFromProto(request->spec(), (*device)->id());
-  if (!spec.ok()) return Done(context, spec.status());
+  if (!spec.ok()) return FinishUnary(context, spec.status());
 
   // A graph that writes into devices needs their leases.
   for (const graph::NodeSpec& node : spec->nodes) {
     if (node.kind != graph::NodeKind::kDeviceSink) continue;
     absl::StatusOr<ManagedDevice*> target = devices_->Find(node.member);
     if (!target.ok()) {
-      return Done(context,
-                  absl::InvalidArgumentError(absl::StrCat(
-                      "node '", node.name, "': ", target.status().message())));
+      return FinishUnary(
+          context, absl::InvalidArgumentError(absl::StrCat(
+                       "node '", node.name, "': ", target.status().message())));
     }
     absl::Status held = (*target)->CheckLease(request->lease_id());
     if (!held.ok()) {
-      return Done(context, absl::FailedPreconditionError(absl::StrCat(
-                               "node '", node.name, "' writes into ",
-                               node.member, ": ", held.message())));
+      return FinishUnary(context, absl::FailedPreconditionError(absl::StrCat(
+                                      "node '", node.name, "' writes into ",
+                                      node.member, ": ", held.message())));
     }
   }
   graph::GraphContext graph_context;
@@ -63,7 +53,7 @@ grpc::ServerUnaryReactor* GraphServiceImpl::CreateGraph(
   };
   absl::StatusOr<std::unique_ptr<graph::Graph>> built =
       graph::Graph::Build(*spec, graph_context);
-  if (!built.ok()) return Done(context, built.status());
+  if (!built.ok()) return FinishUnary(context, built.status());
   const std::string id = devices_->NewGraphId();
   (*device)->AddGraph(id, *std::move(built), /*internal=*/false,
                       request->start());
@@ -73,7 +63,7 @@ grpc::ServerUnaryReactor* GraphServiceImpl::CreateGraph(
                               {"running", request->start()}});
   absl::StatusOr<GraphInfo> info = (*device)->GetGraph(id);
   if (info.ok()) ToProto(*info, response);
-  return Done(context, info.status());
+  return FinishUnary(context, info.status());
 }
 
 grpc::ServerUnaryReactor* GraphServiceImpl::ListGraphs(
@@ -84,7 +74,7 @@ grpc::ServerUnaryReactor* GraphServiceImpl::ListGraphs(
     snapshots = devices_->List();
   } else {
     absl::StatusOr<DeviceSnapshot> one = devices_->Get(request->device_id());
-    if (!one.ok()) return Done(context, one.status());
+    if (!one.ok()) return FinishUnary(context, one.status());
     snapshots.push_back(*one);
   }
   for (const DeviceSnapshot& snapshot : snapshots) {
@@ -96,7 +86,7 @@ grpc::ServerUnaryReactor* GraphServiceImpl::ListGraphs(
       ToProto(info, response->add_graphs());
     }
   }
-  return Done(context, absl::OkStatus());
+  return FinishUnary(context, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* GraphServiceImpl::GetGraph(
@@ -104,22 +94,22 @@ grpc::ServerUnaryReactor* GraphServiceImpl::GetGraph(
     v1::Graph* response) {
   absl::StatusOr<ManagedDevice*> device =
       devices_->FindGraph(request->graph_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<GraphInfo> info = (*device)->GetGraph(request->graph_id());
   if (info.ok()) ToProto(*info, response);
-  return Done(context, info.status());
+  return FinishUnary(context, info.status());
 }
 
 grpc::ServerUnaryReactor* GraphServiceImpl::SetRunning(
     grpc::CallbackServerContext* context, const std::string& graph_id,
     bool running, v1::Graph* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->FindGraph(graph_id);
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::Status status = (*device)->SetGraphRunning(graph_id, running);
-  if (!status.ok()) return Done(context, status);
+  if (!status.ok()) return FinishUnary(context, status);
   absl::StatusOr<GraphInfo> info = (*device)->GetGraph(graph_id);
   if (info.ok()) ToProto(*info, response);
-  return Done(context, info.status());
+  return FinishUnary(context, info.status());
 }
 
 grpc::ServerUnaryReactor* GraphServiceImpl::StartGraph(
@@ -139,12 +129,13 @@ grpc::ServerUnaryReactor* GraphServiceImpl::DeleteGraph(
     v1::DeleteGraphResponse*) {
   absl::StatusOr<ManagedDevice*> device =
       devices_->FindGraph(request->graph_id());
-  if (!device.ok()) return Done(context, device.status());
+  if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<GraphInfo> info = (*device)->GetGraph(request->graph_id());
   if (info.ok() && info->internal) {
-    return Done(context, absl::FailedPreconditionError(absl::StrCat(
-                             "graph '", request->graph_id(),
-                             "' belongs to a subscription and ends with it")));
+    return FinishUnary(context,
+                       absl::FailedPreconditionError(absl::StrCat(
+                           "graph '", request->graph_id(),
+                           "' belongs to a subscription and ends with it")));
   }
   hub_->EndGraphStreams(
       request->graph_id(),
@@ -156,7 +147,7 @@ grpc::ServerUnaryReactor* GraphServiceImpl::DeleteGraph(
   if (removed.ok()) {
     log::Info("graph_deleted", {{"graph", request->graph_id()}});
   }
-  return Done(context, removed.status());
+  return FinishUnary(context, removed.status());
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* GraphServiceImpl::SubscribeNode(

@@ -2,6 +2,7 @@
 #ifndef SPECKD_SERVER_API_STATUS_H_
 #define SPECKD_SERVER_API_STATUS_H_
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
@@ -12,6 +13,14 @@ inline grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
                       std::string(status.message()));
+}
+
+// Ends a unary callback RPC with `status`: `return FinishUnary(context, s);`.
+inline grpc::ServerUnaryReactor* FinishUnary(
+    grpc::CallbackServerContext* context, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
 }
 
 }  // namespace speckd::server::api
