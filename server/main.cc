@@ -8,6 +8,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "driver/sim/sim_device.h"
 #include "server/devices/device_manager.h"
@@ -39,6 +40,9 @@ int main(int argc, char** argv) {
       "speckd: serve Speck2e devkits over gRPC.\n"
       "  speckd --listen=127.0.0.1:50051");
   absl::ParseCommandLine(argc, argv);
+  // Debian builds Abseil with Mutex deadlock detection on, which tracks every
+  // lock acquisition in a graph: a cost on the data path. Tests keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (absl::GetFlag(FLAGS_verbose)) {
     speckd::log::SetMinLevel(speckd::log::Level::kDebug);
   }

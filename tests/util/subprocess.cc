@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,13 +58,6 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null",
-                                   O_RDONLY, 0);
-
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(path.c_str()));
   for (const std::string& a : args)
@@ -76,18 +69,50 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
     envp.push_back(const_cast<char*>(e.c_str()));
   }
   envp.push_back(nullptr);
+  // Reports a failed exec to the parent (closed by a successful one).
+  int exec_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
+  }
+  const pid_t parent = getpid();
 
   std::unique_ptr<Subprocess> child(new Subprocess());
-  int rc = posix_spawn(&child->pid_, path.c_str(), &actions, nullptr,
-                       argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  child->pid_ = fork();
+  if (child->pid_ == 0) {
+    // Only async-signal-safe calls from here to exec. A test that dies
+    // (crash, timeout kill) takes its daemons with it instead of leaving
+    // them running.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(err_pipe[1], STDERR_FILENO);
+    const int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+    execve(path.c_str(), argv.data(), envp.data());
+    const int error = errno;
+    (void)!write(exec_pipe[1], &error, sizeof(error));
+    _exit(127);
+  }
+  const int fork_error = child->pid_ < 0 ? errno : 0;
   close(out_pipe[1]);
   close(err_pipe[1]);
-  if (rc != 0) {
+  close(exec_pipe[1]);
+  int exec_error = fork_error;
+  if (fork_error == 0) {
+    ssize_t n;
+    do {
+      n = read(exec_pipe[0], &exec_error, sizeof(exec_error));
+    } while (n < 0 && errno == EINTR);
+    if (n != sizeof(exec_error)) exec_error = 0;
+    if (exec_error != 0) waitpid(child->pid_, nullptr, 0);
+  }
+  close(exec_pipe[0]);
+  if (exec_error != 0) {
+    child->pid_ = -1;
     close(out_pipe[0]);
     close(err_pipe[0]);
     return absl::NotFoundError(
-        absl::StrCat("cannot start ", path, ": ", std::strerror(rc)));
+        absl::StrCat("cannot start ", path, ": ", std::strerror(exec_error)));
   }
   child->stdout_fd_ = out_pipe[0];
   child->stderr_fd_ = err_pipe[0];
