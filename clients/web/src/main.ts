@@ -35,9 +35,12 @@ interface View {
   height: number;
   labels: string[];
   cores: number[];
+  intervalMs: number;
 }
 let view: View = { outputCore: 0, features: 2, width: 1, height: 1,
-                   labels: ["class 0", "class 1"], cores: [] };
+                   labels: ["class 0", "class 1"], cores: [], intervalMs: 50 };
+// The last configuration read from the device (undefined: none applied).
+let appliedConfig: SpeckConfiguration | undefined;
 let subscriptions: Subscription[] = [];
 // Names of the output classes, when known (the tutorial's halves).
 let classLabels: string[] = [];
@@ -61,8 +64,9 @@ function viewOf(cfg: SpeckConfiguration | undefined): View {
   const features = Math.max(1, out?.featureCount ?? 2);
   const labels = Array.from({ length: Math.min(features, 8) },
                             (_, i) => classLabels[i] ?? `class ${i}`);
+  const intervalMs = Number(($("counts-interval") as HTMLSelectElement).value) || 50;
   return { outputCore, features: Math.min(features, 8), width: out?.size?.x ?? 1,
-           height: out?.size?.y ?? 1, labels, cores };
+           height: out?.size?.y ?? 1, labels, cores, intervalMs };
 }
 
 function startActivity(): void {
@@ -81,7 +85,8 @@ function startSubscriptions(): void {
   subscriptions = [
     new Subscription(
       (signal) => events.subscribeSpikeCounts(
-        { deviceId, intervalMs: 50, featureCount: view.features, layers: [view.outputCore] },
+        { deviceId, intervalMs: view.intervalMs, featureCount: view.features,
+          layers: [view.outputCore] },
         { abort: signal }),
       (m) => {
         if (m.payload.oneofKind !== "spikeCounts") return;
@@ -117,6 +122,7 @@ function renderMemory(memory: CoreMemoryUsage[]): string {
 async function refreshConfiguration(): Promise<void> {
   const { response } = await config.getConfiguration({ deviceId });
   const cfg = response.applied ? response.configuration : undefined;
+  appliedConfig = cfg;
   const next = viewOf(cfg);
   const summary = $("config-summary");
   if (!cfg) {
@@ -135,9 +141,32 @@ async function refreshConfiguration(): Promise<void> {
   select.innerHTML = `<option value="13">DVS layer</option>` +
     next.cores.map((i) => `<option value="${i}">core ${i}</option>`).join("");
   select.value = [...select.options].some((o) => o.value === current) ? current : "13";
+  follow(next);
+}
+
+// Restarts the subscriptions when what they depend on changed.
+function follow(next: View): void {
   const changed = JSON.stringify(next) !== JSON.stringify(view) || subscriptions.length === 0;
   view = next;
   if (changed) startSubscriptions();
+}
+
+// The spike-count plot's own controls, like samnagui's: interval, class
+// labels, time span.
+function setLabels(labels: string[]): void {
+  classLabels = labels;
+  ($("counts-labels") as HTMLInputElement).value = labels.join(",");
+}
+function bindCountControls(): void {
+  $("counts-interval").addEventListener("change", () => follow(viewOf(appliedConfig)));
+  $("counts-labels").addEventListener("change", (e) => {
+    const text = (e.target as HTMLInputElement).value;
+    classLabels = text.split(",").map((l) => l.trim()).filter((l) => l !== "");
+    follow(viewOf(appliedConfig));
+  });
+  $("counts-span").addEventListener("change", (e) => {
+    counts.setSpan(Number((e.target as HTMLSelectElement).value));
+  });
 }
 
 let lastCounters: { t: number; in: number; out: number } | undefined;
@@ -211,7 +240,9 @@ async function runTutorial(): Promise<void> {
     const leaseId = await lease.acquire();
     status("applying the tutorial configuration…");
     await config.applyConfiguration({ deviceId, leaseId, configuration: tutorialConfiguration() });
-    classLabels = ["top", "bottom"];
+    setLabels(["top", "bottom"]);
+    // The tutorial counts per 50 ms, as sinabs' notebook does.
+    ($("counts-interval") as HTMLSelectElement).value = "50";
     const realtime = ($("realtime") as HTMLInputElement).checked;
     await devices.setPacing({ deviceId, leaseId,
                               pacing: realtime ? Pacing.REAL_TIME : Pacing.AS_FAST_AS_POSSIBLE });
@@ -297,7 +328,7 @@ async function applyPending(): Promise<void> {
     const leaseId = await lease.acquire();
     await config.applyConfiguration({ deviceId, leaseId, configuration: pendingConfig });
     ($("config-apply") as HTMLButtonElement).hidden = true;
-    classLabels = [];
+    setLabels([]);
     status("configuration applied");
     await refreshConfiguration();
   } catch (error) {
@@ -349,6 +380,7 @@ async function main(): Promise<void> {
     await refreshConfiguration();
   });
   onStreamNotice(handleNotice);
+  bindCountControls();
   $("run-tutorial").addEventListener("click", () => void runTutorial());
   $("reset-watch").addEventListener("click", () => void resetStopWatch());
   $("activity-layer").addEventListener("change", startActivity);

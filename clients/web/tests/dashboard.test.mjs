@@ -4,7 +4,8 @@
 // 250 per 50 ms window, the heatmap draws, the render loop keeps >= 20 fps,
 // and a bad configuration file shows its problems by field path. Then another
 // client (the real speckctl) applies a 3-class network: the page hears of it
-// and shows the new network without a reload.
+// and shows the new network without a reload; the plot's interval and class
+// labels can be changed.
 //
 //   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, SPECKCTL=path/to/
 //   speckctl, default bazel-bin)
@@ -129,6 +130,19 @@ try {
     () => document.querySelector("#config-summary")?.textContent.includes("→ 3×1×1"),
     null, { timeout: 15000 });
   assert.match(await page.locator("#control-status").textContent(), /configuration/);
+
+  // 4. The spike-count plot's own controls: class labels and window interval
+  // re-subscribe; windows then come every 100 ms, with the new names.
+  await page.fill("#counts-labels", "left, right, none");
+  await page.selectOption("#counts-interval", "100");
+  await page.locator("#counts-labels").dispatchEvent("change");
+  await page.waitForFunction(() => {
+    const w = window.speckd.windows;
+    return w.length >= 3 && w.slice(-3).every((x, i, a) => i === 0 || x.startUs - a[i - 1].startUs === 100000);
+  }, null, { timeout: 15000, polling: 100 });
+  const legend = await page.locator("#counts .u-legend").textContent();
+  assert.ok(["left", "right", "none"].every((l) => legend.includes(l)), `legend: ${legend}`);
+  assert.equal((await page.evaluate(() => window.speckd.windows.at(-1))).counts.length, 3);
   assert.deepEqual(errors, []);
 
   console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +

@@ -3,6 +3,9 @@
 import uPlot from "uplot";
 import type { SpikeCount } from "../gen/proto/speckd/v1/events";
 
+// History kept for redrawing with a longer span (10 min of 50 ms windows).
+const KEEP_WINDOWS = 12000;
+
 const COLORS = ["#4ea1ff", "#ff7a59", "#5ad17a", "#c77dff", "#ffd166", "#06d6a0",
                 "#ef476f", "#118ab2"];
 
@@ -17,7 +20,13 @@ export class CountsChart {
   constructor(private readonly host: HTMLElement,
               private readonly summary: HTMLElement,
               private labels: string[],
-              private readonly spanS = 25) {}
+              private spanS = 25) {}
+
+  // Shows the last `seconds` (Infinity: everything since the epoch began).
+  setSpan(seconds: number): void {
+    this.spanS = seconds;
+    this.dirty = true;
+  }
 
   reset(labels: string[]): void {
     this.labels = labels;
@@ -55,10 +64,13 @@ export class CountsChart {
     this.times.push(t);
     this.windows.push({ startUs: window.windowStartUs, counts: [...window.counts] });
     this.labels.forEach((_, i) => this.series[i].push(window.counts[i] ?? 0));
-    while (this.times.length && this.times[0] < t - this.spanS) {
+    // The span only limits what is drawn: changing it shows older windows
+    // again, up to a bounded history.
+    if (this.times.length > KEEP_WINDOWS) {
       this.times.shift();
       this.series.forEach((s) => s.shift());
     }
+    if (this.windows.length > KEEP_WINDOWS) this.windows.shift();
     const parts = this.labels.map((l, i) => `${l} ${window.counts[i] ?? 0}`);
     this.summary.textContent = `window ${(t * 1000).toFixed(0)} ms: ${parts.join(" · ")}`;
     this.dirty = true;
@@ -67,7 +79,10 @@ export class CountsChart {
   draw(): boolean {
     if (!this.dirty || !this.plot) return false;
     this.dirty = false;
-    this.plot.setData([this.times, ...this.series]);
+    const last = this.times[this.times.length - 1] ?? 0;
+    let first = 0;
+    while (first < this.times.length && this.times[first] < last - this.spanS) first++;
+    this.plot.setData([this.times.slice(first), ...this.series.map((s) => s.slice(first))]);
     return true;
   }
 
