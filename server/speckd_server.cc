@@ -96,14 +96,13 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   }
   // Each device is a health "service" of its own, by id: SERVING while it is
   // present (ready, configured or streaming).
-  auto device_health = [health, devices](const std::string& id) {
-    absl::StatusOr<DeviceSnapshot> snapshot = devices->Get(id);
-    health->SetServingStatus(id, snapshot.ok() &&
-                                     snapshot->state != DeviceState::kLost &&
-                                     snapshot->state != DeviceState::kAbsent);
+  auto device_health = [health](const DeviceSnapshot& snapshot) {
+    health->SetServingStatus(snapshot.descriptor.id,
+                             snapshot.state != DeviceState::kLost &&
+                                 snapshot.state != DeviceState::kAbsent);
   };
   for (const DeviceSnapshot& snapshot : devices->List()) {
-    device_health(snapshot.descriptor.id);
+    device_health(snapshot);
   }
   server->services_->devices = devices;
   server->services_->watcher = devices->AddWatcher(device_health);

@@ -1,5 +1,7 @@
 #include "server/api/config_service.h"
 
+#include <memory>
+
 #include "driver/chip/validate.h"
 #include "proto/codec/config_codec.h"
 #include "server/api/convert.h"
@@ -56,11 +58,16 @@ grpc::ServerUnaryReactor* ConfigServiceImpl::GetConfiguration(
     v1::GetConfigurationResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
   if (!device.ok()) return FinishUnary(context, device.status());
-  const chip::SpeckConfig config = (*device)->configuration();
+  const std::shared_ptr<const chip::SpeckConfig> config =
+      (*device)->configuration();
   response->set_applied((*device)->configured());
-  codec::ToProto(config, response->mutable_configuration());
-  for (const chip::CoreMemoryUsage& m : chip::Validate(config).memory) {
-    codec::ToProto(m, response->add_memory());
+  codec::ToProto(*config, response->mutable_configuration());
+  // What Validate reports as memory, without re-checking every weight.
+  for (size_t i = 0; i < config->cnn_layers.size(); ++i) {
+    const chip::CnnLayerConfig& core = config->cnn_layers[i];
+    if (!core.InUse()) continue;
+    codec::ToProto(chip::MemoryUsage(static_cast<int>(i), core),
+                   response->add_memory());
   }
   return FinishUnary(context, absl::OkStatus());
 }

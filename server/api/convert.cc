@@ -143,11 +143,21 @@ absl::Status ConvertSpikes(const v1::SpikeBatch& spikes,
   return absl::OkStatus();
 }
 
-PayloadPtr Finish(const v1::StreamMessage& message, uint64_t items) {
-  auto payload = std::make_shared<Payload>();
-  message.SerializeToString(&payload->bytes);
-  payload->items = items;
-  return payload;
+// Columns of `spikes`, reserved once.
+void AppendSpikes(absl::Span<const chip::Spike> spikes, v1::SpikeBatch* batch) {
+  const int n = batch->timestamp_us_size() + static_cast<int>(spikes.size());
+  batch->mutable_timestamp_us()->Reserve(n);
+  batch->mutable_layer()->Reserve(n);
+  batch->mutable_feature()->Reserve(n);
+  batch->mutable_x()->Reserve(n);
+  batch->mutable_y()->Reserve(n);
+  for (const chip::Spike& s : spikes) {
+    batch->mutable_timestamp_us()->AddAlreadyReserved(s.timestamp_us);
+    batch->mutable_layer()->AddAlreadyReserved(s.layer);
+    batch->mutable_feature()->AddAlreadyReserved(s.feature);
+    batch->mutable_x()->AddAlreadyReserved(s.x);
+    batch->mutable_y()->AddAlreadyReserved(s.y);
+  }
 }
 
 void SetWindow(uint64_t start, uint64_t end, v1::SpikeCount* out) {
@@ -241,6 +251,23 @@ void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
   out->set_state_detail(snapshot.state_detail);
 }
 
+std::optional<graph::EventType> EventTypeFromProto(v1::EventType type) {
+  switch (type) {
+    case v1::SPIKE:
+      return graph::EventType::kSpike;
+    case v1::DVS_EVENT:
+      return graph::EventType::kDvsEvent;
+    case v1::READOUT_VALUE:
+      return graph::EventType::kReadoutValue;
+    case v1::READOUT_PIN_VALUE:
+      return graph::EventType::kReadoutPinValue;
+    case v1::MEASUREMENT:
+      return graph::EventType::kMeasurement;
+    default:
+      return std::nullopt;
+  }
+}
+
 absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
     const v1::GraphSpec& spec, const std::string& device_id) {
   graph::GraphSpec out;
@@ -262,31 +289,19 @@ absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
       case v1::NodeSpec::kPowerSource:
         node.kind = graph::NodeKind::kPowerSource;
         break;
-      case v1::NodeSpec::kTypeFilter:
+      case v1::NodeSpec::kTypeFilter: {
         node.kind = graph::NodeKind::kTypeFilter;
-        switch (n.type_filter().desired_type()) {
-          case v1::SPIKE:
-            node.desired_type = graph::EventType::kSpike;
-            break;
-          case v1::DVS_EVENT:
-            node.desired_type = graph::EventType::kDvsEvent;
-            break;
-          case v1::READOUT_VALUE:
-            node.desired_type = graph::EventType::kReadoutValue;
-            break;
-          case v1::READOUT_PIN_VALUE:
-            node.desired_type = graph::EventType::kReadoutPinValue;
-            break;
-          case v1::MEASUREMENT:
-            node.desired_type = graph::EventType::kMeasurement;
-            break;
-          default:
-            return absl::InvalidArgumentError(absl::StrCat(
-                "nodes[", i, "] '", n.name(),
-                "': type_filter.desired_type must be set (SPIKE, DVS_EVENT, "
-                "READOUT_VALUE, READOUT_PIN_VALUE or MEASUREMENT)"));
+        const std::optional<graph::EventType> type =
+            EventTypeFromProto(n.type_filter().desired_type());
+        if (!type.has_value()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "nodes[", i, "] '", n.name(),
+              "': type_filter.desired_type must be set (SPIKE, DVS_EVENT, "
+              "READOUT_VALUE, READOUT_PIN_VALUE or MEASUREMENT)"));
         }
+        node.desired_type = *type;
         break;
+      }
       case v1::NodeSpec::kMemberSelect:
         node.kind = graph::NodeKind::kMemberSelect;
         node.member = n.member_select().member();
@@ -306,17 +321,10 @@ absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
         node.layer = n.activity_frame().layer();
         node.interval_ms = n.activity_frame().interval_milli_sec();
         break;
-      case v1::NodeSpec::kMajorityReadout: {
-        const v1::MajorityReadoutNode& m = n.majority_readout();
+      case v1::NodeSpec::kMajorityReadout:
         node.kind = graph::NodeKind::kMajorityReadout;
-        node.feature_count = m.feature_count();
-        node.default_feature = m.default_feature();
-        node.threshold_low = m.threshold_low();
-        node.threshold_high =
-            m.threshold_high() == 0 ? 32000 : m.threshold_high();
-        node.detection_threshold = m.detection_threshold();
+        MajorityFromProto(n.majority_readout(), &node);
         break;
-      }
       case v1::NodeSpec::kEndpoint:
         node.kind = graph::NodeKind::kEndpoint;
         break;
@@ -464,6 +472,14 @@ SubscriberOptions OptionsFromProto(const v1::SubscriptionOptions& p) {
   return options;
 }
 
+PayloadPtr EncodePayload(const google::protobuf::MessageLite& message,
+                         uint64_t items) {
+  auto payload = std::make_shared<Payload>();
+  message.SerializeToString(&payload->bytes);
+  payload->items = items;
+  return payload;
+}
+
 std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
   std::vector<PayloadPtr> out;
   // At most kSpikesPerMessage spikes per message: bounds what one queued
@@ -473,21 +489,8 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
     const absl::Span<const chip::Spike> part =
         packet.spikes.subspan(first, kSpikesPerMessage);
     v1::StreamMessage message;
-    v1::SpikeBatch* batch = message.mutable_spikes();
-    const int n = static_cast<int>(part.size());
-    batch->mutable_timestamp_us()->Reserve(n);
-    batch->mutable_layer()->Reserve(n);
-    batch->mutable_feature()->Reserve(n);
-    batch->mutable_x()->Reserve(n);
-    batch->mutable_y()->Reserve(n);
-    for (const chip::Spike& s : part) {
-      batch->mutable_timestamp_us()->AddAlreadyReserved(s.timestamp_us);
-      batch->mutable_layer()->AddAlreadyReserved(s.layer);
-      batch->mutable_feature()->AddAlreadyReserved(s.feature);
-      batch->mutable_x()->AddAlreadyReserved(s.x);
-      batch->mutable_y()->AddAlreadyReserved(s.y);
-    }
-    out.push_back(Finish(message, part.size()));
+    AppendSpikes(part, message.mutable_spikes());
+    out.push_back(EncodePayload(message, part.size()));
   }
   if (!packet.readout_values.empty() || !packet.readout_pins.empty() ||
       !packet.majority.empty()) {
@@ -511,9 +514,9 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
       decision->set_count(m.count);
       decision->set_decided(m.decided);
     }
-    out.push_back(Finish(message, packet.readout_values.size() +
-                                      packet.readout_pins.size() +
-                                      packet.majority.size()));
+    out.push_back(EncodePayload(message, packet.readout_values.size() +
+                                             packet.readout_pins.size() +
+                                             packet.majority.size()));
   }
   if (!packet.power.empty()) {
     v1::StreamMessage message;
@@ -523,21 +526,15 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
       batch->add_channel(static_cast<v1::PowerRail>(m.channel));
       batch->add_value(m.value_w);
     }
-    out.push_back(Finish(message, packet.power.size()));
+    out.push_back(EncodePayload(message, packet.power.size()));
   }
   for (const graph::SpikeWindow& w : packet.collections) {
     v1::StreamMessage message;
     v1::SpikeCollection* c = message.mutable_spike_collection();
     c->set_window_start_us(w.start_us);
     c->set_window_end_us(w.end_us);
-    for (const chip::Spike& s : w.spikes) {
-      c->mutable_spikes()->add_timestamp_us(s.timestamp_us);
-      c->mutable_spikes()->add_layer(s.layer);
-      c->mutable_spikes()->add_feature(s.feature);
-      c->mutable_spikes()->add_x(s.x);
-      c->mutable_spikes()->add_y(s.y);
-    }
-    out.push_back(Finish(message, 1));
+    AppendSpikes(w.spikes, c->mutable_spikes());
+    out.push_back(EncodePayload(message, 1));
   }
   if (!packet.counts.empty()) {
     v1::StreamMessage message;
@@ -547,7 +544,7 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
       SetWindow(w.start_us, w.end_us, count);
       count->mutable_counts()->Add(w.counts.begin(), w.counts.end());
     }
-    out.push_back(Finish(message, packet.counts.size()));
+    out.push_back(EncodePayload(message, packet.counts.size()));
   }
   for (const graph::ActivityFrame& f : packet.frames) {
     v1::StreamMessage message;
@@ -559,7 +556,7 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
     frame->set_height(f.height);
     frame->mutable_counts()->Add(f.counts.begin(), f.counts.end());
     frame->set_total(f.total);
-    out.push_back(Finish(message, 1));
+    out.push_back(EncodePayload(message, 1));
   }
   return out;
 }
@@ -568,13 +565,13 @@ PayloadPtr EncodeNotice(v1::StreamNotice::Kind kind, const std::string& text) {
   v1::StreamMessage message;
   message.mutable_notice()->set_kind(kind);
   message.mutable_notice()->set_message(text);
-  return Finish(message, 0);
+  return EncodePayload(message, 0);
 }
 
 PayloadPtr EncodeKeepAlive(uint64_t stop_watch_us) {
   v1::StreamMessage message;
   message.mutable_keep_alive()->set_stop_watch_us(stop_watch_us);
-  return Finish(message, 0);
+  return EncodePayload(message, 0);
 }
 
 }  // namespace speckd::server::api

@@ -3,6 +3,7 @@
 #ifndef SPECKD_SERVER_API_CONVERT_H_
 #define SPECKD_SERVER_API_CONVERT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,20 @@ absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
 void ToProto(const graph::GraphSpec& spec, speckd::v1::GraphSpec* out);
 void ToProto(const GraphInfo& info, speckd::v1::Graph* out);
 
+// The domain type of `type`; nullopt when unset or unknown.
+std::optional<graph::EventType> EventTypeFromProto(speckd::v1::EventType type);
+
+// sinabs' majority readout parameters, from a graph node or a subscription
+// (both messages carry the same fields); threshold_high 0 means 32000.
+template <typename Majority>
+void MajorityFromProto(const Majority& m, graph::NodeSpec* node) {
+  node->feature_count = m.feature_count();
+  node->default_feature = m.default_feature();
+  node->threshold_low = m.threshold_low();
+  node->threshold_high = m.threshold_high() == 0 ? 32000 : m.threshold_high();
+  node->detection_threshold = m.detection_threshold();
+}
+
 // The node catalogue (ListNodeTypes).
 void NodeCatalogue(speckd::v1::ListNodeTypesResponse* out);
 
@@ -49,6 +64,10 @@ inline constexpr size_t kSpikesPerMessage = 16384;
 // readout and measurements one message each, windows and frames one message
 // each. Time-only packets give none.
 std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet);
+
+// `message` serialized once as a shared payload of `items` items.
+PayloadPtr EncodePayload(const google::protobuf::MessageLite& message,
+                         uint64_t items);
 
 // A notice (device lost, shutting down, ...) as a payload.
 PayloadPtr EncodeNotice(speckd::v1::StreamNotice::Kind kind,

@@ -27,10 +27,7 @@ PayloadPtr EncodeChange(v1::DeviceChange::Kind kind,
   v1::DeviceChange change;
   change.set_kind(kind);
   ToProto(snapshot, change.mutable_device());
-  auto payload = std::make_shared<Payload>();
-  change.SerializeToString(&payload->bytes);
-  payload->items = 1;
-  return payload;
+  return EncodePayload(change, 1);
 }
 
 }  // namespace
@@ -54,12 +51,10 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* DeviceServiceImpl::WatchDevices(
   DeviceManager* devices = devices_;
   std::weak_ptr<Subscriber> weak = subscriber;
   const int token =
-      devices_->AddWatcher([devices, weak](const std::string& id) {
+      devices_->AddWatcher([weak](const DeviceSnapshot& snapshot) {
         std::shared_ptr<Subscriber> s = weak.lock();
         if (s == nullptr) return;
-        absl::StatusOr<DeviceSnapshot> snapshot = devices->Get(id);
-        if (snapshot.ok())
-          s->Push(EncodeChange(v1::DeviceChange::CHANGED, *snapshot));
+        s->Push(EncodeChange(v1::DeviceChange::CHANGED, snapshot));
       });
   // The current list first (changes in between arrive after it, harmlessly
   // repeating the latest state).

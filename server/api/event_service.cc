@@ -64,7 +64,7 @@ class WriteStream final
       lease_id_ = request_.lease_id();
     }
     absl::StatusOr<std::vector<chip::InputEvent>> events =
-        InputsFromProto(request_, device_->configuration());
+        InputsFromProto(request_, *device_->configuration());
     if (!events.ok()) {
       Finish(ToGrpcStatus(absl::Status(
           events.status().code(), absl::StrCat("message ", messages_, ": ",
@@ -174,7 +174,7 @@ grpc::ServerUnaryReactor* EventServiceImpl::WriteEventBatch(
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request->device_id());
   if (!device.ok()) return FinishUnary(context, device.status());
   absl::StatusOr<std::vector<chip::InputEvent>> events =
-      InputsFromProto(*request, (*device)->configuration());
+      InputsFromProto(*request, *(*device)->configuration());
   if (!events.ok()) return FinishUnary(context, events.status());
   // Finished when the device has taken the batch (or the write failed).
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -218,30 +218,14 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* EventServiceImpl::SubscribeEvents(
   for (v1::EventType type : types) {
     type_numbers.push_back(type);
     const std::string name = absl::StrCat("type_", v1::EventType_Name(type));
-    graph::EventType domain;
-    switch (type) {
-      case v1::SPIKE:
-        domain = graph::EventType::kSpike;
-        break;
-      case v1::DVS_EVENT:
-        domain = graph::EventType::kDvsEvent;
-        break;
-      case v1::READOUT_VALUE:
-        domain = graph::EventType::kReadoutValue;
-        break;
-      case v1::READOUT_PIN_VALUE:
-        domain = graph::EventType::kReadoutPinValue;
-        break;
-      case v1::MEASUREMENT:
-        domain = graph::EventType::kMeasurement;
-        break;
-      default:
-        return FailedStream(
-            grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                         absl::StrCat("filter.types: ", static_cast<int>(type),
-                                      " is not an event type")));
+    const std::optional<graph::EventType> domain = EventTypeFromProto(type);
+    if (!domain.has_value()) {
+      return FailedStream(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat("filter.types: ", static_cast<int>(type),
+                                    " is not an event type")));
     }
-    spec.nodes.push_back(TypeFilter(name, domain));
+    spec.nodes.push_back(TypeFilter(name, *domain));
     std::string last = name;
     if (type == v1::SPIKE && !request.filter().layers().empty()) {
       spec.nodes.push_back(Select("layers", "layer",
@@ -369,12 +353,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* EventServiceImpl::SubscribeReadout(
     spec.nodes.push_back(collection);
     graph::NodeSpec majority =
         Node("majority", graph::NodeKind::kMajorityReadout);
-    majority.feature_count = m.feature_count();
-    majority.default_feature = m.default_feature();
-    majority.threshold_low = m.threshold_low();
-    majority.threshold_high =
-        m.threshold_high() == 0 ? 32000 : m.threshold_high();
-    majority.detection_threshold = m.detection_threshold();
+    MajorityFromProto(m, &majority);
     spec.nodes.push_back(majority);
     spec.edges.push_back({"source", "spikes"});
     spec.edges.push_back({"spikes", "layers"});

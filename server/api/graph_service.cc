@@ -44,7 +44,7 @@ grpc::ServerUnaryReactor* GraphServiceImpl::CreateGraph(
     }
   }
   graph::GraphContext graph_context;
-  graph_context.config = (*device)->configuration();
+  graph_context.config = *(*device)->configuration();
   DeviceManager* devices = devices_;
   graph_context.input_sink =
       [devices](const std::string& id) -> graph::InputSink* {
@@ -69,20 +69,17 @@ grpc::ServerUnaryReactor* GraphServiceImpl::CreateGraph(
 grpc::ServerUnaryReactor* GraphServiceImpl::ListGraphs(
     grpc::CallbackServerContext* context, const v1::ListGraphsRequest* request,
     v1::ListGraphsResponse* response) {
-  std::vector<DeviceSnapshot> snapshots;
+  std::vector<ManagedDevice*> devices;
   if (request->device_id().empty()) {
-    snapshots = devices_->List();
+    devices = devices_->Devices();
   } else {
-    absl::StatusOr<DeviceSnapshot> one = devices_->Get(request->device_id());
+    absl::StatusOr<ManagedDevice*> one = devices_->Find(request->device_id());
     if (!one.ok()) return FinishUnary(context, one.status());
-    snapshots.push_back(*one);
+    devices.push_back(*one);
   }
-  for (const DeviceSnapshot& snapshot : snapshots) {
-    absl::StatusOr<ManagedDevice*> device =
-        devices_->Find(snapshot.descriptor.id);
-    if (!device.ok()) continue;
+  for (ManagedDevice* device : devices) {
     for (const GraphInfo& info :
-         (*device)->ListGraphs(request->include_internal())) {
+         device->ListGraphs(request->include_internal())) {
       ToProto(info, response->add_graphs());
     }
   }

@@ -15,7 +15,7 @@ absl::StatusOr<StreamReactor*> SubscriptionHub::Subscribe(
   auto it = branches_.find(branch_key);
   if (it == branches_.end()) {
     graph::GraphContext context;
-    context.config = device->configuration();
+    context.config = *device->configuration();
     absl::StatusOr<std::unique_ptr<graph::Graph>> graph =
         graph::Graph::Build(spec, context);
     if (!graph.ok()) return graph.status();
@@ -64,7 +64,6 @@ StreamReactor* SubscriptionHub::Attach(const std::string& branch_key,
                                        const SubscriberOptions& options) {
   auto subscriber = std::make_shared<Subscriber>(options);
   branch->fanout->Add(subscriber);
-  ++branch->subscribers;
   // The reactor's address is known only after Start; its OnDone cannot run
   // before we return (it needs mu_, held here).
   auto* self = new StreamReactor*(nullptr);
@@ -87,7 +86,7 @@ void SubscriptionHub::Release(const std::string& branch_key,
     if (it == branches_.end()) return;
     it->second.fanout->Remove(reactor->subscriber());
     it->second.reactors.erase(reactor);
-    if (--it->second.subscribers > 0) return;
+    if (!it->second.reactors.empty()) return;
     gone = std::move(it->second);
     branches_.erase(it);
   }

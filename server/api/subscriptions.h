@@ -55,7 +55,6 @@ class SubscriptionHub {
     std::string graph_id;
     std::string endpoint;
     std::shared_ptr<Fanout> fanout;
-    int subscribers = 0;
     bool internal = true;
     // Live while registered: Release() (from the reactor's OnDone, under
     // mu_) removes a reactor before it is deleted.

@@ -51,12 +51,16 @@ absl::Status DeviceManager::Add(std::unique_ptr<driver::Device> device) {
   return absl::OkStatus();
 }
 
-std::vector<DeviceSnapshot> DeviceManager::List() const {
+std::vector<ManagedDevice*> DeviceManager::Devices() const {
+  absl::MutexLock lock(&mu_);
   std::vector<ManagedDevice*> devices;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [id, device] : devices_) devices.push_back(device.get());
-  }
+  devices.reserve(devices_.size());
+  for (const auto& [id, device] : devices_) devices.push_back(device.get());
+  return devices;
+}
+
+std::vector<DeviceSnapshot> DeviceManager::List() const {
+  const std::vector<ManagedDevice*> devices = Devices();
   std::vector<DeviceSnapshot> out;
   out.reserve(devices.size());
   for (ManagedDevice* device : devices) out.push_back(device->Snapshot());
@@ -85,7 +89,7 @@ absl::StatusOr<ManagedDevice*> DeviceManager::FindGraph(
     absl::string_view graph_id) const {
   absl::MutexLock lock(&mu_);
   for (const auto& [id, device] : devices_) {
-    if (device->GetGraph(std::string(graph_id)).ok()) return device.get();
+    if (device->HasGraph(graph_id)) return device.get();
   }
   return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
 }
@@ -95,7 +99,7 @@ std::string DeviceManager::NewGraphId() {
 }
 
 int DeviceManager::AddWatcher(
-    std::function<void(const std::string& id)> watcher) {
+    std::function<void(const DeviceSnapshot&)> watcher) {
   absl::MutexLock lock(&watchers_mu_);
   const int token = next_watcher_++;
   watchers_[token] = std::move(watcher);
@@ -108,17 +112,18 @@ void DeviceManager::RemoveWatcher(int token) {
 }
 
 void DeviceManager::Notify(const std::string& id) {
+  {
+    absl::MutexLock lock(&watchers_mu_);
+    if (watchers_.empty()) return;
+  }
+  absl::StatusOr<DeviceSnapshot> snapshot = Get(id);
+  if (!snapshot.ok()) return;
   absl::MutexLock lock(&watchers_mu_);
-  for (auto& [token, watcher] : watchers_) watcher(id);
+  for (auto& [token, watcher] : watchers_) watcher(*snapshot);
 }
 
 void DeviceManager::Housekeeping() {
-  std::vector<ManagedDevice*> devices;
-  {
-    absl::MutexLock lock(&mu_);
-    for (const auto& [id, device] : devices_) devices.push_back(device.get());
-  }
-  for (ManagedDevice* device : devices) device->Housekeeping();
+  for (ManagedDevice* device : Devices()) device->Housekeeping();
 }
 
 }  // namespace speckd::server

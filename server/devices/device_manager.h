@@ -40,6 +40,8 @@ class DeviceManager {
 
   // Every device, ordered by id. Thread-safe.
   std::vector<DeviceSnapshot> List() const;
+  // The same devices, without snapshots; they live as long as the manager.
+  std::vector<ManagedDevice*> Devices() const;
   absl::StatusOr<DeviceSnapshot> Get(absl::string_view id) const;
 
   // NOT_FOUND (listing the known ids) for an unknown id. An empty id means
@@ -52,9 +54,10 @@ class DeviceManager {
   // "g1", "g2", ...: unique for the server's lifetime.
   std::string NewGraphId();
 
-  // `watcher(id)` runs after any change to device `id` (state, lease,
-  // settings), on the thread that made the change; it must not block.
-  int AddWatcher(std::function<void(const std::string& id)> watcher);
+  // `watcher(snapshot)` runs after any change to a device (state, lease,
+  // settings), with its new snapshot (taken once for every watcher), on the
+  // thread that made the change; it must not block.
+  int AddWatcher(std::function<void(const DeviceSnapshot&)> watcher);
   void RemoveWatcher(int token);
 
   // Expires leases and settles idle devices; the background thread calls it
@@ -71,7 +74,7 @@ class DeviceManager {
   std::atomic<uint64_t> next_graph_{1};
 
   absl::Mutex watchers_mu_;
-  std::map<int, std::function<void(const std::string&)>> watchers_
+  std::map<int, std::function<void(const DeviceSnapshot&)>> watchers_
       ABSL_GUARDED_BY(watchers_mu_);
   int next_watcher_ ABSL_GUARDED_BY(watchers_mu_) = 1;
 

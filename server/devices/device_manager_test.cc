@@ -156,9 +156,9 @@ TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
 TEST_F(DeviceManagerTest, WatchersHearOfChanges) {
   std::vector<std::string> changed;
   absl::Mutex mu;
-  int token = devices_.AddWatcher([&](const std::string& id) {
+  int token = devices_.AddWatcher([&](const DeviceSnapshot& snapshot) {
     absl::MutexLock lock(&mu);
-    changed.push_back(id);
+    changed.push_back(snapshot.descriptor.id);
   });
   ASSERT_TRUE(device_->AcquireLease("alice", absl::Seconds(1)).ok());
   devices_.RemoveWatcher(token);

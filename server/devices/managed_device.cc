@@ -43,7 +43,10 @@ const char* DeviceStateName(DeviceState state) {
 
 ManagedDevice::ManagedDevice(std::unique_ptr<driver::Device> device,
                              driver::Clock* clock)
-    : device_(std::move(device)), clock_(clock) {
+    : device_(std::move(device)),
+      clock_(clock),
+      config_(
+          std::make_shared<const chip::SpeckConfig>(device_->configuration())) {
   device_->SetOutputListener(this);
   writer_ = std::thread([this] { WriterLoop(); });
 }
@@ -191,6 +194,8 @@ absl::StatusOr<chip::ValidationReport> ManagedDevice::ApplyConfiguration(
   if (!report.ok()) return report.ToStatus();
   absl::Status applied = device_->ApplyConfiguration(config);
   if (!applied.ok()) return applied;
+  auto shared =
+      std::make_shared<const chip::SpeckConfig>(device_->configuration());
   {
     absl::ReaderMutexLock lock(&graphs_mu_);
     // Graphs only run on the device thread; the apply above has been
@@ -203,6 +208,7 @@ absl::StatusOr<chip::ValidationReport> ManagedDevice::ApplyConfiguration(
   {
     absl::MutexLock lock(&mu_);
     configured_ = true;
+    config_ = std::move(shared);
     if (state_ == DeviceState::kReady) state_ = DeviceState::kConfigured;
   }
   log::Info(
@@ -217,8 +223,9 @@ bool ManagedDevice::configured() const {
   return configured_;
 }
 
-chip::SpeckConfig ManagedDevice::configuration() const {
-  return device_->configuration();
+std::shared_ptr<const chip::SpeckConfig> ManagedDevice::configuration() const {
+  absl::MutexLock lock(&mu_);
+  return config_;
 }
 
 // --- device controls
@@ -381,6 +388,11 @@ absl::StatusOr<GraphInfo> ManagedDevice::GetGraph(
     return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
   }
   return InfoOf(graph_id, it->second);
+}
+
+bool ManagedDevice::HasGraph(absl::string_view graph_id) const {
+  absl::ReaderMutexLock lock(&graphs_mu_);
+  return graphs_.find(graph_id) != graphs_.end();
 }
 
 std::vector<GraphInfo> ManagedDevice::ListGraphs(bool include_internal) const {

@@ -24,6 +24,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "driver/chip/config.h"
@@ -102,7 +103,9 @@ class ManagedDevice : public driver::OutputListener, public graph::InputSink {
   absl::StatusOr<chip::ValidationReport> ApplyConfiguration(
       const chip::SpeckConfig& config, const std::string& lease_id);
   bool configured() const;
-  chip::SpeckConfig configuration() const;
+  // The device's configuration as applied; shared, so that taking it for
+  // every write message costs no copy of the weights.
+  std::shared_ptr<const chip::SpeckConfig> configuration() const;
 
   // --- device controls (lease required)
   // ---------------------------------------
@@ -139,6 +142,7 @@ class ManagedDevice : public driver::OutputListener, public graph::InputSink {
   absl::StatusOr<std::unique_ptr<graph::Graph>> RemoveGraph(
       const std::string& id);
   absl::StatusOr<GraphInfo> GetGraph(const std::string& id) const;
+  bool HasGraph(absl::string_view id) const;
   std::vector<GraphInfo> ListGraphs(bool include_internal) const;
   // Runs `fn` on the graph while it cannot be removed or processed.
   absl::Status WithGraph(const std::string& id,
@@ -176,6 +180,7 @@ class ManagedDevice : public driver::OutputListener, public graph::InputSink {
   DeviceState state_ ABSL_GUARDED_BY(mu_) = DeviceState::kReady;
   std::optional<LeaseInfo> lease_ ABSL_GUARDED_BY(mu_);
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
+  std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
 
   absl::Mutex change_mu_;
@@ -183,7 +188,8 @@ class ManagedDevice : public driver::OutputListener, public graph::InputSink {
 
   // Graphs: shared for processing (device thread), exclusive for changes.
   mutable absl::Mutex graphs_mu_;
-  std::map<std::string, GraphEntry> graphs_ ABSL_GUARDED_BY(graphs_mu_);
+  std::map<std::string, GraphEntry, std::less<>> graphs_
+      ABSL_GUARDED_BY(graphs_mu_);
 
   absl::Mutex writer_mu_;
   absl::CondVar writer_cv_;
