@@ -19,6 +19,7 @@ inline constexpr int32_t kWeightMax = 127;
 inline constexpr int32_t kStateMin = -32768;
 inline constexpr int32_t kStateMax = 32767;
 inline constexpr int kReadoutClasses = 15;  // classes 1..15; 0 is idle
+inline constexpr double kMaxSlowClockHz = 1e6;
 
 inline bool IsValidStride(uint32_t s) {
   return s == 1 || s == 2 || s == 4 || s == 8;

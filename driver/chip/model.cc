@@ -103,6 +103,30 @@ AxisSpan SpanFor(int in, int pad, int kernel, int stride, int out) {
   return span;
 }
 
+// One neuron's update: v = sat16(v + add); a neuron at or above `high`
+// keeps its value for Fire() to reset (returns true), the others are clamped
+// to `low`.
+inline __attribute__((always_inline)) bool AddAndClamp(int16_t* v, int32_t add,
+                                                       int16_t high,
+                                                       int16_t low) {
+  const int16_t s = Saturate16(int32_t{*v} + add);
+  if (s >= high) {
+    *v = s;
+    return true;
+  }
+  *v = s < low ? low : s;
+  return false;
+}
+
+// The sort key of a fired neuron: ascending keys are emission order
+// (f, then y, then x).
+inline uint64_t FiredKey(int f, uint32_t pos) {
+  return (static_cast<uint64_t>(f) << 32) | pos;
+}
+inline uint32_t Position(int y, int x) {
+  return (static_cast<uint32_t>(y) << 16) | static_cast<uint32_t>(x);
+}
+
 #ifdef __SSE2__
 // Eight lanes of the update below; returns the lanes' >= high mask.
 inline __m128i AccumulateLanes(int16_t* v, __m128i w16, __m128i vhigh,
@@ -160,15 +184,7 @@ inline __attribute__((always_inline)) bool Accumulate(int16_t* v,
     fired = _mm_movemask_epi8(any) != 0;
   }
 #endif
-  for (; f < n; ++f) {
-    const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
-    if (s >= high) {
-      v[f] = s;
-      fired = true;
-    } else {
-      v[f] = s < low ? low : s;
-    }
-  }
+  for (; f < n; ++f) fired |= AddAndClamp(v + f, w[f], high, low);
   return fired;
 }
 
@@ -184,13 +200,12 @@ void CollectFired(const int16_t* v, int n, int16_t high, uint32_t pos,
     for (unsigned mask = static_cast<unsigned>(
              _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s)));
          mask != 0; mask &= mask - 1, mask &= mask - 1) {
-      fired->push_back(
-          (static_cast<uint64_t>(f + __builtin_ctz(mask) / 2) << 32) | pos);
+      fired->push_back(FiredKey(f + __builtin_ctz(mask) / 2, pos));
     }
   }
 #endif
   for (; f < n; ++f) {
-    if (v[f] >= high) fired->push_back((static_cast<uint64_t>(f) << 32) | pos);
+    if (v[f] >= high) fired->push_back(FiredKey(f, pos));
   }
 }
 
@@ -211,6 +226,12 @@ inline void EmitSpike(OutputBatch* out, uint64_t t, int feature, int layer,
 uint64_t ModelStats::TotalSynops() const {
   uint64_t total = 0;
   for (const CoreStats& c : cores) total += c.synops;
+  return total;
+}
+
+uint64_t ModelStats::TotalSpikes() const {
+  uint64_t total = 0;
+  for (const CoreStats& c : cores) total += c.spikes;
   return total;
 }
 
@@ -318,20 +339,23 @@ bool ChipModel::SpikeMonitorOn() const {
 
 void ChipModel::SetSlowClock(bool enable, double rate_hz) {
   slow_clock_on_ = enable && rate_hz > 0 && std::isfinite(rate_hz);
+  if (slow_clock_on_) slow_clock_period_us_ = 1e6 / rate_hz;
+  ScheduleNextTick();
+}
+
+void ChipModel::SetTime(uint64_t timestamp_us) {
+  time_us_ = timestamp_us;
+  ScheduleNextTick();
+}
+
+void ChipModel::ScheduleNextTick() {
   next_tick_us_ = UINT64_MAX;
   if (!slow_clock_on_) return;
-  slow_clock_period_us_ = 1e6 / rate_hz;
   // Ticks stay on multiples of the period on the stop-watch line; the next one
   // is the first at or after the current time (tick 0 at t = 0 included).
   next_tick_index_ = static_cast<uint64_t>(
       std::ceil(static_cast<double>(time_us_) / slow_clock_period_us_ - 1e-9));
   next_tick_us_ = TickTime(next_tick_index_);
-}
-
-void ChipModel::SetTime(uint64_t timestamp_us) {
-  time_us_ = timestamp_us;
-  SetSlowClock(slow_clock_on_,
-               slow_clock_on_ ? 1e6 / slow_clock_period_us_ : 0);
 }
 
 uint64_t ChipModel::TickTime(uint64_t index) const {
@@ -363,29 +387,33 @@ void ChipModel::Tick(uint64_t t, OutputBatch* out) {
   }
 }
 
-inline __attribute__((always_inline)) void ChipModel::HandleSpike(
-    uint64_t t, int layer, int feature, int x, int y, OutputBatch* out) {
+inline __attribute__((always_inline)) void ChipModel::BeginInput(
+    uint64_t t, OutputBatch* out) {
   if (t < time_us_) ++stats_.late_inputs;
   AdvanceTo(t, out);
-  // The input's own update comes first in its cascade: run it directly.
-  if (layer < kNumCores && cores_[layer].in_use) {
-    Core& core = cores_[layer];
-    if (feature < core.channels && x < core.in_w && y < core.in_h) {
-      Update(core, feature, x, y, time_us_, out);
-    } else {
-      ++stats_.cores[layer].dropped_out_of_range;
-    }
+}
+
+inline __attribute__((always_inline)) void ChipModel::UpdateIfInside(
+    int layer, int feature, int x, int y, uint64_t t, OutputBatch* out) {
+  if (layer >= kNumCores || !cores_[layer].in_use) return;
+  Core& core = cores_[layer];
+  if (feature >= core.channels || x >= core.in_w || y >= core.in_h) {
+    ++stats_.cores[layer].dropped_out_of_range;
+    return;
   }
+  Update(core, feature, x, y, t, out);
+}
+
+inline __attribute__((always_inline)) void ChipModel::HandleSpike(
+    uint64_t t, int layer, int feature, int x, int y, OutputBatch* out) {
+  BeginInput(t, out);
+  // The input's own update comes first in its cascade: run it directly.
+  UpdateIfInside(layer, feature, x, y, time_us_, out);
   if (fifo_head_ < fifo_.size()) RunCascade(time_us_, out);
 }
 
 void ChipModel::Process(const InputEvent& input, OutputBatch* out) {
-  if (input.kind == InputEvent::Kind::kSpike) {
-    HandleSpike(input.timestamp_us, input.layer, input.feature, input.x,
-                input.y, out);
-  } else {
-    ProcessDvsEvent({input.timestamp_us, input.x, input.y, input.p}, out);
-  }
+  Process(&input, 1, out);
 }
 
 void ChipModel::Process(const InputEvent* inputs, size_t count,
@@ -405,8 +433,7 @@ void ChipModel::ProcessSpike(const Spike& spike, OutputBatch* out) {
 }
 
 void ChipModel::ProcessDvsEvent(const DvsEvent& event, OutputBatch* out) {
-  if (event.timestamp_us < time_us_) ++stats_.late_inputs;
-  AdvanceTo(event.timestamp_us, out);
+  BeginInput(event.timestamp_us, out);
   ++stats_.dvs_events_in;
   const DvsLayerConfig& dvs = config_.dvs_layer;
   if (event.p ? !dvs.on_channel : !dvs.off_channel) return;
@@ -453,13 +480,7 @@ void ChipModel::RunCascade(uint64_t t, OutputBatch* out) {
       break;
     }
     const Delivery d = fifo_[fifo_head_++];
-    if (d.layer >= kNumCores || !cores_[d.layer].in_use) continue;
-    Core& core = cores_[d.layer];
-    if (d.feature >= core.channels || d.x >= core.in_w || d.y >= core.in_h) {
-      ++stats_.cores[d.layer].dropped_out_of_range;
-      continue;
-    }
-    Update(core, d.feature, d.x, d.y, t, out);
+    UpdateIfInside(d.layer, d.feature, d.x, d.y, t, out);
   }
   fifo_.clear();
   fifo_head_ = 0;
@@ -517,15 +538,11 @@ inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
     const __m128i vlow = _mm_set1_epi16(low);
     const __m128i vmin = _mm_set1_epi16(kStateMin);
     for (; f + 8 <= n; f += 8) {
-      __m128i w8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + f));
-      __m128i w16 = _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8);
-      __m128i s = _mm_adds_epi16(
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + f)), w16);
-      __m128i ge = _mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s);
-      __m128i floor =
-          _mm_or_si128(_mm_and_si128(ge, vmin), _mm_andnot_si128(ge, vlow));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(v + f),
-                       _mm_max_epi16(s, floor));
+      const __m128i w8 =
+          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + f));
+      const __m128i ge =
+          AccumulateLanes(v + f, _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8),
+                          vhigh, vlow, vmin);
       for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ge));
            mask != 0; mask &= mask - 1, mask &= mask - 1) {
         const int lane = f + __builtin_ctz(mask) / 2;
@@ -535,12 +552,8 @@ inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
   }
 #endif
   for (; f < n; ++f) {
-    const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
-    if (s >= high) {
-      v[f] = s;
+    if (AddAndClamp(v + f, w[f], high, low)) {
       Fire(core, v[f], f, oy, ox, t, out);
-    } else {
-      v[f] = s < low ? low : s;
     }
   }
 }
@@ -572,8 +585,7 @@ void ChipModel::Update(Core& core, int c, int x, int y, uint64_t t,
       const int kx = xs.k0 - j * core.stride_x;
       int16_t* v = core.neuron(oy, ox);
       const int8_t* w = core.kernel_row(c, ky, kx);
-      const uint32_t pos =
-          (static_cast<uint32_t>(oy) << 16) | static_cast<uint32_t>(ox);
+      const uint32_t pos = Position(oy, ox);
       const size_t before = fired_.size();
       if (!core.exact_path) {
         if (Accumulate(v, w, F, core.threshold_high, core.threshold_low)) {
@@ -581,12 +593,9 @@ void ChipModel::Update(Core& core, int c, int x, int y, uint64_t t,
         }
       } else {
         for (int f = 0; f < F; ++f) {
-          const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
-          if (s >= core.threshold_high) {
-            v[f] = s;
-            fired_.push_back((static_cast<uint64_t>(f) << 32) | pos);
-          } else {
-            v[f] = std::max(s, core.threshold_low);
+          if (AddAndClamp(v + f, w[f], core.threshold_high,
+                          core.threshold_low)) {
+            fired_.push_back(FiredKey(f, pos));
           }
         }
       }
@@ -597,6 +606,10 @@ void ChipModel::Update(Core& core, int c, int x, int y, uint64_t t,
   // Emit in ascending (f, y, x) order (Part A rule 3); keys from one
   // position are already in feature order.
   if (positions_fired > 1) std::sort(fired_.begin(), fired_.end());
+  FireCollected(core, t, out);
+}
+
+void ChipModel::FireCollected(Core& core, uint64_t t, OutputBatch* out) {
   for (uint64_t key : fired_) {
     const uint32_t pos = static_cast<uint32_t>(key);
     const int f = static_cast<int>(key >> 32);
@@ -613,27 +626,16 @@ void ChipModel::Leak(Core& core, uint64_t t, OutputBatch* out) {
     for (int x = 0; x < core.out_w; ++x) {
       int16_t* v = core.neuron(y, x);
       for (int f = 0; f < F; ++f) {
-        const int16_t s = Saturate16(int32_t{v[f]} + core.biases[f]);
-        if (s >= core.threshold_high) {
-          v[f] = s;
-          fired_.push_back((static_cast<uint64_t>(f) << 32) |
-                           (static_cast<uint32_t>(y) << 16) |
-                           static_cast<uint32_t>(x));
-        } else {
-          v[f] = std::max(s, core.threshold_low);
+        if (AddAndClamp(v + f, core.biases[f], core.threshold_high,
+                        core.threshold_low)) {
+          fired_.push_back(FiredKey(f, Position(y, x)));
         }
       }
     }
   }
   std::sort(fired_.begin(), fired_.end());
   // Fire() may not touch fired_: the leak's spikes only enter the FIFO.
-  for (uint64_t key : fired_) {
-    const uint32_t pos = static_cast<uint32_t>(key);
-    const int f = static_cast<int>(key >> 32);
-    const int y = static_cast<int>(pos >> 16);
-    const int x = static_cast<int>(pos & 0xFFFF);
-    Fire(core, core.neuron(y, x)[f], f, y, x, t, out);
-  }
+  FireCollected(core, t, out);
 }
 
 absl::StatusOr<int16_t> ChipModel::ReadNeuron(int layer, int feature, int x,

@@ -53,6 +53,7 @@ struct ModelStats {
   uint64_t cascade_overflow = 0;
 
   uint64_t TotalSynops() const;
+  uint64_t TotalSpikes() const;
 };
 
 class ChipModel {
@@ -117,14 +118,24 @@ class ChipModel {
   explicit ChipModel(const SpeckConfig& config);
   void Compile();
   uint64_t TickTime(uint64_t index) const;
+  // The first tick at or after time_us_ (none while the clock is off).
+  void ScheduleNextTick();
   void RunTicks(uint64_t timestamp_us, OutputBatch* out);
   void Tick(uint64_t t, OutputBatch* out);
   void Deliver(int layer, int feature, int x, int y);
   void RunCascade(uint64_t t, OutputBatch* out);
+  // Counts a late input and advances model time to `t`.
+  void BeginInput(uint64_t t, OutputBatch* out);
+  // Updates core `layer` with an input spike; counts it as dropped when it
+  // falls outside the core's input, ignores unused cores.
+  void UpdateIfInside(int layer, int feature, int x, int y, uint64_t t,
+                      OutputBatch* out);
   void HandleSpike(uint64_t t, int layer, int feature, int x, int y,
                    OutputBatch* out);
   void Update(Core& core, int c, int x, int y, uint64_t t, OutputBatch* out);
   void Leak(Core& core, uint64_t t, OutputBatch* out);
+  // Fires every neuron collected in fired_, in its order.
+  void FireCollected(Core& core, uint64_t t, OutputBatch* out);
   void UpdateOnePosition(Core& core, int c, int ox, int oy, int kx, int ky,
                          uint64_t t, OutputBatch* out);
   // Resets the firing neuron `v` (at f, y, x) and routes its spike.

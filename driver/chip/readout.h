@@ -26,12 +26,13 @@
 
 #include "driver/chip/config.h"
 #include "driver/chip/events.h"
+#include "driver/chip/limits.h"
 
 namespace speckd::chip {
 
 class Readout {
  public:
-  static constexpr int kClasses = 15;
+  static constexpr int kClasses = kReadoutClasses;
 
   void Configure(const ReadoutConfig& config, bool class_spacing_erratum);
 

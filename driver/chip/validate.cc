@@ -22,7 +22,6 @@ using Severity = ConfigProblem::Severity;
 inline constexpr uint32_t kMaxReadoutSel = 3;
 inline constexpr uint32_t kMaxReadoutThreshold = 65535;
 inline constexpr uint32_t kMaxFilterSize = 15;
-inline constexpr double kMaxSlowClockHz = 1e6;
 inline constexpr double kTypicalSlowClockMinHz = 10;
 inline constexpr double kTypicalSlowClockMaxHz = 10000;
 

@@ -80,7 +80,7 @@ class SimDevice final : public Device {
     RunOnDeviceThread([this, fresh] {
       const chip::ModelStats& old = model_->stats();
       synops_base_ += old.TotalSynops();
-      for (const chip::CoreStats& c : old.cores) spikes_base_ += c.spikes;
+      spikes_base_ += old.TotalSpikes();
       late_base_ += old.late_inputs;
       overflow_base_ += old.cascade_overflow;
       model_ = std::move(*fresh);
@@ -161,9 +161,7 @@ class SimDevice final : public Device {
         last_release_us_ = 0;
         stop_watch_base_us_ = 0;
         stop_watch_origin_ = clock_->Now();
-        next_power_index_ = 1;
-        next_power_us_ = power_rate_hz_ > 0 ? PowerSampleTime(1) : kNever;
-        power_activity_ = CurrentActivity();
+        RestartPowerScheduleLocked();
       });
     }
     absl::MutexLock lock(&mu_);
@@ -183,7 +181,7 @@ class SimDevice final : public Device {
   }
 
   absl::Status SetSlowClock(bool enable, double rate_hz) override {
-    if (enable && !(rate_hz > 0 && rate_hz <= 1e6)) {
+    if (enable && !(rate_hz > 0 && rate_hz <= chip::kMaxSlowClockHz)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "slow_clock.rate_hz: ", rate_hz, " must be in (0, 1000000]"));
     }
@@ -228,15 +226,7 @@ class SimDevice final : public Device {
     RunOnDeviceThread([this, rate_hz] {
       absl::MutexLock lock(&mu_);
       power_rate_hz_ = rate_hz;
-      if (rate_hz > 0) {
-        const double period = 1e6 / rate_hz;
-        next_power_index_ =
-            static_cast<uint64_t>(
-                std::floor(static_cast<double>(device_time_us_) / period)) +
-            1;
-        next_power_us_ = PowerSampleTime(next_power_index_);
-        power_activity_ = CurrentActivity();
-      }
+      RestartPowerScheduleLocked();
     });
     return absl::OkStatus();
   }
@@ -253,34 +243,32 @@ class SimDevice final : public Device {
     std::vector<NeuronAddress> wanted(neurons.begin(), neurons.end());
     RunOnDeviceThread([&] {
       if (wanted.empty()) {
-        // The whole core, [f][y][x].
-        const chip::CnnLayerConfig* core =
-            layer >= 0 && layer < chip::kNumCores
-                ? &model_->config().cnn_layers[layer]
-                : nullptr;
-        if (core == nullptr || !core->InUse()) {
+        // The whole core, [f][y][x]; empty for an unused core.
+        std::vector<int16_t> values = model_->NeuronStates(layer);
+        if (values.empty()) {
           result = absl::InvalidArgumentError(
               absl::StrCat("layer: core ", layer, " is not configured"));
           return;
         }
-        const chip::Shape& out = core->dimensions.output_shape;
-        for (uint32_t f = 0; f < out.feature_count; ++f) {
-          for (uint32_t y = 0; y < out.size.y; ++y) {
-            for (uint32_t x = 0; x < out.size.x; ++x)
-              wanted.push_back({f, x, y});
+        if (addresses != nullptr) {
+          const chip::Shape& out =
+              model_->config().cnn_layers[layer].dimensions.output_shape;
+          for (uint32_t f = 0; f < out.feature_count; ++f) {
+            for (uint32_t y = 0; y < out.size.y; ++y) {
+              for (uint32_t x = 0; x < out.size.x; ++x)
+                wanted.push_back({f, x, y});
+            }
           }
         }
+        result = std::move(values);
+        return;
       }
       std::vector<int16_t> values;
       values.reserve(wanted.size());
       for (size_t i = 0; i < wanted.size(); ++i) {
-        absl::StatusOr<int16_t> v = model_->ReadNeuron(
-            layer, static_cast<int>(wanted[i].feature),
-            static_cast<int>(wanted[i].x), static_cast<int>(wanted[i].y));
+        absl::StatusOr<int16_t> v = ReadNeuronAt(layer, wanted, i);
         if (!v.ok()) {
-          result = absl::Status(
-              v.status().code(),
-              absl::StrCat("neurons[", i, "]: ", v.status().message()));
+          result = v.status();
           return;
         }
         values.push_back(*v);
@@ -302,13 +290,9 @@ class SimDevice final : public Device {
     RunOnDeviceThread([&] {
       // Check every address before writing any: all or nothing.
       for (size_t i = 0; i < neurons.size(); ++i) {
-        absl::StatusOr<int16_t> v = model_->ReadNeuron(
-            layer, static_cast<int>(neurons[i].feature),
-            static_cast<int>(neurons[i].x), static_cast<int>(neurons[i].y));
+        absl::StatusOr<int16_t> v = ReadNeuronAt(layer, neurons, i);
         if (!v.ok()) {
-          status = absl::Status(
-              v.status().code(),
-              absl::StrCat("neurons[", i, "]: ", v.status().message()));
+          status = v.status();
           return;
         }
       }
@@ -330,6 +314,19 @@ class SimDevice final : public Device {
   }
 
  private:
+  // Device thread only: neuron `i` of `neurons`, errors naming it.
+  absl::StatusOr<int16_t> ReadNeuronAt(int layer,
+                                       absl::Span<const NeuronAddress> neurons,
+                                       size_t i) const {
+    absl::StatusOr<int16_t> v = model_->ReadNeuron(
+        layer, static_cast<int>(neurons[i].feature),
+        static_cast<int>(neurons[i].x), static_cast<int>(neurons[i].y));
+    if (v.ok()) return v;
+    return absl::Status(
+        v.status().code(),
+        absl::StrCat("neurons[", i, "]: ", v.status().message()));
+  }
+
   // Runs `fn` on the device thread (which owns the model) and waits for it.
   void RunOnDeviceThread(std::function<void()> fn) {
     absl::Notification done;
@@ -371,13 +368,38 @@ class SimDevice final : public Device {
         std::ceil(static_cast<double>(index) * 1e6 / power_rate_hz_ - 1e-6));
   }
 
+  // Device thread only: samples from the first period boundary after the
+  // device's time, accounting for activity from now on.
+  void RestartPowerScheduleLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    power_activity_ = CurrentActivity();
+    if (power_rate_hz_ <= 0) {
+      next_power_us_ = kNever;
+      return;
+    }
+    next_power_index_ =
+        static_cast<uint64_t>(std::floor(static_cast<double>(device_time_us_) /
+                                         (1e6 / power_rate_hz_))) +
+        1;
+    next_power_us_ = PowerSampleTime(next_power_index_);
+  }
+
+  // Runs what RunOnDeviceThread queued, without holding mu_ meanwhile.
+  void RunCommandsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!commands_.empty()) {
+      std::function<void()> command = std::move(commands_.front());
+      commands_.pop_front();
+      mu_.Unlock();
+      command();
+      mu_.Lock();
+    }
+  }
+
   // Device thread only (reads the model).
   Activity CurrentActivity() const {
     const chip::ModelStats& s = model_->stats();
     Activity a;
     a.synops = synops_base_ + s.TotalSynops();
-    a.spikes = spikes_base_;
-    for (const chip::CoreStats& c : s.cores) a.spikes += c.spikes;
+    a.spikes = spikes_base_ + s.TotalSpikes();
     a.boundary_events = processed_inputs_ + emitted_outputs_;
     return a;
   }
@@ -483,13 +505,7 @@ void SimDevice::Run() {
   DeviceOutput output;
   absl::MutexLock lock(&mu_);
   while (!stop_) {
-    while (!commands_.empty()) {
-      std::function<void()> command = std::move(commands_.front());
-      commands_.pop_front();
-      mu_.Unlock();
-      command();
-      mu_.Lock();
-    }
+    RunCommandsLocked();
     if (stop_) break;
 
     const bool real_time = pacing_ == Pacing::kRealTime;
@@ -610,13 +626,7 @@ void SimDevice::Run() {
     clock_->WaitUntil(&work_cv_, &mu_, ClockTimeOfLocked(wake_us));
   }
   // Callers of RunOnDeviceThread may still be waiting: run what they queued.
-  while (!commands_.empty()) {
-    std::function<void()> command = std::move(commands_.front());
-    commands_.pop_front();
-    mu_.Unlock();
-    command();
-    mu_.Lock();
-  }
+  RunCommandsLocked();
 }
 
 }  // namespace
