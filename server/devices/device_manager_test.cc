@@ -126,6 +126,16 @@ TEST_F(DeviceManagerTest, ApplyNeedsTheLeaseAndAValidConfiguration) {
   EXPECT_TRUE(device_->configured());
 }
 
+// True once the device has taken every accepted input; false at the deadline.
+bool WaitUntilDrained(ManagedDevice& device, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (device.Snapshot().counters.queued_inputs > 0) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
 TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
   LeaseInfo lease = device_->AcquireLease("alice", absl::Seconds(60)).value();
   EXPECT_EQ(
@@ -148,6 +158,9 @@ TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
   EXPECT_TRUE(result.ok()) << result;
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kStreaming);
   EXPECT_EQ(device_->Snapshot().counters.events_in, 1u);
+  // Accepted is not yet processed: the device thread takes the input on its
+  // own time, and a device with queued input is not idle.
+  ASSERT_TRUE(WaitUntilDrained(*device_, absl::Seconds(10)));
   clock_.Advance(absl::Seconds(2));
   devices_.Housekeeping();
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kConfigured);
