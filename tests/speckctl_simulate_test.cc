@@ -16,12 +16,6 @@ using ::testing::HasSubstr;
 
 std::string Speckctl() { return RunfilePath("clients/cli/speckctl"); }
 
-std::string WriteFile(const std::string& name, const std::string& text) {
-  std::string path = TempDir() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
-}
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
@@ -73,14 +67,14 @@ TEST(SpeckctlSimulateTest, TutorialGivesSinabsCountsPerClass) {
 }
 
 TEST(SpeckctlSimulateTest, InvalidConfigurationListsEveryProblemAndExits2) {
-  const std::string config = WriteFile("bad.json", R"({"cnn_layers": [{
+  const std::string config = WriteTempFile("bad.json", R"({"cnn_layers": [{
       "dimensions": {"input_shape": {"size": {"x": 16, "y": 16}, "feature_count": 1},
                      "output_shape": {"size": {"x": 1, "y": 1}, "feature_count": 2},
                      "kernel_size": 17},
       "threshold_high": 127, "threshold_low": -127,
       "destinations": [{"layer": 9, "enable": true}]}]})");
   const std::string events =
-      WriteFile("ev.csv", "timestamp_us,x,y,p\n0,1,1,1\n");
+      WriteTempFile("ev.csv", "timestamp_us,x,y,p\n0,1,1,1\n");
   RunResult run =
       RunSpeckctl({"simulate", "--config=" + config, "--events=" + events,
                    "--output=" + TempDir() + "/never.csv"});
@@ -93,8 +87,8 @@ TEST(SpeckctlSimulateTest, InvalidConfigurationListsEveryProblemAndExits2) {
 }
 
 TEST(SpeckctlSimulateTest, UnknownConfigFieldNamesTheFileAndField) {
-  const std::string config = WriteFile("typo.json", R"({"cnn_layer": []})");
-  const std::string events = WriteFile("ev2.csv", "timestamp_us,x,y,p\n");
+  const std::string config = WriteTempFile("typo.json", R"({"cnn_layer": []})");
+  const std::string events = WriteTempFile("ev2.csv", "timestamp_us,x,y,p\n");
   RunResult run =
       RunSpeckctl({"simulate", "--config=" + config, "--events=" + events,
                    "--output=" + TempDir() + "/never.csv"});
@@ -105,7 +99,7 @@ TEST(SpeckctlSimulateTest, UnknownConfigFieldNamesTheFileAndField) {
 
 TEST(SpeckctlSimulateTest, BadEventRowNamesFileLineAndField) {
   const std::string events =
-      WriteFile("bad.csv", "timestamp_us,x,y,p\n0,1,1,1\n10,1,130,0\n");
+      WriteTempFile("bad.csv", "timestamp_us,x,y,p\n0,1,1,1\n10,1,130,0\n");
   RunResult run = RunSpeckctl(
       {"simulate", "--config=" + RunfilePath("examples/tutorial/config.json"),
        "--events=" + events, "--output=" + TempDir() + "/never.csv"});
@@ -130,14 +124,14 @@ TEST(SpeckctlSimulateTest, MissingFileAndMissingFlagsAreUsageErrors) {
 
 TEST(SpeckctlSimulateTest, SlowClockAndUntilExtendTheRun) {
   // One neuron with a positive bias fires on slow-clock ticks alone.
-  const std::string config = WriteFile("leak.json", R"({"cnn_layers": [{
+  const std::string config = WriteTempFile("leak.json", R"({"cnn_layers": [{
       "dimensions": {"input_shape": {"size": {"x": 1, "y": 1}, "feature_count": 1},
                      "output_shape": {"size": {"x": 1, "y": 1}, "feature_count": 1},
                      "kernel_size": 1},
       "weights": [0], "biases": [5], "leak_enable": true,
       "threshold_high": 10, "threshold_low": -10, "monitor_enable": true}]})");
   const std::string events =
-      WriteFile("one.csv", "timestamp_us,layer,feature,x,y\n0,0,0,0,0\n");
+      WriteTempFile("one.csv", "timestamp_us,layer,feature,x,y\n0,0,0,0,0\n");
   const std::string out = TempDir() + "/leak.csv";
   RunResult run = RunSpeckctl({"simulate", "--config=" + config,
                                "--events=" + events, "--output=" + out,

@@ -8,9 +8,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -30,18 +27,11 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-constexpr char kListeningPrefix[] = "speckd listening on ";
 constexpr absl::Duration kTimeout = absl::Seconds(60);
 
 std::string Speckctl() { return RunfilePath("clients/cli/speckctl"); }
 std::string TutorialConfig() {
   return RunfilePath("examples/tutorial/config.json");
-}
-
-std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = TempDir() + "/" + name;
-  std::ofstream(path) << text;
-  return path;
 }
 
 std::vector<std::string> Lines(const std::string& text) {
@@ -73,16 +63,13 @@ RunResult RunSpeckctl(const std::vector<std::string>& args,
 class SpeckctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto speckd = Subprocess::Start(RunfilePath("server/speckd"),
-                                    {"--listen=127.0.0.1:0", "--web_listen=",
-                                     "--sim_pacing=as_fast_as_possible"});
+    absl::StatusOr<StartedSpeckd> speckd =
+        StartSpeckd(RunfilePath("server/speckd"),
+                    {"--listen=127.0.0.1:0",
+                     "--web_listen=", "--sim_pacing=as_fast_as_possible"});
     ASSERT_TRUE(speckd.ok()) << speckd.status();
-    speckd_ = *std::move(speckd);
-    auto line = speckd_->ReadStdoutLine(absl::Seconds(10));
-    ASSERT_TRUE(line.ok()) << line.status();
-    absl::string_view rest = *line;
-    ASSERT_TRUE(absl::ConsumePrefix(&rest, kListeningPrefix)) << *line;
-    address_ = std::string(rest.substr(0, rest.find(' ')));
+    speckd_ = std::move(speckd->process);
+    address_ = speckd->address;
   }
 
   void TearDown() override {
@@ -174,7 +161,7 @@ TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
   EXPECT_THAT(good.stdout_text,
               HasSubstr(TutorialConfig() + ": valid (1 core in use"));
 
-  const std::string bad = WriteFile("bad.json", R"({"cnn_layers": [{
+  const std::string bad = WriteTempFile("bad.json", R"({"cnn_layers": [{
       "dimensions": {"input_shape": {"size": {"x": 16, "y": 16}, "feature_count": 1},
                      "output_shape": {"size": {"x": 1, "y": 1}, "feature_count": 2},
                      "kernel_size": 17},
@@ -200,7 +187,7 @@ TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
   EXPECT_THAT(Speck({"info"}).stdout_text,
               HasSubstr("not applied (chip defaults)"));
 
-  const std::string typo = WriteFile("typo.json", R"({"cnn_layer": []})");
+  const std::string typo = WriteTempFile("typo.json", R"({"cnn_layer": []})");
   RunResult unknown = Speck({"config", "validate", typo});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.stderr_text, HasSubstr("speckctl: " + typo + ": "));
@@ -215,7 +202,7 @@ TEST_F(SpeckctlTest, ConfigApplyThenGetRoundTrips) {
 
   RunResult get = Speck({"config", "get"});
   ASSERT_EQ(get.exit_code, 0) << get.stderr_text;
-  const std::string saved = WriteFile("applied.json", get.stdout_text);
+  const std::string saved = WriteTempFile("applied.json", get.stdout_text);
   RunResult valid = Speck({"config", "validate", saved});
   EXPECT_EQ(valid.exit_code, 0) << valid.stderr_text;
   EXPECT_THAT(valid.stdout_text, HasSubstr(saved + ": valid (1 core in use"));
@@ -240,10 +227,10 @@ TEST_F(SpeckctlTest, WatchSpikesSeesWhatWriteSends) {
   EXPECT_EQ(*header, "timestamp_us,layer,feature,x,y");
 
   // One spike into each half of core 0's input, and one more in the top.
-  const std::string spikes =
-      WriteFile("spikes.csv",
-                "timestamp_us,layer,feature,x,y\n100,0,0,1,2\n200,0,0,3,12\n"
-                "300,0,0,5,5\n");
+  const std::string spikes = WriteTempFile(
+      "spikes.csv",
+      "timestamp_us,layer,feature,x,y\n100,0,0,1,2\n200,0,0,3,12\n"
+      "300,0,0,5,5\n");
   RunResult write = Speck({"write", spikes});
   ASSERT_EQ(write.exit_code, 0) << write.stderr_text;
   EXPECT_THAT(write.stdout_text,
@@ -309,9 +296,9 @@ TEST_F(SpeckctlTest, WatchStopsOnCtrlCWithExitZero) {
 TEST_F(SpeckctlTest, WriteRejectsABadRowWithFileLineAndField) {
   ApplyTutorial();
   const std::string spikes =
-      WriteFile("bad_spikes.csv",
-                "timestamp_us,layer,feature,x,y\n100,0,0,1,2\n"
-                "200,0,0,3,16\n");
+      WriteTempFile("bad_spikes.csv",
+                    "timestamp_us,layer,feature,x,y\n100,0,0,1,2\n"
+                    "200,0,0,3,16\n");
   RunResult write = Speck({"write", spikes});
   EXPECT_EQ(write.exit_code, 2);
   EXPECT_EQ(write.stderr_text,
@@ -321,7 +308,7 @@ TEST_F(SpeckctlTest, WriteRejectsABadRowWithFileLineAndField) {
 }
 
 TEST_F(SpeckctlTest, GraphCreateShowDelete) {
-  const std::string spec = WriteFile("graph.json", R"({"name": "counts",
+  const std::string spec = WriteTempFile("graph.json", R"({"name": "counts",
       "nodes": [{"name": "src", "device_source": {}},
                 {"name": "win", "spike_collection": {"interval_milli_sec": 50}},
                 {"name": "count", "spike_count": {"feature_count": 2}},

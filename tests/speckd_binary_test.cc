@@ -3,7 +3,6 @@
 #include <signal.h>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
@@ -16,22 +15,15 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-constexpr char kListeningPrefix[] = "speckd listening on ";
-
 // Starts speckd on a free port and returns it with the address it printed.
 std::unique_ptr<Subprocess> StartSpeckd(const std::vector<std::string>& args,
                                         std::string* address) {
-  auto speckd = Subprocess::Start(RunfilePath("server/speckd"), args);
-  EXPECT_TRUE(speckd.ok()) << speckd.status();
-  if (!speckd.ok()) return nullptr;
-  auto line = (*speckd)->ReadStdoutLine(absl::Seconds(10));
-  EXPECT_TRUE(line.ok()) << line.status();
-  if (!line.ok()) return nullptr;
-  EXPECT_THAT(*line, StartsWith(kListeningPrefix));
-  absl::string_view rest = *line;
-  absl::ConsumePrefix(&rest, kListeningPrefix);
-  *address = std::string(rest.substr(0, rest.find(' ')));
-  return *std::move(speckd);
+  absl::StatusOr<StartedSpeckd> started =
+      testing::StartSpeckd(RunfilePath("server/speckd"), args);
+  EXPECT_TRUE(started.ok()) << started.status();
+  if (!started.ok()) return nullptr;
+  *address = started->address;
+  return std::move(started->process);
 }
 
 TEST(SpeckdBinaryTest, ServesHealthAndDevicesThenStopsOnSigterm) {

@@ -14,13 +14,6 @@
 namespace speckd::testing {
 namespace {
 
-uint64_t SpikesIn(const std::vector<v1::StreamMessage>& messages) {
-  uint64_t n = 0;
-  for (const v1::StreamMessage& m : messages)
-    n += m.spikes().timestamp_us_size();
-  return n;
-}
-
 // A subscription whose client never reads: opened, then left alone.
 class StalledReader final : public grpc::ClientReadReactor<v1::StreamMessage> {
  public:

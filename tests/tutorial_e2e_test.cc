@@ -28,13 +28,6 @@ Windows CountsByWindow(const std::vector<v1::StreamMessage>& messages) {
   return windows;
 }
 
-uint64_t SpikesIn(const std::vector<v1::StreamMessage>& messages) {
-  uint64_t n = 0;
-  for (const v1::StreamMessage& m : messages)
-    n += m.spikes().timestamp_us_size();
-  return n;
-}
-
 void ExpectTutorialWindows(const Windows& windows) {
   ASSERT_GE(windows.size(), 101u);
   EXPECT_EQ(windows.at(0), (std::vector<uint32_t>{225, 0}));

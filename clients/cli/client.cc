@@ -8,6 +8,7 @@
 #include <set>
 
 #include "absl/flags/flag.h"
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -124,44 +125,11 @@ absl::StatusOr<std::unique_ptr<Client>> ConnectFromFlags() {
 }
 
 std::string StatusCodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "ok";
-    case grpc::StatusCode::CANCELLED:
-      return "cancelled";
-    case grpc::StatusCode::UNKNOWN:
-      return "unknown";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "invalid_argument";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "deadline_exceeded";
-    case grpc::StatusCode::NOT_FOUND:
-      return "not_found";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "already_exists";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "permission_denied";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "resource_exhausted";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "failed_precondition";
-    case grpc::StatusCode::ABORTED:
-      return "aborted";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "out_of_range";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "unimplemented";
-    case grpc::StatusCode::INTERNAL:
-      return "internal";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "unavailable";
-    case grpc::StatusCode::DATA_LOSS:
-      return "data_loss";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "unauthenticated";
-    default:
-      return absl::StrCat("code ", static_cast<int>(code));
-  }
+  // gRPC's codes are absl's canonical codes, by number.
+  const std::string name =
+      absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+  if (name.empty()) return absl::StrCat("code ", static_cast<int>(code));
+  return absl::AsciiStrToLower(name);
 }
 
 absl::Status FromGrpc(const grpc::Status& status) {
@@ -263,6 +231,22 @@ absl::StatusOr<v1::Device> Client::GetDevice() {
   });
   if (!status.ok()) return status;
   return device;
+}
+
+absl::StatusOr<v1::StopWatch> Client::SetStopWatch(const Lease& lease,
+                                                   std::optional<bool> enable,
+                                                   bool reset) {
+  v1::SetStopWatchRequest request;
+  request.set_device_id(lease.device_id());
+  request.set_lease_id(lease.id());
+  if (enable.has_value()) request.set_enable(*enable);
+  request.set_reset(reset);
+  v1::StopWatch watch;
+  absl::Status status = Unary([&](grpc::ClientContext* context) {
+    return devices().SetStopWatch(context, request, &watch);
+  });
+  if (!status.ok()) return status;
+  return watch;
 }
 
 absl::StatusOr<v1::GetConfigurationResponse> Client::GetConfiguration() {

@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -74,6 +75,8 @@ absl::Status CannotReach(absl::string_view address, absl::string_view reason);
 std::string ConnectionFailureReason(const grpc::Status& status,
                                     absl::Duration waited);
 
+class Lease;
+
 class Client {
  public:
   // Opens a channel and checks speckd's health (grpc.health.v1) with a short
@@ -110,6 +113,10 @@ class Client {
 
   absl::StatusOr<speckd::v1::Device> GetDevice();
   absl::StatusOr<speckd::v1::GetConfigurationResponse> GetConfiguration();
+  // Starts or stops (`enable`) and/or resets the lease's device's stop watch.
+  absl::StatusOr<speckd::v1::StopWatch> SetStopWatch(const Lease& lease,
+                                                     std::optional<bool> enable,
+                                                     bool reset);
 
  private:
   explicit Client(GlobalOptions options) : options_(std::move(options)) {}

@@ -54,6 +54,15 @@ TEST(ErrorTest, GrpcFailuresKeepTheirCodeAndNameIt) {
   EXPECT_TRUE(FromGrpc(grpc::Status::OK).ok());
 }
 
+TEST(ErrorTest, StatusCodesAreNamedInLowerCase) {
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::OK), "ok");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::DEADLINE_EXCEEDED),
+            "deadline_exceeded");
+  EXPECT_EQ(StatusCodeName(grpc::StatusCode::UNAUTHENTICATED),
+            "unauthenticated");
+  EXPECT_EQ(StatusCodeName(static_cast<grpc::StatusCode>(99)), "code 99");
+}
+
 TEST(ErrorTest, ConnectionFailuresGetAShortReason) {
   EXPECT_EQ(ConnectionFailureReason(
                 grpc::Status(grpc::StatusCode::UNAVAILABLE,

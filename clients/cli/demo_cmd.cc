@@ -87,15 +87,7 @@ class Demo {
   }
 
   absl::Status SetStopWatch(std::optional<bool> enable, bool reset) {
-    v1::SetStopWatchRequest request;
-    request.set_device_id(lease_->device_id());
-    request.set_lease_id(lease_->id());
-    if (enable.has_value()) request.set_enable(*enable);
-    request.set_reset(reset);
-    v1::StopWatch watch;
-    return client_.Unary([&](grpc::ClientContext* context) {
-      return client_.devices().SetStopWatch(context, request, &watch);
-    });
+    return client_.SetStopWatch(*lease_, enable, reset).status();
   }
 
   // Network, pacing, and a stop watch at 0 (held there in real time until

@@ -1,6 +1,7 @@
 // Commands about devices themselves: `devices` (list, or --watch changes),
 // `info` (one device and its configuration), `lease`, `stopwatch`.
 #include <cstdio>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
@@ -318,17 +319,13 @@ int RunStopWatch(const std::vector<std::string>& args) {
     absl::StatusOr<std::unique_ptr<Lease>> lease =
         Lease::Acquire(client->get(), /*keep_renewed=*/false);
     if (!lease.ok()) return Fail(lease.status());
-    v1::SetStopWatchRequest request;
-    request.set_device_id((*lease)->device_id());
-    request.set_lease_id((*lease)->id());
-    request.set_reset(true);
-    absl::Status status = (*client)->Unary([&](grpc::ClientContext* context) {
-      return (*client)->devices().SetStopWatch(context, request, &watch);
-    });
+    absl::StatusOr<v1::StopWatch> reset_watch = (*client)->SetStopWatch(
+        **lease, /*enable=*/std::nullopt, /*reset=*/true);
     device_id = (*lease)->device_id();
     absl::Status released = (*lease)->Release();
-    if (!status.ok()) return Fail(status);
+    if (!reset_watch.ok()) return Fail(reset_watch.status());
     if (!released.ok()) return Fail(released);
+    watch = *reset_watch;
   } else {
     absl::StatusOr<v1::Device> device = (*client)->GetDevice();
     if (!device.ok()) return Fail(device.status());

@@ -63,17 +63,15 @@ std::string NodeKind(const v1::NodeSpec& node) {
   return field == nullptr ? "?" : field->name();
 }
 
-absl::Status Create(Client& client, const std::string& path) {
-  absl::StatusOr<v1::GraphSpec> spec = LoadGraphSpec(path);
-  if (!spec.ok()) return spec.status();
+absl::Status Create(Client& client, const v1::GraphSpec& spec) {
   v1::CreateGraphRequest request;
   request.set_device_id(client.device());
-  *request.mutable_spec() = *spec;
+  *request.mutable_spec() = spec;
   request.set_start(absl::GetFlag(FLAGS_start));
   // A graph with a device_sink writes into a device: it needs the lease
   // while it is created.
   std::unique_ptr<Lease> lease;
-  if (WritesIntoDevices(*spec)) {
+  if (WritesIntoDevices(spec)) {
     absl::StatusOr<std::unique_ptr<Lease>> held =
         Lease::Acquire(&client, /*keep_renewed=*/false);
     if (!held.ok()) return held.status();
@@ -193,14 +191,16 @@ int RunGraph(const std::vector<std::string>& args) {
                                    : "list takes no arguments");
   }
   // A bad spec file is reported before connecting.
+  v1::GraphSpec spec;
   if (sub == "create") {
-    absl::StatusOr<v1::GraphSpec> spec = LoadGraphSpec(args[1]);
-    if (!spec.ok()) return Fail(spec.status());
+    absl::StatusOr<v1::GraphSpec> loaded = LoadGraphSpec(args[1]);
+    if (!loaded.ok()) return Fail(loaded.status());
+    spec = *std::move(loaded);
   }
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
   if (!client.ok()) return Fail(client.status());
   absl::Status status;
-  if (sub == "create") status = Create(**client, args[1]);
+  if (sub == "create") status = Create(**client, spec);
   if (sub == "list") status = List(**client);
   if (sub == "show") status = Show(**client, args[1]);
   if (sub == "delete") status = Delete(**client, args[1]);

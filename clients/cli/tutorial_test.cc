@@ -2,7 +2,6 @@
 
 #include <google/protobuf/util/message_differencer.h>
 
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <set>
@@ -11,19 +10,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/codec/config_codec.h"
+#include "tests/util/subprocess.h"
 
 namespace speckd::cli {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::string Runfile(const std::string& path) {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (srcdir == nullptr) return path;
-  return std::string(srcdir) + "/" + (workspace ? workspace : "speckd") + "/" +
-         path;
-}
 
 // The configuration in effect, every default explicit: comparable.
 speckd::v1::SpeckConfiguration Normalized(const chip::SpeckConfig& config) {
@@ -33,8 +25,8 @@ speckd::v1::SpeckConfiguration Normalized(const chip::SpeckConfig& config) {
 }
 
 TEST(TutorialConfigurationTest, IsTheExampleFile) {
-  absl::StatusOr<chip::SpeckConfig> example =
-      codec::LoadConfigFile(Runfile("examples/tutorial/config.json"));
+  absl::StatusOr<chip::SpeckConfig> example = codec::LoadConfigFile(
+      testing::RunfilePath("examples/tutorial/config.json"));
   ASSERT_TRUE(example.ok()) << example.status();
   const speckd::v1::SpeckConfiguration ours =
       Normalized(codec::FromProto(TutorialConfiguration()));

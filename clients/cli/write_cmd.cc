@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,7 @@
 #include "clients/cli/flags.h"
 #include "clients/cli/tutorial.h"
 #include "proto/codec/config_codec.h"
+#include "proto/codec/events_codec.h"
 
 namespace speckd::cli {
 namespace {
@@ -91,15 +93,9 @@ absl::Status Write(const std::vector<std::string>& args) {
   if (!lease.ok()) return lease.status();
   if (absl::GetFlag(FLAGS_reset_stop_watch)) {
     // File timestamps count from the device's time 0.
-    v1::SetStopWatchRequest request;
-    request.set_device_id((*lease)->device_id());
-    request.set_lease_id((*lease)->id());
-    request.set_reset(true);
-    v1::StopWatch watch;
-    absl::Status reset = (*client)->Unary([&](grpc::ClientContext* context) {
-      return (*client)->devices().SetStopWatch(context, request, &watch);
-    });
-    if (!reset.ok()) return reset;
+    absl::StatusOr<v1::StopWatch> reset = (*client)->SetStopWatch(
+        **lease, /*enable=*/std::nullopt, /*reset=*/true);
+    if (!reset.ok()) return reset.status();
   }
 
   const std::vector<chip::InputEvent>& events = input->events;
@@ -164,27 +160,6 @@ int RunWrite(const std::vector<std::string>& args) {
 
 }  // namespace
 
-void AppendEvents(const chip::InputEvent* events, size_t count,
-                  v1::WriteEventsRequest* request) {
-  for (size_t i = 0; i < count; ++i) {
-    const chip::InputEvent& e = events[i];
-    if (e.kind == chip::InputEvent::Kind::kDvsEvent) {
-      v1::DvsEventBatch* b = request->mutable_dvs_events();
-      b->add_timestamp_us(e.timestamp_us);
-      b->add_x(e.x);
-      b->add_y(e.y);
-      b->add_p(e.p);
-    } else {
-      v1::SpikeBatch* b = request->mutable_spikes();
-      b->add_timestamp_us(e.timestamp_us);
-      b->add_layer(e.layer);
-      b->add_feature(e.feature);
-      b->add_x(e.x);
-      b->add_y(e.y);
-    }
-  }
-}
-
 absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
     Client& client, const Lease& lease,
     const std::vector<chip::InputEvent>& events, size_t batch,
@@ -205,7 +180,7 @@ absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
       request.set_device_id(lease.device_id());
       request.set_lease_id(lease.id());
     }
-    AppendEvents(events.data() + next, count, &request);
+    codec::AppendEvents(events.data() + next, count, &request);
     // Blocks while gRPC flow control holds it: the device is behind.
     if (!writer->Write(request)) break;
     next += count;

@@ -16,10 +16,6 @@
 
 namespace speckd::cli {
 
-// Appends events to the request's columnar batches (DVS events and spikes).
-void AppendEvents(const chip::InputEvent* events, size_t count,
-                  speckd::v1::WriteEventsRequest* request);
-
 // Streams `events` in messages of `batch` events, then closes the stream
 // (which closes spike-count windows up to the last timestamp). Writes block
 // while the device's queue is full (back-pressure from a real-time device);

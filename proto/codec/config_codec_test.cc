@@ -4,8 +4,6 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/util/message_differencer.h>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -13,12 +11,14 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/codec/config_json.h"
+#include "tests/util/subprocess.h"
 
 namespace speckd::codec {
 namespace {
 
 namespace v1 = ::speckd::v1;
 using ::google::protobuf::util::MessageDifferencer;
+using ::speckd::testing::WriteTempFile;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -511,13 +511,6 @@ TEST(ConfigCodecTest, CoreMemoryUsageToProto) {
   EXPECT_EQ(proto.neuron_limit(), 4u);
   EXPECT_EQ(proto.bias_words(), 5u);
   EXPECT_EQ(proto.bias_limit(), 6u);
-}
-
-std::string WriteTempFile(const std::string& name, const std::string& text) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  std::string path = absl::StrCat(dir != nullptr ? dir : "/tmp", "/", name);
-  std::ofstream(path) << text;
-  return path;
 }
 
 TEST(ConfigCodecTest, LoadConfigFileReadsJson) {

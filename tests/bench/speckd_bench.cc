@@ -294,20 +294,16 @@ int Main() {
   std::string address = absl::GetFlag(FLAGS_address);
   pid_t pid = absl::GetFlag(FLAGS_pid);
   if (address.empty()) {
-    auto started = testing::Subprocess::Start(
+    absl::StatusOr<testing::StartedSpeckd> started = testing::StartSpeckd(
         path, {"--listen=127.0.0.1:0",
                "--web_listen=", "--sim_pacing=as_fast_as_possible"});
     if (!started.ok()) {
-      std::fprintf(stderr, "%s\n",
+      std::fprintf(stderr, "speckd_bench: %s\n",
                    std::string(started.status().message()).c_str());
       return 1;
     }
-    child = *std::move(started);
-    absl::StatusOr<std::string> line = child->ReadStdoutLine(absl::Seconds(10));
-    if (!line.ok()) return 1;
-    absl::string_view rest = *line;
-    absl::ConsumePrefix(&rest, "speckd listening on ");
-    address = std::string(rest.substr(0, rest.find(' ')));
+    child = std::move(started->process);
+    address = started->address;
     pid = child->pid();
   }
   grpc::ChannelArguments args;

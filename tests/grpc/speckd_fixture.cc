@@ -5,6 +5,7 @@
 #include "driver/sim/sim_device.h"
 #include "gtest/gtest.h"
 #include "proto/codec/config_codec.h"
+#include "proto/codec/events_codec.h"
 #include "tests/grpc/probes.h"
 
 namespace speckd::testing {
@@ -77,26 +78,17 @@ grpc::Status SpeckdFixture::SetPacing(const std::string& lease,
   return device_stub->SetPacing(&context, request, &response);
 }
 
+uint64_t SpikesIn(const std::vector<v1::StreamMessage>& messages) {
+  uint64_t n = 0;
+  for (const v1::StreamMessage& m : messages)
+    n += m.spikes().timestamp_us_size();
+  return n;
+}
+
 v1::WriteEventsRequest SpeckdFixture::ToRequest(const chip::InputEvent* events,
                                                 size_t count) {
   v1::WriteEventsRequest request;
-  for (size_t i = 0; i < count; ++i) {
-    const chip::InputEvent& e = events[i];
-    if (e.kind == chip::InputEvent::Kind::kDvsEvent) {
-      v1::DvsEventBatch* b = request.mutable_dvs_events();
-      b->add_timestamp_us(e.timestamp_us);
-      b->add_x(e.x);
-      b->add_y(e.y);
-      b->add_p(e.p);
-    } else {
-      v1::SpikeBatch* b = request.mutable_spikes();
-      b->add_timestamp_us(e.timestamp_us);
-      b->add_layer(e.layer);
-      b->add_feature(e.feature);
-      b->add_x(e.x);
-      b->add_y(e.y);
-    }
-  }
+  codec::AppendEvents(events, count, &request);
   return request;
 }
 

@@ -32,6 +32,9 @@ struct FixtureOptions {
   driver::Clock* clock = driver::RealClock();
 };
 
+// Spikes carried by a subscription's messages.
+uint64_t SpikesIn(const std::vector<v1::StreamMessage>& messages);
+
 class SpeckdFixture {
  public:
   explicit SpeckdFixture(const FixtureOptions& options = {});

@@ -11,9 +11,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 
 extern char** environ;
 
@@ -48,6 +51,36 @@ std::string RunfilePath(const std::string& workspace_relative) {
 std::string TempDir() {
   const char* dir = std::getenv("TEST_TMPDIR");
   return dir != nullptr ? dir : "/tmp";
+}
+
+std::string WriteTempFile(const std::string& name, const std::string& text) {
+  const std::string path = TempDir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+absl::StatusOr<StartedSpeckd> StartSpeckd(
+    const std::string& path, const std::vector<std::string>& args) {
+  constexpr absl::string_view kListening = "speckd listening on ";
+  absl::StatusOr<std::unique_ptr<Subprocess>> process =
+      Subprocess::Start(path, args);
+  if (!process.ok()) return process.status();
+  absl::StatusOr<std::string> line =
+      (*process)->ReadStdoutLine(absl::Seconds(10));
+  if (!line.ok()) {
+    return absl::Status(line.status().code(),
+                        absl::StrCat(line.status().message(),
+                                     "; stderr: ", (*process)->stderr_text()));
+  }
+  absl::string_view rest = *line;
+  if (!absl::ConsumePrefix(&rest, kListening)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "speckd printed '", *line, "' instead of '", kListening, "...'"));
+  }
+  StartedSpeckd started;
+  started.address = std::string(rest.substr(0, rest.find(' ')));
+  started.process = *std::move(process);
+  return started;
 }
 
 absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(

@@ -26,6 +26,9 @@ std::string RunfilePath(const std::string& workspace_relative);
 // Directory for the test's scratch files (TEST_TMPDIR or /tmp).
 std::string TempDir();
 
+// Writes `text` to TempDir()/name; returns the path.
+std::string WriteTempFile(const std::string& name, const std::string& text);
+
 struct RunResult {
   int exit_code = -1;
   std::string stdout_text;
@@ -71,6 +74,18 @@ class Subprocess {
   bool exited_ = false;
   int exit_code_ = -1;
 };
+
+// A speckd started by a test, with the gRPC address it printed.
+struct StartedSpeckd {
+  std::unique_ptr<Subprocess> process;
+  std::string address;
+};
+
+// Starts the speckd binary at `path` with `args` and reads its first line,
+// "speckd listening on HOST:PORT (gRPC)". An error (with what it printed
+// instead) when it does not start or says something else.
+absl::StatusOr<StartedSpeckd> StartSpeckd(const std::string& path,
+                                          const std::vector<std::string>& args);
 
 }  // namespace speckd::testing
 
