@@ -28,8 +28,7 @@ if [ "${1:-}" = "--uninstall" ]; then
 fi
 
 deploy/install-deps.sh
-(cd clients/web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
-bazel build //server:speckd //clients/cli:speckctl
+deploy/build.sh
 
 id speckd >/dev/null 2>&1 ||
   $sudo useradd --system --no-create-home --home-dir /nonexistent \

@@ -8,6 +8,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 deploy/install-deps.sh
-(cd clients/web && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
-bazel build //server:speckd //clients/cli:speckctl
+deploy/build.sh
 exec bazel-bin/server/speckd --web_root="$PWD/clients/web/dist" "$@"

@@ -3,9 +3,7 @@
 # speckd (Debian's chromium, headless). Screenshot: clients/web/test-results/.
 set -eu
 cd "$(dirname "$0")/.."
-npm ci --no-audit --no-fund --loglevel=error
-npm run build --silent
-(cd ../.. && bazel build //server:speckd //clients/cli:speckctl)
 root="$(cd ../.. && pwd)"
+"$root/deploy/build.sh"
 SPECKD="$root/bazel-bin/server/speckd" SPECKCTL="$root/bazel-bin/clients/cli/speckctl" \
   node tests/dashboard.test.mjs

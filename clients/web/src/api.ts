@@ -39,7 +39,18 @@ export class Lease {
     return this.id !== "";
   }
 
-  async acquire(): Promise<string> {
+  // Runs `work` holding the lease, then releases it: the page holds the
+  // device only while acting on it, so speckctl and other pages can take over
+  // (input already written still plays out).
+  async run<T>(work: (leaseId: string) => Promise<T>): Promise<T> {
+    try {
+      return await work(await this.acquire());
+    } finally {
+      await this.release();
+    }
+  }
+
+  private async acquire(): Promise<string> {
     if (this.id) return this.id;
     const { response } = await devices.acquireLease({
       deviceId: this.deviceId(),
@@ -91,7 +102,6 @@ export class Subscription {
   private stopped = false;
   private markAttached: () => void = () => {};
   dropped = 0;
-  received = 0;
   // Resolves once the server has attached the first call (its headers came).
   readonly attached: Promise<void> = new Promise((resolve) => {
     this.markAttached = resolve;
@@ -123,7 +133,6 @@ export class Subscription {
         this.onStatus("live");
         for await (const message of call.responses) {
           delay = 250;
-          this.received += 1;
           this.dropped += message.droppedSinceLast;
           if (message.payload.oneofKind === "notice") noticeHandler(message.payload.notice);
           else this.onMessage(message);

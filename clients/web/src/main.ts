@@ -27,8 +27,10 @@ const counts = new CountsChart($("counts"), $("counts-summary"), ["class 0", "cl
 const raster = new Raster($("raster"), $("raster-caption"));
 const power = new PowerChart($("power"));
 
-// What the subscriptions follow from the applied configuration.
+// What the subscriptions follow: the device, its applied configuration's
+// output core and the spike-count plot's controls.
 interface View {
+  deviceId: string;
   outputCore: number;
   features: number;
   width: number;
@@ -37,18 +39,15 @@ interface View {
   cores: number[];
   intervalMs: number;
 }
-let view: View = { outputCore: 0, features: 2, width: 1, height: 1,
-                   labels: ["class 0", "class 1"], cores: [], intervalMs: 50 };
 // The last configuration read from the device (undefined: none applied).
 let appliedConfig: SpeckConfiguration | undefined;
-let subscriptions: Subscription[] = [];
 // Names of the output classes, when known (the tutorial's halves).
 let classLabels: string[] = [];
-let activity: Subscription | undefined;
 
 function status(text: string): void {
   $("control-status").textContent = text;
 }
+const report = (error: unknown) => status(describe(error));
 
 function viewOf(cfg: SpeckConfiguration | undefined): View {
   const cores: number[] = [];
@@ -65,49 +64,55 @@ function viewOf(cfg: SpeckConfiguration | undefined): View {
   const labels = Array.from({ length: Math.min(features, 8) },
                             (_, i) => classLabels[i] ?? `class ${i}`);
   const intervalMs = Number(($("counts-interval") as HTMLSelectElement).value) || 50;
-  return { outputCore, features: Math.min(features, 8), width: out?.size?.x ?? 1,
+  return { deviceId, outputCore, features: Math.min(features, 8), width: out?.size?.x ?? 1,
            height: out?.size?.y ?? 1, labels, cores, intervalMs };
 }
 
-function startActivity(): void {
-  activity?.stop();
-  const layer = Number(($("activity-layer") as HTMLSelectElement).value);
-  activity = new Subscription(
-    (signal) => events.subscribeActivity({ deviceId, layer, frameIntervalMs: 50 }, { abort: signal }),
-    (m) => { if (m.payload.oneofKind === "activityFrame") heatmap.push(m.payload.activityFrame); },
-  ).start();
+// The open streams by name, each with the inputs it was opened with.
+const streams = new Map<string, { inputs: string; subscription: Subscription }>();
+
+// Opens the named stream, or reopens it when its inputs changed.
+function keep(name: string, inputs: object, open: () => Subscription): void {
+  const key = JSON.stringify(inputs);
+  const current = streams.get(name);
+  if (current?.inputs === key) return;
+  current?.subscription.stop();
+  streams.set(name, { inputs: key, subscription: open().start() });
 }
 
-function startSubscriptions(): void {
-  subscriptions.forEach((s) => s.stop());
-  counts.reset(view.labels);
-  raster.configure(view.features * view.width * view.height);
-  subscriptions = [
-    new Subscription(
+// Opens the subscriptions, later restarting only those whose inputs changed
+// (power: the device; activity: also the layer shown).
+function follow(view: View): void {
+  const { deviceId, outputCore, features, width, height, labels, intervalMs } = view;
+  const layer = Number(($("activity-layer") as HTMLSelectElement).value);
+  keep("power", { deviceId }, () => new Subscription(
+    (signal) => events.subscribePower({ deviceId }, { abort: signal }),
+    (m) => { if (m.payload.oneofKind === "measurements") power.push(m.payload.measurements); },
+  ));
+  keep("activity", { deviceId, layer }, () => new Subscription(
+    (signal) => events.subscribeActivity({ deviceId, layer, frameIntervalMs: 50 }, { abort: signal }),
+    (m) => { if (m.payload.oneofKind === "activityFrame") heatmap.push(m.payload.activityFrame); },
+  ));
+  keep("counts", { deviceId, outputCore, features, labels, intervalMs }, () => {
+    counts.reset(labels);
+    return new Subscription(
       (signal) => events.subscribeSpikeCounts(
-        { deviceId, intervalMs: view.intervalMs, featureCount: view.features,
-          layers: [view.outputCore] },
-        { abort: signal }),
+        { deviceId, intervalMs, featureCount: features, layers: [outputCore] }, { abort: signal }),
       (m) => {
         if (m.payload.oneofKind !== "spikeCounts") return;
         for (const w of m.payload.spikeCounts.windows) counts.push(w);
       },
       (s) => { $("counts-summary").dataset.status = s; },
-    ).start(),
-    new Subscription(
+    );
+  });
+  keep("spikes", { deviceId, outputCore, features, width, height }, () => {
+    raster.configure(features, width, height);
+    return new Subscription(
       (signal) => events.subscribeEvents(
-        { deviceId, filter: { types: [], layers: [view.outputCore], features: [] } },
-        { abort: signal }),
-      (m) => {
-        if (m.payload.oneofKind === "spikes") raster.push(m.payload.spikes, view.width, view.height);
-      },
-    ).start(),
-    new Subscription(
-      (signal) => events.subscribePower({ deviceId }, { abort: signal }),
-      (m) => { if (m.payload.oneofKind === "measurements") power.push(m.payload.measurements); },
-    ).start(),
-  ];
-  startActivity();
+        { deviceId, filter: { types: [], layers: [outputCore], features: [] } }, { abort: signal }),
+      (m) => { if (m.payload.oneofKind === "spikes") raster.push(m.payload.spikes); },
+    );
+  });
 }
 
 function renderMemory(memory: CoreMemoryUsage[]): string {
@@ -144,13 +149,6 @@ async function refreshConfiguration(): Promise<void> {
   follow(next);
 }
 
-// Restarts the subscriptions when what they depend on changed.
-function follow(next: View): void {
-  const changed = JSON.stringify(next) !== JSON.stringify(view) || subscriptions.length === 0;
-  view = next;
-  if (changed) startSubscriptions();
-}
-
 // The spike-count plot's own controls, like samnagui's: interval, class
 // labels, time span.
 function setLabels(labels: string[]): void {
@@ -184,8 +182,7 @@ function renderDevice(d: Device): void {
             `${Math.round((d.eventsOut - lastCounters.out) / dt)} out/s`;
   }
   lastCounters = { t: now, in: d.eventsIn, out: d.eventsOut };
-  const dropped = [...subscriptions, ...(activity ? [activity] : [])]
-    .reduce((n, s) => n + s.dropped, 0);
+  const dropped = [...streams.values()].reduce((n, s) => n + s.subscription.dropped, 0);
   const facts: [string, string][] = [
     ["id", d.id],
     ["backend", d.backend === 1 ? "simulated" : "USB"],
@@ -215,11 +212,10 @@ function handleNotice(notice: StreamNotice): void {
   // itself, and its own status line says so already.
   const ours = lease.held && (notice.kind === StreamNotice_Kind.DEVICE_RECONFIGURED ||
                               notice.kind === StreamNotice_Kind.STOP_WATCH_RESET);
-  if (!ours) status(notice.message || StreamNotice_Kind[notice.kind].toLowerCase());
-  // Another client (speckctl, a second page) may have changed the network.
-  if (notice.kind === StreamNotice_Kind.DEVICE_RECONFIGURED) {
-    void refreshConfiguration().catch((error) => status(describe(error)));
-  }
+  if (ours) return;
+  status(notice.message || StreamNotice_Kind[notice.kind].toLowerCase());
+  // Another client (speckctl, a second page) changed the network.
+  if (notice.kind === StreamNotice_Kind.DEVICE_RECONFIGURED) void refreshConfiguration().catch(report);
 }
 
 async function poll(): Promise<void> {
@@ -236,8 +232,7 @@ async function poll(): Promise<void> {
 async function runTutorial(): Promise<void> {
   const button = $("run-tutorial") as HTMLButtonElement;
   button.disabled = true;
-  try {
-    const leaseId = await lease.acquire();
+  await lease.run(async (leaseId) => {
     status("applying the tutorial configuration…");
     await config.applyConfiguration({ deviceId, leaseId, configuration: tutorialConfiguration() });
     setLabels(["top", "bottom"]);
@@ -248,7 +243,7 @@ async function runTutorial(): Promise<void> {
                               pacing: realtime ? Pacing.REAL_TIME : Pacing.AS_FAST_AS_POSSIBLE });
     await devices.setPowerMonitor({ deviceId, leaseId, rateHz: 20 });
     await refreshConfiguration();
-    await Promise.all(subscriptions.map((s) => s.attached));
+    await Promise.all([...streams.values()].map((s) => s.subscription.attached));
     // In real time the stop watch waits at 0 until all input is queued: a
     // slow page must not make the first events late (they would then be
     // processed at once, in a later window).
@@ -268,26 +263,15 @@ async function runTutorial(): Promise<void> {
     }
     if (realtime) await devices.setStopWatch({ deviceId, leaseId, enable: true, reset: false });
     status(realtime ? "running: the classes alternate after 2.5 s" : "done");
-  } catch (error) {
-    status(describe(error));
-  } finally {
-    button.disabled = false;
-    // Hold the device only while acting on it: speckctl and other pages can
-    // take over once the input is accepted (it still plays out).
-    await lease.release();
-  }
+  }).catch(report);
+  button.disabled = false;
 }
 
 async function resetStopWatch(): Promise<void> {
-  try {
-    const leaseId = await lease.acquire();
+  await lease.run(async (leaseId) => {
     const { response } = await devices.setStopWatch({ deviceId, leaseId, reset: true });
     status(`stop watch reset (epoch ${response.epoch})`);
-  } catch (error) {
-    status(describe(error));
-  } finally {
-    await lease.release();
-  }
+  }).catch(report);
 }
 
 let pendingConfig: SpeckConfiguration | undefined;
@@ -323,19 +307,15 @@ async function loadConfigFile(file: File): Promise<void> {
 }
 
 async function applyPending(): Promise<void> {
-  if (!pendingConfig) return;
-  try {
-    const leaseId = await lease.acquire();
-    await config.applyConfiguration({ deviceId, leaseId, configuration: pendingConfig });
+  const configuration = pendingConfig;
+  if (!configuration) return;
+  await lease.run(async (leaseId) => {
+    await config.applyConfiguration({ deviceId, leaseId, configuration });
     ($("config-apply") as HTMLButtonElement).hidden = true;
     setLabels([]);
     status("configuration applied");
     await refreshConfiguration();
-  } catch (error) {
-    status(describe(error));
-  } finally {
-    await lease.release();
-  }
+  }).catch(report);
 }
 
 // One render loop for every panel: draws what arrived since the last frame.
@@ -376,24 +356,23 @@ async function main(): Promise<void> {
   select.addEventListener("change", async () => {
     await lease.release();
     deviceId = select.value;
-    subscriptions = [];
     await refreshConfiguration();
   });
   onStreamNotice(handleNotice);
   bindCountControls();
   $("run-tutorial").addEventListener("click", () => void runTutorial());
   $("reset-watch").addEventListener("click", () => void resetStopWatch());
-  $("activity-layer").addEventListener("change", startActivity);
+  $("activity-layer").addEventListener("change", () => follow(viewOf(appliedConfig)));
   $("config-file").addEventListener("change", (e) => {
     const file = (e.target as HTMLInputElement).files?.[0];
     if (file) void loadConfigFile(file);
   });
   $("config-apply").addEventListener("click", () => void applyPending());
-  window.addEventListener("resize", () => { counts.resize(); power.resize(); });
+  window.addEventListener("resize", () => { counts.resize(); power.resize(); raster.resize(); });
   await refreshConfiguration();
   void poll();
   setInterval(() => void poll(), 500);
   requestAnimationFrame(frame);
 }
 
-main().catch((error) => status(describe(error)));
+main().catch(report);

@@ -1,55 +1,14 @@
 // sinabs' "Spike Count Visualization" tutorial: the network (one 16x16
 // kernel, feature 0 = top half, feature 1 = bottom half) and its input
 // (DvsEvents every 200 us from 5 ms to 5.005 s, top half for the first
-// 2.5 s, bottom half after: 25001 events). Same as speckctl's demo.
-import type { SpeckConfiguration } from "./gen/proto/speckd/v1/config";
+// 2.5 s, bottom half after: 25001 events): the counts of speckctl's demo.
+import { SpeckConfiguration } from "./gen/proto/speckd/v1/config";
 import type { DvsEventBatch } from "./gen/proto/speckd/v1/events";
+// The network as speckctl applies it (samna's field names, weights flat).
+import network from "../../../examples/tutorial/config.json";
 
 export function tutorialConfiguration(): SpeckConfiguration {
-  const weights: number[] = [];
-  for (let f = 0; f < 2; f++) {
-    for (let x = 0; x < 16; x++) {
-      for (let y = 0; y < 16; y++) weights.push((y < 8) === (f === 0) ? 127 : 0);
-    }
-  }
-  const vec = (x: number, y: number) => ({ x, y });
-  return {
-    cnnLayers: [
-      {
-        dimensions: {
-          inputShape: { size: vec(16, 16), featureCount: 1 },
-          outputShape: { size: vec(1, 1), featureCount: 2 },
-          padding: vec(0, 0),
-          stride: vec(1, 1),
-          kernelSize: 16,
-        },
-        weights,
-        biases: [0, 0],
-        neuronsInitialValue: [],
-        thresholdHigh: 127,
-        thresholdLow: -127,
-        returnToZero: false,
-        leakEnable: false,
-        leakInternalSlowClkEnable: false,
-        monitorEnable: true,
-        inputCongestionBalancerEnable: false,
-        outputDecimatorEnable: false,
-        outputDecimatorInterval: 0,
-        destinations: [],
-      },
-    ],
-    dvsLayer: {
-      destinations: [{ layer: 0, enable: true, pooling: 1, featureShift: 0 }],
-      merge: true,
-      pooling: vec(1, 1),
-      origin: vec(0, 0),
-      cut: vec(15, 15),
-      mirrorDiagonal: false,
-      passSensorEvents: false,
-      monitorEnable: true,
-      rawMonitorEnable: false,
-    },
-  };
+  return SpeckConfiguration.fromJson(network);
 }
 
 // Deterministic (a small LCG): every run shows the same picture.

@@ -5,7 +5,8 @@
 // and a bad configuration file shows its problems by field path. Then another
 // client (the real speckctl) applies a 3-class network: the page hears of it
 // and shows the new network without a reload; the plot's interval and class
-// labels can be changed.
+// labels can be changed. Only the streams whose inputs changed reopen, and
+// switching devices closes the old device's streams.
 //
 //   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, SPECKCTL=path/to/
 //   speckctl, default bazel-bin)
@@ -28,7 +29,7 @@ mkdirSync(shots, { recursive: true });
 function startSpeckd() {
   const child = spawn(speckdPath, [
     "--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
-    `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time",
+    `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time", "--sim_devices=2",
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
   let grpcAddress = "";
@@ -61,6 +62,17 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
+  // The page's grpc-web calls: method, device, and whether still open.
+  const calls = new Map();
+  page.on("request", (r) => {
+    const method = r.url().match(/\/speckd\.v1\.\w+\/(\w+)$/)?.[1];
+    const device = r.postDataBuffer()?.toString("latin1").match(/speck2edevkit:\d+/)?.[0];
+    if (method) calls.set(r, { method, device, open: true });
+  });
+  const closed = (r) => { if (calls.has(r)) calls.get(r).open = false; };
+  page.on("requestfinished", closed);
+  page.on("requestfailed", closed);
+  const count = (method) => [...calls.values()].filter((c) => c.method === method).length;
   await page.goto(url);
   await page.waitForFunction(() => document.querySelector("#state")?.textContent === "ready",
                              null, { timeout: 15000 });
@@ -79,6 +91,7 @@ try {
   assert.equal(await page.locator("#config-apply").isHidden(), true);
 
   // 2. The tutorial, in real time (5 s of input).
+  const configReads = count("GetConfiguration");
   await page.click("#run-tutorial");
   // Mid-run (second class active): the screenshot shows a live heatmap.
   await page.waitForFunction(() => window.speckd.windows.some((w) => w.startUs >= 3000000),
@@ -111,6 +124,9 @@ try {
   assert.ok(await page.evaluate(() => window.speckd.rasterSpikes) >= 25001);
   assert.ok(perf.fps >= 20, `render loop at ${perf.fps.toFixed(1)} fps`);
   assert.ok(perf.heatmapFps >= 15, `heatmap at ${perf.heatmapFps.toFixed(1)} frames/s`);
+  // The page applied the network itself: it reads it back once, not again on
+  // hearing of its own reconfiguration.
+  assert.equal(count("GetConfiguration") - configReads, 1);
 
   // 3. Another client reconfigures the device: a third class (all-zero
   // weights). The page released its lease after the run, hears the notice
@@ -143,6 +159,19 @@ try {
   const legend = await page.locator("#counts .u-legend").textContent();
   assert.ok(["left", "right", "none"].every((l) => legend.includes(l)), `legend: ${legend}`);
   assert.equal((await page.evaluate(() => window.speckd.windows.at(-1))).counts.length, 3);
+
+  // 5. Power and activity depend on the device (and the layer shown) only:
+  // opened once so far. Switching devices closes every stream to the first
+  // and opens them to the second.
+  assert.equal(count("SubscribePower"), 1);
+  assert.equal(count("SubscribeActivity"), 1);
+  await page.selectOption("#device", "speck2edevkit:1");
+  const streams = () => [...calls.values()].filter((c) => c.open && c.method.startsWith("Subscribe"));
+  const deadline = Date.now() + 15000;
+  while (!(streams().length === 4 && streams().every((c) => c.device === "speck2edevkit:1"))) {
+    assert.ok(Date.now() < deadline, `open streams: ${JSON.stringify(streams())}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.deepEqual(errors, []);
 
   console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +

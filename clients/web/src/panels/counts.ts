@@ -1,13 +1,11 @@
 // Spike count per class over time, like samnagui's spike-count plot: one
 // line per feature, one point per window, the last `spanS` seconds.
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import type { SpikeCount } from "../gen/proto/speckd/v1/events";
+import { fitWidth, lineChart } from "./chart";
 
 // History kept for redrawing with a longer span (10 min of 50 ms windows).
 const KEEP_WINDOWS = 12000;
-
-const COLORS = ["#4ea1ff", "#ff7a59", "#5ad17a", "#c77dff", "#ffd166", "#06d6a0",
-                "#ef476f", "#118ab2"];
 
 export class CountsChart {
   private plot: uPlot | undefined;
@@ -34,26 +32,7 @@ export class CountsChart {
     this.series = labels.map(() => []);
     this.windows.length = 0;
     this.plot?.destroy();
-    this.plot = new uPlot(
-      {
-        width: this.host.clientWidth || 600,
-        height: 220,
-        scales: { x: { time: false } },
-        axes: [
-          { label: "time (s)", stroke: "#aab", grid: { stroke: "#2a2f3a" } },
-          { label: "spikes per window", stroke: "#aab", grid: { stroke: "#2a2f3a" } },
-        ],
-        series: [
-          {},
-          ...labels.map((label, i) => ({
-            label, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false },
-          })),
-        ],
-        legend: { show: true },
-      },
-      [[], ...labels.map(() => [])],
-      this.host,
-    );
+    this.plot = lineChart(this.host, { width: 600, height: 220 }, "spikes per window", labels, 2);
     this.dirty = true;
   }
 
@@ -87,6 +66,6 @@ export class CountsChart {
   }
 
   resize(): void {
-    this.plot?.setSize({ width: this.host.clientWidth || 600, height: 220 });
+    if (this.plot) fitWidth(this.plot, this.host);
   }
 }

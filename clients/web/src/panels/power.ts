@@ -1,9 +1,9 @@
 // Power rails over time (the simulated devkit's power model).
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import type { MeasurementBatch } from "../gen/proto/speckd/v1/events";
+import { fitWidth, lineChart } from "./chart";
 
 const RAILS = ["io", "ram", "logic", "pixel digital", "pixel analog"];
-const COLORS = ["#4ea1ff", "#ff7a59", "#5ad17a", "#c77dff", "#ffd166"];
 
 export class PowerChart {
   private readonly plot: uPlot;
@@ -13,22 +13,7 @@ export class PowerChart {
   samples = 0;
 
   constructor(private readonly host: HTMLElement, private readonly spanS = 10) {
-    this.plot = new uPlot(
-      {
-        width: host.clientWidth || 400,
-        height: 180,
-        scales: { x: { time: false } },
-        axes: [
-          { label: "time (s)", stroke: "#aab", grid: { stroke: "#2a2f3a" } },
-          { label: "mW", stroke: "#aab", grid: { stroke: "#2a2f3a" } },
-        ],
-        series: [{}, ...RAILS.map((label, i) => ({
-          label, stroke: COLORS[i], width: 1.5, points: { show: false },
-        }))],
-      },
-      [[], ...RAILS.map(() => [])],
-      host,
-    );
+    this.plot = lineChart(host, { width: 400, height: 180 }, "mW", RAILS, 1.5);
   }
 
   push(batch: MeasurementBatch): void {
@@ -58,6 +43,6 @@ export class PowerChart {
   }
 
   resize(): void {
-    this.plot.setSize({ width: this.host.clientWidth || 400, height: 180 });
+    fitWidth(this.plot, this.host);
   }
 }

@@ -11,6 +11,8 @@ export class Raster {
   private head = 0;
   private size = 0;
   private latest = 0;
+  private width = 1;
+  private height = 1;
   private neurons = 1;
   private dirty = false;
   spikes = 0;
@@ -21,14 +23,25 @@ export class Raster {
     this.context = canvas.getContext("2d")!;
   }
 
-  // neuronsPerLayer: features * height * width of the monitored core.
-  configure(neurons: number): void {
-    this.neurons = Math.max(1, neurons);
+  // The monitored core's output map: one row per neuron.
+  configure(features: number, width: number, height: number): void {
+    this.width = width;
+    this.height = height;
+    this.neurons = Math.max(1, features * width * height);
     this.size = 0;
+    this.resize();
+  }
+
+  // Matches the canvas to its laid-out size; only here, as reading the
+  // layout and reallocating the canvas on every frame would be costly.
+  resize(): void {
+    this.canvas.width = this.canvas.clientWidth || 600;
+    this.canvas.height = this.canvas.clientHeight || 160;
     this.dirty = true;
   }
 
-  push(batch: SpikeBatch, width: number, height: number): void {
+  push(batch: SpikeBatch): void {
+    const { width, height } = this;
     for (let i = 0; i < batch.timestampUs.length; i++) {
       const t = batch.timestampUs[i] / 1e6;
       if (t < this.latest - 1) this.size = 0;  // a new epoch
@@ -47,8 +60,7 @@ export class Raster {
     if (!this.dirty) return false;
     this.dirty = false;
     const { canvas, context } = this;
-    const w = (canvas.width = canvas.clientWidth || 600);
-    const h = (canvas.height = canvas.clientHeight || 160);
+    const { width: w, height: h } = canvas;
     context.fillStyle = "#10131a";
     context.fillRect(0, 0, w, h);
     const t0 = this.latest - this.spanS;
