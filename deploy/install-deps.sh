@@ -3,7 +3,8 @@
 # Debian's archive only (npm packages come later, from the npm registry).
 # Idempotent: packages already present are skipped.
 #   deploy/install-deps.sh            build and run (daemon + dashboard)
-#   deploy/install-deps.sh --browser  also Debian's chromium (browser tests)
+#   deploy/install-deps.sh --tests    also what tests need: chromium, clang and
+#                                    its sanitizer runtimes
 set -euo pipefail
 
 packages=(
@@ -14,7 +15,9 @@ packages=(
 # The dashboard is built with Node.js (18 or newer) and npm.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
-[ "${1:-}" = "--browser" ] && packages+=(chromium)
+# Tests: a real browser, and clang with its sanitizer runtimes for the
+# thread-safety and ThreadSanitizer passes.
+[ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do

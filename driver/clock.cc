@@ -6,8 +6,8 @@ namespace {
 class WallClock final : public Clock {
  public:
   absl::Time Now() const override { return absl::Now(); }
-  void WaitUntil(absl::CondVar* cv, absl::Mutex* mu,
-                 absl::Time deadline) override {
+  void WaitUntil(CondVar* cv, Mutex* mu, absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     cv->WaitWithDeadline(mu, deadline);
   }
 };

@@ -1,14 +1,14 @@
 // Where time comes from. The simulated devkit paces inputs by this clock; tests
 // use FakeClock (clock_fake.h) and step it instead of sleeping.
 //
-//   absl::MutexLock lock(&mu_);
+//   MutexLock lock(&mu_);
 //   while (!ready_ && clock_->Now() < deadline) clock_->WaitUntil(&cv_, &mu_,
 //   deadline);
 #ifndef SPECKD_DRIVER_CLOCK_H_
 #define SPECKD_DRIVER_CLOCK_H_
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "driver/util/mutex.h"
 
 namespace speckd::driver {
 
@@ -22,8 +22,8 @@ class Clock {
   // With `mu` held: releases it and waits until `cv` is signalled or Now()
   // reaches `deadline`, then reacquires it. May return early (spuriously):
   // callers re-check their condition in a loop.
-  virtual void WaitUntil(absl::CondVar* cv, absl::Mutex* mu,
-                         absl::Time deadline) = 0;
+  virtual void WaitUntil(CondVar* cv, Mutex* mu, absl::Time deadline)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) = 0;
 };
 
 // The wall clock. Thread-safe; never destroyed.

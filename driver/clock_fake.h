@@ -22,21 +22,21 @@ class FakeClock final : public Clock {
       : now_(start) {}
 
   absl::Time Now() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return now_;
   }
 
-  void WaitUntil(absl::CondVar* cv, absl::Mutex* mu,
-                 absl::Time deadline) override {
+  void WaitUntil(CondVar* cv, Mutex* mu, absl::Time deadline) override
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (now_ >= deadline) return;
       waiters_.emplace_back(cv, mu);
     }
     // `mu` is held from the caller's check until Wait releases it, and
     // Advance signals only while holding `mu`: no wakeup is lost.
     cv->Wait(mu);
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
       if (it->first == cv) {
         waiters_.erase(it);
@@ -48,25 +48,24 @@ class FakeClock final : public Clock {
   // Moves time forward and wakes every waiter to re-check its deadline.
   // Waiters must outlive the call (tests stop devices before clocks).
   void Advance(absl::Duration d) {
-    std::vector<std::pair<absl::CondVar*, absl::Mutex*>> waiters;
+    std::vector<std::pair<CondVar*, Mutex*>> waiters;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       now_ += d;
       waiters = waiters_;
     }
     // Never hold mu_ while taking a waiter's mutex: WaitUntil takes them in
     // the other order.
     for (auto& [cv, mu] : waiters) {
-      absl::MutexLock lock(mu);
+      MutexLock lock(mu);
       cv->SignalAll();
     }
   }
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<absl::CondVar*, absl::Mutex*>> waiters_
-      ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<CondVar*, Mutex*>> waiters_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace speckd::driver

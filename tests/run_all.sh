@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Every test, on a fresh Debian 12 machine: installs what it needs (Debian
-# packages including chromium, npm packages), runs the whole Bazel suite, the
-# daemon's suites again under AddressSanitizer and LeakSanitizer, and the
-# dashboard in a real browser.
+# packages including chromium and clang, npm packages), runs the whole Bazel
+# suite, the daemon's suites again under AddressSanitizer and LeakSanitizer,
+# every source through clang's thread-safety analysis, the daemon's suites
+# under ThreadSanitizer, and the dashboard in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-deploy/install-deps.sh --browser
+deploy/install-deps.sh --tests
 # Plain, append-only output when not on a terminal (CI logs, pipes).
 [ -t 1 ] || set -- --config=ci "$@"
 # "Run every test" means run them: results cached by an earlier run (the disk
 # cache is shared across checkouts) do not count. Builds stay cached.
 set -- --nocache_test_results "$@"
-bazel test //... "$@"
-bazel test --config=asan "$@" \
-  //server/... \
-  //tests:api_errors_test //tests:graph_service_test \
+# The daemon's suites: its libraries and the end-to-end tests over gRPC.
+daemon_suites=(
+  //driver/... //server/...
+  //tests:api_errors_test //tests:graph_service_test
   //tests:streaming_test //tests:tutorial_e2e_test
+)
+bazel test //... "$@"
+bazel test --config=asan "$@" "${daemon_suites[@]}"
+# Locking annotations checked by the compiler (-Wthread-safety as errors).
+bazel build --config=clang "$@" //...
+bazel test --config=tsan "$@" "${daemon_suites[@]}"
 clients/web/scripts/browser-test.sh

@@ -4,7 +4,7 @@
 // the other subscription kinds deliver what they promise.
 #include <grpcpp/generic/generic_stub.h>
 
-#include "absl/synchronization/notification.h"
+#include "driver/util/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/bench/networks.h"
@@ -32,7 +32,7 @@ class StalledReader final : public grpc::ClientReadReactor<v1::StreamMessage> {
  private:
   v1::SubscribeEventsRequest request_;
   grpc::ClientContext context_;
-  absl::Notification done_;
+  Notification done_;
 };
 
 std::vector<chip::InputEvent> TutorialRepeated(size_t n) {

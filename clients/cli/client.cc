@@ -72,7 +72,7 @@ grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
 
 // --- interrupts -------------------------------------------------------------
 
-absl::Mutex interrupt_mu(absl::kConstInit);
+ABSL_CONST_INIT Mutex interrupt_mu;
 std::set<grpc::ClientContext*>* active_calls ABSL_GUARDED_BY(interrupt_mu) =
     nullptr;
 bool interrupted ABSL_GUARDED_BY(interrupt_mu) = false;
@@ -80,7 +80,7 @@ bool interrupted ABSL_GUARDED_BY(interrupt_mu) = false;
 void WatchSignals(sigset_t signals) {
   int received = 0;
   while (sigwait(&signals, &received) == 0) {
-    absl::MutexLock lock(&interrupt_mu);
+    MutexLock lock(&interrupt_mu);
     // A second Ctrl-C means "now": 128 + SIGINT, as a shell reports it.
     if (interrupted) _exit(128 + received);
     interrupted = true;
@@ -295,10 +295,13 @@ void Lease::RenewLoop() {
   v1::RenewLeaseRequest request;
   request.set_device_id(lease_.device_id());
   request.set_lease_id(lease_.lease_id());
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   while (true) {
     // Wakes early when asked to stop.
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), ttl_ / 3)) return;
+    const absl::Time next = absl::Now() + ttl_ / 3;
+    while (!stopping_ && !stop_cv_.WaitWithDeadline(&mu_, next)) {
+    }
+    if (stopping_) return;
     mu_.Unlock();
     v1::Lease renewed;
     // Not cut short by Ctrl-C: the command still needs the lease to clean up.
@@ -316,8 +319,9 @@ void Lease::RenewLoop() {
 
 void Lease::StopRenewing() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
+    stop_cv_.SignalAll();
   }
   if (renewer_.joinable()) renewer_.join();
 }
@@ -348,13 +352,13 @@ void InstallInterruptHandler() {
 }
 
 bool Interrupted() {
-  absl::MutexLock lock(&interrupt_mu);
+  MutexLock lock(&interrupt_mu);
   return interrupted;
 }
 
 CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext* context)
     : context_(context) {
-  absl::MutexLock lock(&interrupt_mu);
+  MutexLock lock(&interrupt_mu);
   if (active_calls == nullptr)
     active_calls = new std::set<grpc::ClientContext*>;
   active_calls->insert(context);
@@ -362,7 +366,7 @@ CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext* context)
 }
 
 CancelOnInterrupt::~CancelOnInterrupt() {
-  absl::MutexLock lock(&interrupt_mu);
+  MutexLock lock(&interrupt_mu);
   active_calls->erase(context_);
 }
 

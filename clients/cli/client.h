@@ -24,9 +24,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "clients/cli/output.h"
+#include "driver/util/mutex.h"
 #include "proto/speckd/v1/config_service.grpc.pb.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "proto/speckd/v1/event_service.grpc.pb.h"
@@ -158,7 +158,8 @@ class Lease {
   speckd::v1::Lease lease_;
   absl::Duration ttl_;
   bool released_ = false;
-  absl::Mutex mu_;
+  Mutex mu_;
+  CondVar stop_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread renewer_;
 };

@@ -10,13 +10,13 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/display.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/tutorial.h"
 #include "clients/cli/write_cmd.h"
+#include "driver/util/mutex.h"
 
 namespace speckd::cli {
 namespace {
@@ -129,7 +129,7 @@ class Demo {
 
     grpc::ClientContext context;
     auto reader = client_.events().SubscribeSpikeCounts(&context, request);
-    absl::Mutex mu;
+    Mutex mu;
     absl::Status written;
     std::thread writer;
     absl::Status read = ReadStream<v1::StreamMessage>(
@@ -138,7 +138,7 @@ class Demo {
           view.Begin();
           writer = std::thread([&] {
             absl::Status status = Write(events);
-            absl::MutexLock lock(&mu);
+            MutexLock lock(&mu);
             written = status;
             // Nothing more will come: end the stream instead of waiting.
             if (!status.ok()) context.TryCancel();
@@ -163,7 +163,7 @@ class Demo {
           return !totals_.complete;
         });
     if (writer.joinable()) writer.join();
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     if (!written.ok()) return written;
     if (!read.ok()) return read;
     if (!totals_.complete) {

@@ -11,11 +11,10 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "driver/chip/model.h"
 #include "driver/chip/validate.h"
 #include "driver/sim/power_model.h"
+#include "driver/util/mutex.h"
 
 namespace speckd::driver::sim {
 namespace {
@@ -55,7 +54,7 @@ class SimDevice final : public Device {
 
   ~SimDevice() override {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
       work_cv_.SignalAll();
       space_cv_.SignalAll();
@@ -66,7 +65,7 @@ class SimDevice final : public Device {
   const DeviceDescriptor& descriptor() const override { return descriptor_; }
 
   void SetOutputListener(OutputListener* listener) override {
-    absl::MutexLock lock(&listener_mu_);
+    MutexLock lock(&listener_mu_);
     listener_ = listener;
   }
 
@@ -84,21 +83,21 @@ class SimDevice final : public Device {
       late_base_ += old.late_inputs;
       overflow_base_ += old.cascade_overflow;
       model_ = std::move(*fresh);
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       // The new network continues on the same time line, with the
       // configuration's slow clock.
       model_->SetTime(device_time_us_);
       const chip::SlowClockConfig& clock = model_->config().slow_clock;
       slow_clock_ = {clock.enable, clock.enable ? clock.rate_hz : 0};
     });
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     config_ = config;
     configured_ = true;
     return absl::OkStatus();
   }
 
   chip::SpeckConfig configuration() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return config_;
   }
 
@@ -111,7 +110,7 @@ class SimDevice final : public Device {
             " goes back from ", events[i - 1].timestamp_us));
       }
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!configured_) {
       return absl::FailedPreconditionError(
           "no configuration applied to this device: apply one first");
@@ -144,7 +143,7 @@ class SimDevice final : public Device {
   }
 
   void Flush() override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     flushes_.push_back({written_, last_input_us_});
     work_cv_.Signal();
   }
@@ -153,7 +152,7 @@ class SimDevice final : public Device {
     if (reset) {
       RunOnDeviceThread([this] {
         model_->SetTime(0);
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         ++epoch_;
         device_time_us_ = 0;
         last_input_us_ = 0;
@@ -164,7 +163,7 @@ class SimDevice final : public Device {
         RestartPowerScheduleLocked();
       });
     }
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (enable.has_value() && *enable != stop_watch_enabled_) {
       // Freeze or resume the stop watch where it stands.
       stop_watch_base_us_ = StopWatchUsLocked();
@@ -176,7 +175,7 @@ class SimDevice final : public Device {
   }
 
   StopWatchState stop_watch() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return StopWatchLocked();
   }
 
@@ -187,19 +186,19 @@ class SimDevice final : public Device {
     }
     RunOnDeviceThread([this, enable, rate_hz] {
       model_->SetSlowClock(enable, rate_hz);
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       slow_clock_ = {enable, enable ? rate_hz : 0};
     });
     return absl::OkStatus();
   }
 
   SlowClockState slow_clock() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return slow_clock_;
   }
 
   absl::Status SetPacing(Pacing pacing) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (pacing == pacing_) return absl::OkStatus();
     if (pacing == Pacing::kRealTime) {
       // The stop watch resumes from where the inputs took the time line.
@@ -212,7 +211,7 @@ class SimDevice final : public Device {
   }
 
   Pacing pacing() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return pacing_;
   }
 
@@ -224,7 +223,7 @@ class SimDevice final : public Device {
                        "(0 turns it off)"));
     }
     RunOnDeviceThread([this, rate_hz] {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       power_rate_hz_ = rate_hz;
       RestartPowerScheduleLocked();
     });
@@ -232,7 +231,7 @@ class SimDevice final : public Device {
   }
 
   double power_monitor_rate() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return power_rate_hz_;
   }
 
@@ -307,7 +306,7 @@ class SimDevice final : public Device {
   }
 
   DeviceCounters counters() const override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     DeviceCounters c = counters_;
     c.queued_inputs = queued_;
     return c;
@@ -329,9 +328,9 @@ class SimDevice final : public Device {
 
   // Runs `fn` on the device thread (which owns the model) and waits for it.
   void RunOnDeviceThread(std::function<void()> fn) {
-    absl::Notification done;
+    Notification done;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (stop_) return;
       commands_.push_back([&fn, &done] {
         fn();
@@ -447,9 +446,9 @@ class SimDevice final : public Device {
   Clock* const clock_;
   const size_t capacity_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar work_cv_;   // the device thread waits here
-  absl::CondVar space_cv_;  // writers wait here for queue space
+  mutable Mutex mu_;
+  CondVar work_cv_;   // the device thread waits here
+  CondVar space_cv_;  // writers wait here for queue space
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<std::function<void()>> commands_ ABSL_GUARDED_BY(mu_);
   // Accepted inputs in chunks (the writers' batches), oldest first; the
@@ -494,7 +493,7 @@ class SimDevice final : public Device {
   uint64_t processed_inputs_ = 0;
   uint64_t emitted_outputs_ = 0;
 
-  absl::Mutex listener_mu_;
+  Mutex listener_mu_;
   OutputListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
 
   std::thread thread_;
@@ -503,7 +502,7 @@ class SimDevice final : public Device {
 void SimDevice::Run() {
   std::vector<chip::InputEvent> batch;
   DeviceOutput output;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   while (!stop_) {
     RunCommandsLocked();
     if (stop_) break;
@@ -594,7 +593,7 @@ void SimDevice::Run() {
       last_delivered_us_ = device_time_us_;
       mu_.Unlock();
       {
-        absl::MutexLock listener_lock(&listener_mu_);
+        MutexLock listener_lock(&listener_mu_);
         if (listener_ != nullptr) listener_->OnOutput(output);
       }
       mu_.Lock();

@@ -17,31 +17,39 @@ using ::testing::HasSubstr;
 class RecordingListener : public OutputListener {
  public:
   void OnOutput(const DeviceOutput& output) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     outputs_.push_back(output);
     for (const chip::Spike& s : output.events.spikes) spikes_.push_back(s);
+    changed_.SignalAll();
   }
 
-  // True once `done` holds (checked under the lock) or false after 10 s.
-  bool WaitFor(const std::function<bool()>& done) {
-    absl::MutexLock lock(&mu_);
-    auto ready = [&] {
-      mu_.AssertHeld();
-      return done();
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Seconds(10));
+  // True once `done(outputs, spikes)` holds (checked under the lock) or false
+  // after 10 s.
+  using Done = std::function<bool(const std::vector<DeviceOutput>& outputs,
+                                  const std::vector<chip::Spike>& spikes)>;
+  bool WaitFor(const Done& done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    MutexLock lock(&mu_);
+    while (!done(outputs_, spikes_)) {
+      if (changed_.WaitWithDeadline(&mu_, deadline)) {
+        return done(outputs_, spikes_);
+      }
+    }
+    return true;
   }
 
   std::vector<chip::Spike> spikes() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return spikes_;
   }
   std::vector<DeviceOutput> outputs() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return outputs_;
   }
 
-  absl::Mutex mu_;
+ private:
+  Mutex mu_;
+  CondVar changed_;
   std::vector<DeviceOutput> outputs_ ABSL_GUARDED_BY(mu_);
   std::vector<chip::Spike> spikes_ ABSL_GUARDED_BY(mu_);
 };
@@ -96,8 +104,8 @@ TEST_F(SimDeviceTest, AsFastAsPossibleProcessesAtOnceAndFlushReportsTheEnd) {
                                           SpikeAt(90000)};
   ASSERT_TRUE(device->Write(events, Soon()).ok());
   device->Flush();
-  ASSERT_TRUE(listener_.WaitFor([&] {
-    return !listener_.outputs_.empty() && listener_.outputs_.back().flush;
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return !outputs.empty() && outputs.back().flush;
   }));
   std::vector<chip::Spike> spikes = listener_.spikes();
   ASSERT_EQ(spikes.size(), 3u);
@@ -116,20 +124,23 @@ TEST_F(SimDeviceTest, RealTimeReleasesInputsWhenTheStopWatchReachesThem) {
           .ok());
   EXPECT_EQ(device->counters().queued_inputs, 3u);
   clock_.Advance(absl::Microseconds(1500));
-  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.spikes_.size() == 1; }));
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return spikes.size() == 1;
+  }));
   EXPECT_EQ(device->counters().queued_inputs, 2u);
   EXPECT_EQ(listener_.spikes()[0].timestamp_us, 1000u);
   clock_.Advance(absl::Microseconds(1500));
-  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.spikes_.size() == 3; }));
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return spikes.size() == 3;
+  }));
   EXPECT_EQ(listener_.spikes()[2].timestamp_us, 3000u);
 }
 
 TEST_F(SimDeviceTest, RealTimeHeartbeatsCarryTheTimeLineWithoutEvents) {
   auto device = Make(Pacing::kRealTime);
   clock_.Advance(absl::Milliseconds(50));
-  ASSERT_TRUE(listener_.WaitFor([&] {
-    return !listener_.outputs_.empty() &&
-           listener_.outputs_.back().time_us >= 50000;
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return !outputs.empty() && outputs.back().time_us >= 50000;
   }));
   EXPECT_TRUE(listener_.spikes().empty());
 }
@@ -139,7 +150,9 @@ TEST_F(SimDeviceTest, DisabledStopWatchHoldsInputsAndResetStartsANewEpoch) {
   device->SetStopWatch(false, false);
   ASSERT_TRUE(device->Write({SpikeAt(0), SpikeAt(10)}, Soon()).ok());
   // t = 0 is due at once even with the watch stopped at 0; t = 10 is not.
-  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.spikes_.size() == 1; }));
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return spikes.size() == 1;
+  }));
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(device->stop_watch().time_us, 0u);
   EXPECT_EQ(device->counters().queued_inputs, 1u);
@@ -147,7 +160,9 @@ TEST_F(SimDeviceTest, DisabledStopWatchHoldsInputsAndResetStartsANewEpoch) {
   EXPECT_TRUE(state.enabled);
   EXPECT_EQ(state.epoch, 1u);
   clock_.Advance(absl::Microseconds(10));
-  ASSERT_TRUE(listener_.WaitFor([&] { return listener_.spikes_.size() == 2; }));
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return spikes.size() == 2;
+  }));
   EXPECT_EQ(listener_.outputs().back().epoch, 1u);
 }
 
@@ -193,9 +208,9 @@ TEST_F(SimDeviceTest, PowerMonitorSamplesFiveRailsThatMoveWithActivity) {
   events.push_back(SpikeAt(300000));
   ASSERT_TRUE(device->Write(events, Soon()).ok());
   std::vector<PowerMeasurement> power;
-  ASSERT_TRUE(listener_.WaitFor([&] {
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
     power.clear();
-    for (const DeviceOutput& o : listener_.outputs_) {
+    for (const DeviceOutput& o : outputs) {
       power.insert(power.end(), o.power.begin(), o.power.end());
     }
     return power.size() >= 15;
@@ -244,8 +259,8 @@ TEST_F(SimDeviceTest, SlowClockDrivesLeakOnTheDeviceTimeLine) {
   // and at 3000 (the tick at 3000 runs before the input at 3000).
   ASSERT_TRUE(device->Write({SpikeAt(3000)}, Soon()).ok());
   device->Flush();
-  ASSERT_TRUE(listener_.WaitFor([&] {
-    return !listener_.outputs_.empty() && listener_.outputs_.back().flush;
+  ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
+    return !outputs.empty() && outputs.back().flush;
   }));
   std::vector<uint64_t> times;
   for (const chip::Spike& s : listener_.spikes())

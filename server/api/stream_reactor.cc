@@ -41,13 +41,14 @@ StreamReactor::StreamReactor(std::shared_ptr<Subscriber> subscriber,
       on_done_(std::move(on_done)) {}
 
 void StreamReactor::End(grpc::Status status) {
+  const bool failing = !status.ok();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (end_status_.has_value()) return;
     end_status_ = std::move(status);
   }
   // A failing end does not drain the queue.
-  if (!end_status_->ok()) subscriber_->Close();
+  if (failing) subscriber_->Close();
   MaybeWrite();
 }
 
@@ -55,7 +56,7 @@ void StreamReactor::MaybeWrite() {
   grpc::Status finish_with;
   bool finish = false;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (writing_ || finished_) return;
     std::optional<Subscriber::Delivery> next;
     if (!end_status_.has_value() || end_status_->ok())
@@ -86,7 +87,7 @@ void StreamReactor::MaybeWrite() {
 
 void StreamReactor::OnWriteDone(bool ok) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     writing_ = false;
     if (!ok && !end_status_.has_value()) {
       end_status_ = grpc::Status(grpc::StatusCode::CANCELLED,
@@ -117,12 +118,12 @@ void StreamReactor::OnDone() {
 // ----------------------------------------------------------------------
 
 void Fanout::Add(std::shared_ptr<Subscriber> subscriber) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   subscribers_.push_back(std::move(subscriber));
 }
 
 void Fanout::Remove(const Subscriber* subscriber) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto it = subscribers_.begin(); it != subscribers_.end(); ++it) {
     if (it->get() == subscriber) {
       subscribers_.erase(it);
@@ -132,14 +133,14 @@ void Fanout::Remove(const Subscriber* subscriber) {
 }
 
 size_t Fanout::size() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return subscribers_.size();
 }
 
 void Fanout::Broadcast(const PayloadPtr& payload) {
   std::vector<std::shared_ptr<Subscriber>> subscribers;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     subscribers = subscribers_;
   }
   for (const auto& s : subscribers) s->Push(payload, absl::Now());
@@ -148,7 +149,7 @@ void Fanout::Broadcast(const PayloadPtr& payload) {
 uint64_t Fanout::Publish(const graph::Packet& packet) {
   std::vector<std::shared_ptr<Subscriber>> subscribers;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (subscribers_.empty()) return 0;
     subscribers = subscribers_;
   }
@@ -173,7 +174,7 @@ StreamRegistry::StreamRegistry(absl::Duration keep_alive) {
 
 StreamRegistry::~StreamRegistry() {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     changed_.SignalAll();
   }
@@ -181,29 +182,29 @@ StreamRegistry::~StreamRegistry() {
 }
 
 void StreamRegistry::Add(StreamReactor* reactor) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   reactors_.insert(reactor);
   changed_.SignalAll();
 }
 
 void StreamRegistry::Remove(StreamReactor* reactor) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   reactors_.erase(reactor);
   changed_.SignalAll();
 }
 
 bool StreamRegistry::closed() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return closed_;
 }
 
 size_t StreamRegistry::open_streams() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return reactors_.size();
 }
 
 bool StreamRegistry::WaitForOpenStreams(size_t n, absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   while (reactors_.size() != n) {
     if (changed_.WaitWithDeadline(&mu_, deadline)) return reactors_.size() == n;
   }
@@ -211,7 +212,7 @@ bool StreamRegistry::WaitForOpenStreams(size_t n, absl::Time deadline) {
 }
 
 std::vector<SubscriberStats> StreamRegistry::Stats() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<SubscriberStats> out;
   for (StreamReactor* reactor : reactors_) {
     out.push_back(reactor->subscriber()->stats());
@@ -220,7 +221,7 @@ std::vector<SubscriberStats> StreamRegistry::Stats() const {
 }
 
 void StreamRegistry::Announce(const PayloadPtr& payload, absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (StreamReactor* reactor : reactors_) {
     reactor->subscriber()->Push(payload, absl::Now());
   }
@@ -239,7 +240,7 @@ void StreamRegistry::Announce(const PayloadPtr& payload, absl::Time deadline) {
 }
 
 void StreamRegistry::CloseAll(const grpc::Status& status, absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
   // Under the lock: a reactor cannot be deleted meanwhile, because gRPC never
   // runs a write reactor's OnDone inline (it dispatches it to another thread,
@@ -255,7 +256,7 @@ void StreamRegistry::KeepAliveLoop(absl::Duration period) {
   // Keyed by reactor while it is registered: Remove() (under mu_) is the only
   // way a reactor leaves, so pointers in reactors_ are live here.
   std::map<StreamReactor*, uint64_t> last_seen;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   while (!stopping_) {
     // A full idle period, whatever else wakes changed_ meanwhile.
     const absl::Time next = absl::Now() + period;

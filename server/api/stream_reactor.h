@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "driver/util/mutex.h"
 #include "server/graph/graph.h"
 #include "server/stream/subscriber.h"
 
@@ -53,7 +53,7 @@ class StreamReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   StreamRegistry* const registry_;
   std::function<void()> on_done_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
@@ -77,7 +77,7 @@ class Fanout : public graph::EndpointSink {
   static constexpr absl::Duration kLosslessWait = absl::Seconds(30);
 
  private:
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::vector<std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -106,8 +106,8 @@ class StreamRegistry {
  private:
   void KeepAliveLoop(absl::Duration period);
 
-  mutable absl::Mutex mu_;
-  absl::CondVar changed_;
+  mutable Mutex mu_;
+  CondVar changed_;
   std::set<StreamReactor*> reactors_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

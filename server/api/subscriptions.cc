@@ -11,7 +11,7 @@ absl::StatusOr<StreamReactor*> SubscriptionHub::Subscribe(
     ManagedDevice* device, const std::string& key, const graph::GraphSpec& spec,
     const std::string& endpoint, const SubscriberOptions& options) {
   const std::string branch_key = absl::StrCat(device->id(), "|", key);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = branches_.find(branch_key);
   if (it == branches_.end()) {
     graph::GraphContext context;
@@ -40,7 +40,7 @@ absl::StatusOr<StreamReactor*> SubscriptionHub::SubscribeNode(
   absl::StatusOr<ManagedDevice*> device = devices_->FindGraph(graph_id);
   if (!device.ok()) return device.status();
   const std::string branch_key = absl::StrCat("graph|", graph_id, "|", node);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   auto it = branches_.find(branch_key);
   if (it == branches_.end()) {
     Branch branch;
@@ -81,7 +81,7 @@ void SubscriptionHub::Release(const std::string& branch_key,
                               StreamReactor* reactor) {
   Branch gone;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     auto it = branches_.find(branch_key);
     if (it == branches_.end()) return;
     it->second.fanout->Remove(reactor->subscriber());
@@ -106,7 +106,7 @@ void SubscriptionHub::Release(const std::string& branch_key,
 
 void SubscriptionHub::EndGraphStreams(const std::string& graph_id,
                                       const grpc::Status& status) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto& [key, branch] : branches_) {
     if (branch.graph_id != graph_id) continue;
     for (StreamReactor* reactor : branch.reactors) reactor->End(status);
@@ -115,14 +115,14 @@ void SubscriptionHub::EndGraphStreams(const std::string& graph_id,
 
 void SubscriptionHub::Broadcast(const std::string& device_id,
                                 const PayloadPtr& payload) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (auto& [key, branch] : branches_) {
     if (branch.device->id() == device_id) branch.fanout->Broadcast(payload);
   }
 }
 
 size_t SubscriptionHub::internal_graphs() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   size_t n = 0;
   for (const auto& [key, branch] : branches_) n += branch.internal;
   return n;

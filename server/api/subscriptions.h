@@ -13,7 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
+#include "driver/util/mutex.h"
 #include "server/api/stream_reactor.h"
 #include "server/devices/device_manager.h"
 #include "server/graph/graph.h"
@@ -68,7 +68,7 @@ class SubscriptionHub {
 
   DeviceManager* const devices_;
   StreamRegistry* const registry_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, Branch> branches_ ABSL_GUARDED_BY(mu_);
 };
 

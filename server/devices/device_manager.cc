@@ -9,7 +9,7 @@ namespace speckd::server {
 
 DeviceManager::DeviceManager(driver::Clock* clock) : clock_(clock) {
   janitor_ = std::thread([this] {
-    absl::MutexLock lock(&janitor_mu_);
+    MutexLock lock(&janitor_mu_);
     while (!stopping_) {
       const absl::Time next = clock_->Now() + absl::Milliseconds(100);
       while (!stopping_ && clock_->Now() < next) {
@@ -25,13 +25,13 @@ DeviceManager::DeviceManager(driver::Clock* clock) : clock_(clock) {
 
 DeviceManager::~DeviceManager() {
   {
-    absl::MutexLock lock(&janitor_mu_);
+    MutexLock lock(&janitor_mu_);
     stopping_ = true;
     janitor_cv_.SignalAll();
   }
   janitor_.join();
   // Devices go before the watchers they might notify.
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   devices_.clear();
 }
 
@@ -40,7 +40,7 @@ absl::Status DeviceManager::Add(std::unique_ptr<driver::Device> device) {
   auto managed = std::make_unique<ManagedDevice>(std::move(device), clock_);
   managed->SetChangeCallback([this, id] { Notify(id); });
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (devices_.count(id) > 0) {
       return absl::AlreadyExistsError(
           absl::StrCat("a device with id '", id, "' is already registered"));
@@ -52,7 +52,7 @@ absl::Status DeviceManager::Add(std::unique_ptr<driver::Device> device) {
 }
 
 std::vector<ManagedDevice*> DeviceManager::Devices() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   std::vector<ManagedDevice*> devices;
   devices.reserve(devices_.size());
   for (const auto& [id, device] : devices_) devices.push_back(device.get());
@@ -74,7 +74,7 @@ absl::StatusOr<DeviceSnapshot> DeviceManager::Get(absl::string_view id) const {
 }
 
 absl::StatusOr<ManagedDevice*> DeviceManager::Find(absl::string_view id) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (id.empty() && !devices_.empty()) return devices_.begin()->second.get();
   auto it = devices_.find(id);
   if (it != devices_.end()) return it->second.get();
@@ -87,7 +87,7 @@ absl::StatusOr<ManagedDevice*> DeviceManager::Find(absl::string_view id) const {
 
 absl::StatusOr<ManagedDevice*> DeviceManager::FindGraph(
     absl::string_view graph_id) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   for (const auto& [id, device] : devices_) {
     if (device->HasGraph(graph_id)) return device.get();
   }
@@ -100,25 +100,25 @@ std::string DeviceManager::NewGraphId() {
 
 int DeviceManager::AddWatcher(
     std::function<void(const DeviceSnapshot&)> watcher) {
-  absl::MutexLock lock(&watchers_mu_);
+  MutexLock lock(&watchers_mu_);
   const int token = next_watcher_++;
   watchers_[token] = std::move(watcher);
   return token;
 }
 
 void DeviceManager::RemoveWatcher(int token) {
-  absl::MutexLock lock(&watchers_mu_);
+  MutexLock lock(&watchers_mu_);
   watchers_.erase(token);
 }
 
 void DeviceManager::Notify(const std::string& id) {
   {
-    absl::MutexLock lock(&watchers_mu_);
+    MutexLock lock(&watchers_mu_);
     if (watchers_.empty()) return;
   }
   absl::StatusOr<DeviceSnapshot> snapshot = Get(id);
   if (!snapshot.ok()) return;
-  absl::MutexLock lock(&watchers_mu_);
+  MutexLock lock(&watchers_mu_);
   for (auto& [token, watcher] : watchers_) watcher(*snapshot);
 }
 

@@ -21,9 +21,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "driver/clock.h"
 #include "driver/device.h"
+#include "driver/util/mutex.h"
 #include "server/devices/managed_device.h"
 
 namespace speckd::server {
@@ -68,18 +68,18 @@ class DeviceManager {
   void Notify(const std::string& id);
 
   driver::Clock* const clock_;
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   std::map<std::string, std::unique_ptr<ManagedDevice>, std::less<>> devices_
       ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> next_graph_{1};
 
-  absl::Mutex watchers_mu_;
+  Mutex watchers_mu_;
   std::map<int, std::function<void(const DeviceSnapshot&)>> watchers_
       ABSL_GUARDED_BY(watchers_mu_);
   int next_watcher_ ABSL_GUARDED_BY(watchers_mu_) = 1;
 
-  absl::Mutex janitor_mu_;
-  absl::CondVar janitor_cv_;
+  Mutex janitor_mu_;
+  CondVar janitor_cv_;
   bool stopping_ ABSL_GUARDED_BY(janitor_mu_) = false;
   std::thread janitor_;
 };

@@ -2,9 +2,9 @@
 // the state machine and change notifications.
 #include "server/devices/device_manager.h"
 
-#include "absl/synchronization/notification.h"
 #include "driver/clock_fake.h"
 #include "driver/sim/sim_device.h"
+#include "driver/util/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -143,7 +143,7 @@ TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
           .code(),
       absl::StatusCode::kFailedPrecondition);  // not configured yet
   ASSERT_TRUE(device_->ApplyConfiguration(OneCore(), lease.lease_id).ok());
-  absl::Notification written;
+  Notification written;
   absl::Status result;
   ASSERT_TRUE(device_
                   ->SubmitWrite(lease.lease_id,
@@ -168,15 +168,15 @@ TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
 
 TEST_F(DeviceManagerTest, WatchersHearOfChanges) {
   std::vector<std::string> changed;
-  absl::Mutex mu;
+  Mutex mu;
   int token = devices_.AddWatcher([&](const DeviceSnapshot& snapshot) {
-    absl::MutexLock lock(&mu);
+    MutexLock lock(&mu);
     changed.push_back(snapshot.descriptor.id);
   });
   ASSERT_TRUE(device_->AcquireLease("alice", absl::Seconds(1)).ok());
   devices_.RemoveWatcher(token);
   ASSERT_TRUE(devices_.Add(driver::sim::NewSimDevice(3)).ok());
-  absl::MutexLock lock(&mu);
+  MutexLock lock(&mu);
   EXPECT_EQ(changed, std::vector<std::string>{"speck2edevkit:0"});
 }
 

@@ -53,7 +53,7 @@ ManagedDevice::ManagedDevice(std::unique_ptr<driver::Device> device,
 
 ManagedDevice::~ManagedDevice() {
   {
-    absl::MutexLock lock(&writer_mu_);
+    MutexLock lock(&writer_mu_);
     stopping_ = true;
     writer_cv_.SignalAll();
   }
@@ -65,7 +65,7 @@ DeviceSnapshot ManagedDevice::Snapshot() const {
   DeviceSnapshot s;
   s.descriptor = device_->descriptor();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     s.state = state_;
     if (lease_.has_value()) {
       s.lease = LeaseInfo{"", lease_->holder, lease_->expires, lease_->ttl};
@@ -80,12 +80,12 @@ DeviceSnapshot ManagedDevice::Snapshot() const {
 }
 
 void ManagedDevice::SetChangeCallback(std::function<void()> callback) {
-  absl::MutexLock lock(&change_mu_);
+  MutexLock lock(&change_mu_);
   on_change_ = std::move(callback);
 }
 
 void ManagedDevice::NotifyChanged() {
-  absl::MutexLock lock(&change_mu_);
+  MutexLock lock(&change_mu_);
   if (on_change_) on_change_();
 }
 
@@ -109,7 +109,7 @@ absl::Status ManagedDevice::CheckLeaseLocked(
 }
 
 absl::Status ManagedDevice::CheckLease(const std::string& lease_id) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return CheckLeaseLocked(lease_id);
 }
 
@@ -117,7 +117,7 @@ absl::StatusOr<LeaseInfo> ManagedDevice::AcquireLease(const std::string& holder,
                                                       absl::Duration ttl) {
   LeaseInfo lease;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     const absl::Time now = clock_->Now();
     if (lease_.has_value() && lease_->expires > now) {
       return absl::FailedPreconditionError(absl::StrFormat(
@@ -137,7 +137,7 @@ absl::StatusOr<LeaseInfo> ManagedDevice::AcquireLease(const std::string& holder,
 
 absl::StatusOr<LeaseInfo> ManagedDevice::RenewLease(
     const std::string& lease_id) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   absl::Status held = CheckLeaseLocked(lease_id);
   if (!held.ok()) return held;
   // Renewal restarts the lease's original time-to-live.
@@ -148,7 +148,7 @@ absl::StatusOr<LeaseInfo> ManagedDevice::RenewLease(
 absl::Status ManagedDevice::ReleaseLease(const std::string& lease_id) {
   std::string holder;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     absl::Status held = CheckLeaseLocked(lease_id);
     if (!held.ok()) return held;
     holder = lease_->holder;
@@ -165,7 +165,7 @@ void ManagedDevice::Housekeeping() {
   const absl::Time now = clock_->Now();
   const bool idle = device_->counters().queued_inputs == 0;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (lease_.has_value() && lease_->expires <= now) {
       expired_holder = lease_->holder;
       lease_.reset();
@@ -197,7 +197,7 @@ absl::StatusOr<chip::ValidationReport> ManagedDevice::ApplyConfiguration(
   auto shared =
       std::make_shared<const chip::SpeckConfig>(device_->configuration());
   {
-    absl::ReaderMutexLock lock(&graphs_mu_);
+    MutexLock lock(&graphs_mu_);
     // Graphs only run on the device thread; the apply above has been
     // sequenced with it, and frame sizes follow the new configuration.
     for (auto& [graph_id, entry] : graphs_) entry.graph->Reconfigure(config);
@@ -206,7 +206,7 @@ absl::StatusOr<chip::ValidationReport> ManagedDevice::ApplyConfiguration(
   for (const chip::CnnLayerConfig& core : config.cnn_layers)
     cores += core.InUse();
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     configured_ = true;
     config_ = std::move(shared);
     if (state_ == DeviceState::kReady) state_ = DeviceState::kConfigured;
@@ -219,12 +219,12 @@ absl::StatusOr<chip::ValidationReport> ManagedDevice::ApplyConfiguration(
 }
 
 bool ManagedDevice::configured() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return configured_;
 }
 
 std::shared_ptr<const chip::SpeckConfig> ManagedDevice::configuration() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return config_;
 }
 
@@ -285,7 +285,7 @@ absl::Status ManagedDevice::SubmitWrite(
     const std::string& lease_id, std::vector<chip::InputEvent> events,
     bool flush, absl::Time deadline, std::function<void(absl::Status)> done) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     absl::Status held = CheckLeaseLocked(lease_id);
     if (!held.ok()) return held;
     if (!configured_) {
@@ -295,7 +295,7 @@ absl::Status ManagedDevice::SubmitWrite(
                        "events"));
     }
   }
-  absl::MutexLock lock(&writer_mu_);
+  MutexLock lock(&writer_mu_);
   if (stopping_) return absl::UnavailableError("speckd is shutting down");
   jobs_.push_back({std::move(events), flush, deadline, std::move(done)});
   writer_cv_.Signal();
@@ -306,7 +306,7 @@ void ManagedDevice::WriterLoop() {
   while (true) {
     WriteJob job;
     {
-      absl::MutexLock lock(&writer_mu_);
+      MutexLock lock(&writer_mu_);
       while (jobs_.empty() && !stopping_) writer_cv_.Wait(&writer_mu_);
       if (jobs_.empty()) return;
       job = std::move(jobs_.front());
@@ -320,7 +320,7 @@ void ManagedDevice::WriterLoop() {
       if (status.ok()) {
         bool changed = false;
         {
-          absl::MutexLock lock(&mu_);
+          MutexLock lock(&mu_);
           last_write_ = clock_->Now();
           if (state_ == DeviceState::kConfigured) {
             state_ = DeviceState::kStreaming;
@@ -341,13 +341,13 @@ void ManagedDevice::WriterLoop() {
 void ManagedDevice::AddGraph(const std::string& graph_id,
                              std::unique_ptr<graph::Graph> graph, bool internal,
                              bool running) {
-  absl::MutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   graphs_[graph_id] = GraphEntry{std::move(graph), internal, running};
 }
 
 absl::Status ManagedDevice::SetGraphRunning(const std::string& graph_id,
                                             bool running) {
-  absl::MutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   auto it = graphs_.find(graph_id);
   if (it == graphs_.end()) {
     return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
@@ -358,7 +358,7 @@ absl::Status ManagedDevice::SetGraphRunning(const std::string& graph_id,
 
 absl::StatusOr<std::unique_ptr<graph::Graph>> ManagedDevice::RemoveGraph(
     const std::string& graph_id) {
-  absl::MutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   auto it = graphs_.find(graph_id);
   if (it == graphs_.end()) {
     return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
@@ -382,7 +382,7 @@ GraphInfo ManagedDevice::InfoOf(const std::string& graph_id,
 
 absl::StatusOr<GraphInfo> ManagedDevice::GetGraph(
     const std::string& graph_id) const {
-  absl::ReaderMutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   auto it = graphs_.find(graph_id);
   if (it == graphs_.end()) {
     return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
@@ -391,12 +391,12 @@ absl::StatusOr<GraphInfo> ManagedDevice::GetGraph(
 }
 
 bool ManagedDevice::HasGraph(absl::string_view graph_id) const {
-  absl::ReaderMutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   return graphs_.find(graph_id) != graphs_.end();
 }
 
 std::vector<GraphInfo> ManagedDevice::ListGraphs(bool include_internal) const {
-  absl::ReaderMutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   std::vector<GraphInfo> out;
   for (const auto& [graph_id, entry] : graphs_) {
     if (entry.internal && !include_internal) continue;
@@ -408,7 +408,7 @@ std::vector<GraphInfo> ManagedDevice::ListGraphs(bool include_internal) const {
 absl::Status ManagedDevice::WithGraph(
     const std::string& graph_id,
     const std::function<absl::Status(graph::Graph&)>& fn) {
-  absl::MutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   auto it = graphs_.find(graph_id);
   if (it == graphs_.end()) {
     return absl::NotFoundError(absl::StrCat("no graph '", graph_id, "'"));
@@ -417,7 +417,7 @@ absl::Status ManagedDevice::WithGraph(
 }
 
 void ManagedDevice::OnOutput(const driver::DeviceOutput& output) {
-  absl::ReaderMutexLock lock(&graphs_mu_);
+  MutexLock lock(&graphs_mu_);
   for (auto& [graph_id, entry] : graphs_) {
     if (entry.running) entry.graph->Process(output);
   }

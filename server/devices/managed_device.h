@@ -25,12 +25,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "driver/chip/config.h"
 #include "driver/chip/validate.h"
 #include "driver/clock.h"
 #include "driver/device.h"
+#include "driver/util/mutex.h"
 #include "server/graph/graph.h"
 
 namespace speckd::server {
@@ -176,23 +176,23 @@ class ManagedDevice : public driver::OutputListener, public graph::InputSink {
   std::unique_ptr<driver::Device> device_;
   driver::Clock* const clock_;
 
-  mutable absl::Mutex mu_;
+  mutable Mutex mu_;
   DeviceState state_ ABSL_GUARDED_BY(mu_) = DeviceState::kReady;
   std::optional<LeaseInfo> lease_ ABSL_GUARDED_BY(mu_);
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
 
-  absl::Mutex change_mu_;
+  Mutex change_mu_;
   std::function<void()> on_change_ ABSL_GUARDED_BY(change_mu_);
 
   // Graphs: shared for processing (device thread), exclusive for changes.
-  mutable absl::Mutex graphs_mu_;
+  mutable Mutex graphs_mu_;
   std::map<std::string, GraphEntry, std::less<>> graphs_
       ABSL_GUARDED_BY(graphs_mu_);
 
-  absl::Mutex writer_mu_;
-  absl::CondVar writer_cv_;
+  Mutex writer_mu_;
+  CondVar writer_cv_;
   std::deque<WriteJob> jobs_ ABSL_GUARDED_BY(writer_mu_);
   bool stopping_ ABSL_GUARDED_BY(writer_mu_) = false;
   std::thread writer_;

@@ -35,7 +35,7 @@ bool Subscriber::Push(PayloadPtr payload, absl::Time deadline) {
   const size_t size = payload->bytes.size();
   bool was_empty = false;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (closed_) return false;
     if (options_.policy == OverflowPolicy::kLossless) {
       while (!closed_ && Full(options_, queue_.size(), queued_bytes_, size)) {
@@ -73,7 +73,7 @@ bool Subscriber::Push(PayloadPtr payload, absl::Time deadline) {
 }
 
 void Subscriber::AddDropped(uint64_t items) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   dropped_since_last_ += items;
   stats_.dropped_items += items;
 }
@@ -81,7 +81,7 @@ void Subscriber::AddDropped(uint64_t items) {
 std::optional<Subscriber::Delivery> Subscriber::Pop() {
   Delivery delivery;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (queue_.empty()) return std::nullopt;
     delivery.payload = std::move(queue_.front());
     queue_.pop_front();
@@ -103,7 +103,7 @@ void Subscriber::SetReadyCallback(std::function<void()> callback) {
   std::function<void()> previous;
   {
     // Acquiring callback_mu_ waits for a running invocation to return.
-    absl::MutexLock lock(&callback_mu_);
+    MutexLock lock(&callback_mu_);
     previous = std::exchange(ready_, std::move(callback));
   }
   // Destroyed unlocked, in case its captures' destructors touch this
@@ -112,25 +112,25 @@ void Subscriber::SetReadyCallback(std::function<void()> callback) {
 
 // Runs the callback while holding callback_mu_ so SetReadyCallback can wait
 // for it; hence the callback must not call SetReadyCallback (or Push, which
-// may call NotifyReady) on this subscriber: absl::Mutex is not reentrant.
+// may call NotifyReady) on this subscriber: Mutex is not reentrant.
 void Subscriber::NotifyReady() {
-  absl::MutexLock lock(&callback_mu_);
+  MutexLock lock(&callback_mu_);
   if (ready_) ready_();
 }
 
 void Subscriber::Close() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   closed_ = true;
   room_.SignalAll();
 }
 
 bool Subscriber::closed() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return closed_;
 }
 
 SubscriberStats Subscriber::stats() const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   SubscriberStats stats = stats_;
   stats.queued_messages = queue_.size();
   stats.queued_bytes = queued_bytes_;

@@ -25,8 +25,8 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "driver/util/mutex.h"
 
 namespace speckd::server {
 
@@ -107,8 +107,8 @@ class Subscriber {
   void NotifyReady();
 
   const SubscriberOptions options_;
-  mutable absl::Mutex mu_;
-  absl::CondVar room_;  // LOSSLESS producers wait here
+  mutable Mutex mu_;
+  CondVar room_;  // LOSSLESS producers wait here
   std::deque<PayloadPtr> queue_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
@@ -116,7 +116,7 @@ class Subscriber {
   SubscriberStats stats_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 
-  absl::Mutex callback_mu_;
+  Mutex callback_mu_;
   std::function<void()> ready_ ABSL_GUARDED_BY(callback_mu_);
 };
 

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "driver/util/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/speckd/v1/events.pb.h"
@@ -205,8 +205,8 @@ TEST(SubscriberTest, LosslessProducerBlocksUntilPop) {
   ASSERT_TRUE(sub.Push(payloads[1]));
   ASSERT_EQ(sub.stats().queued_messages, 2u);
 
-  absl::Notification started;
-  absl::Notification returned;
+  Notification started;
+  Notification returned;
   std::atomic<bool> result{false};
   std::thread producer([&] {
     started.Notify();
@@ -238,8 +238,8 @@ TEST(SubscriberTest, LosslessCloseUnblocksProducer) {
   Subscriber sub(Options(OverflowPolicy::kLossless, 1));
   ASSERT_TRUE(sub.Push(SpikePayload(1)));
 
-  absl::Notification started;
-  absl::Notification returned;
+  Notification started;
+  Notification returned;
   std::atomic<bool> result{true};
   std::thread producer([&] {
     started.Notify();
@@ -329,8 +329,8 @@ TEST(SubscriberTest, ReadyCallbackFiresWhenQueueBecomesNonEmpty) {
 
 TEST(SubscriberTest, ClearingCallbackWaitsForRunningInvocation) {
   Subscriber sub(SubscriberOptions{});
-  absl::Notification entered;
-  absl::Notification release;
+  Notification entered;
+  Notification release;
   std::atomic<bool> callback_finished{false};
   std::atomic<int> calls{0};
   sub.SetReadyCallback([&] {
@@ -343,7 +343,7 @@ TEST(SubscriberTest, ClearingCallbackWaitsForRunningInvocation) {
   std::thread producer([&] { EXPECT_TRUE(sub.Push(SpikePayload(1))); });
   entered.WaitForNotification();
 
-  absl::Notification cleared;
+  Notification cleared;
   std::thread clearer([&] {
     sub.SetReadyCallback(nullptr);
     cleared.Notify();

@@ -23,7 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "driver/util/mutex.h"
 #include "server/log/log.h"
 #include "server/web/grpc_web.h"
 
@@ -85,7 +85,7 @@ class WebServer::Impl {
   absl::Status Listen();
   void Shutdown(absl::Duration grace);
   size_t active_calls() const {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return calls_.size();
   }
 
@@ -113,8 +113,8 @@ class WebServer::Impl {
   evhttp* http_ = nullptr;
   std::thread loop_;
 
-  mutable absl::Mutex mu_;
-  absl::CondVar calls_changed_;
+  mutable Mutex mu_;
+  CondVar calls_changed_;
   std::set<Call*> calls_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ = false;
@@ -159,7 +159,7 @@ class Call final
   // Loop thread: answers with `status` in the trailers; no call is made.
   void Reject(const grpc::Status& status) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       out_.push_back(
           EncodeTrailers(status.error_code(), status.error_message(), format_));
       grpc_done_ = true;
@@ -170,7 +170,7 @@ class Call final
   void Cancel() { context_.TryCancel(); }
 
   void OnReadInitialMetadataDone(bool) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     headers_ready_ = true;
     event_active(wake_, 0, 0);
   }
@@ -182,7 +182,7 @@ class Call final
     std::string frame = EncodeDataFrame(ToString(response_), format_);
     bool read_more;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       queued_bytes_ += frame.size();
       out_.push_back(std::move(frame));
       // A browser that reads slowly stops our reads; the server-side
@@ -196,7 +196,7 @@ class Call final
   }
 
   void OnDone(const grpc::Status& status) override {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     out_.push_back(
         EncodeTrailers(status.error_code(), status.error_message(), format_));
     grpc_done_ = true;
@@ -216,7 +216,7 @@ class Call final
     {
       // The connection is freed after this callback; the unfinished request
       // is detached from it and stays ours to end (see Drain).
-      absl::MutexLock lock(&call->mu_);
+      MutexLock lock(&call->mu_);
       call->http_gone_ = true;
     }
     call->Cancel();
@@ -235,7 +235,7 @@ class Call final
     bool resume = false;
     bool finished = false;
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (!http_gone_ && !reply_started_ && (headers_ready_ || grpc_done_)) {
         StartReply();
         reply_started_ = true;
@@ -287,7 +287,7 @@ class Call final
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 
-  absl::Mutex mu_;
+  Mutex mu_;
   std::deque<std::string> out_ ABSL_GUARDED_BY(mu_);
   size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   size_t http_buffered_ ABSL_GUARDED_BY(mu_) = 0;
@@ -349,7 +349,7 @@ absl::Status WebServer::Impl::Listen() {
 void WebServer::Impl::Shutdown(absl::Duration grace) {
   if (stopped_ || base_ == nullptr) return;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     for (Call* call : calls_) call->Cancel();
     const absl::Time deadline = absl::Now() + grace;
@@ -367,7 +367,7 @@ void WebServer::Impl::Shutdown(absl::Duration grace) {
 
 void WebServer::Impl::Finished(Call* call) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     calls_.erase(call);
     calls_changed_.SignalAll();
   }
@@ -415,7 +415,7 @@ void WebServer::Impl::Preflight(evhttp_request* req) {
 
 void WebServer::Impl::ServeGrpcWeb(evhttp_request* req, WireFormat format) {
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (stopping_) {
       AddCors(req);
       evhttp_send_error(req, 503, "speckd is shutting down");
@@ -432,7 +432,7 @@ void WebServer::Impl::ServeGrpcWeb(evhttp_request* req, WireFormat format) {
 
   auto* call = new Call(this, req, format);
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     calls_.insert(call);
   }
   std::string request;

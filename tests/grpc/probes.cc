@@ -5,7 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "driver/util/mutex.h"
 #include "tests/grpc/probes.pb.h"
 
 namespace speckd::testing {
@@ -48,7 +48,7 @@ class OneShotBidi final
   ServerReflectionResponse response_;
   bool got_response_ = false;
   grpc::Status status_;
-  absl::Notification done_;
+  Notification done_;
 };
 
 }  // namespace
@@ -64,7 +64,7 @@ absl::StatusOr<std::string> CheckHealth(
   request.set_service(service);
   HealthCheckResponse response;
   grpc::Status status;
-  absl::Notification done;
+  Notification done;
   stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
                  &request, &response, [&](grpc::Status s) {
                    status = std::move(s);

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "driver/util/mutex.h"
 
 namespace speckd::testing {
 
@@ -35,12 +35,14 @@ class StreamCollector {
     thread_ = std::thread([this] {
       Message message;
       while (reader_->Read(&message)) {
-        absl::MutexLock lock(&mu_);
+        MutexLock lock(&mu_);
         messages_.push_back(message);
+        changed_.SignalAll();
       }
       grpc::Status status = reader_->Finish();
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       status_ = status;
+      changed_.SignalAll();
     });
   }
 
@@ -53,29 +55,27 @@ class StreamCollector {
   // after `timeout`.
   bool WaitFor(const std::function<bool(const std::vector<Message>&)>& done,
                absl::Duration timeout = absl::Seconds(30)) {
-    absl::MutexLock lock(&mu_);
-    auto ready = [&] {
-      mu_.AssertHeld();
-      return done(messages_) || status_.has_value();
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&ready), timeout);
+    const absl::Time deadline = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (!done(messages_) && !status_.has_value()) {
+      if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+    }
     return done(messages_);
   }
 
   // Waits for the stream to end; its status, or nullopt after `timeout`.
   std::optional<grpc::Status> WaitForEnd(
       absl::Duration timeout = absl::Seconds(30)) {
-    absl::MutexLock lock(&mu_);
-    auto ended = [&] {
-      mu_.AssertHeld();
-      return status_.has_value();
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&ended), timeout);
+    const absl::Time deadline = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (!status_.has_value()) {
+      if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+    }
     return status_;
   }
 
   std::vector<Message> messages() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return messages_;
   }
 
@@ -84,7 +84,8 @@ class StreamCollector {
  private:
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<Message>> reader_;
-  absl::Mutex mu_;
+  Mutex mu_;
+  CondVar changed_;
   std::vector<Message> messages_ ABSL_GUARDED_BY(mu_);
   std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
