@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "driver/chip/input_check.h"
 
 namespace speckd::cli {
 namespace {
@@ -40,6 +41,7 @@ absl::StatusOr<EventFile> ParseEventCsv(absl::string_view name,
                                         absl::string_view text,
                                         const chip::SpeckConfig* config) {
   EventFile file;
+  const chip::InputCheck check(config);
   size_t line_number = 0;
   bool have_header = false;
   size_t columns = 0;
@@ -83,21 +85,18 @@ absl::StatusOr<EventFile> ParseEventCsv(absl::string_view name,
       }
     }
     const uint64_t t = values[0];
-    if (t < previous_t) {
-      return RowError(name, line_number, "timestamp_us",
-                      absl::StrCat(t, " goes back from ", previous_t,
-                                   " (timestamps must not decrease)"));
+    if (chip::InputProblem order = chip::OrderProblem(t, previous_t);
+        !order.ok()) {
+      return RowError(
+          name, line_number, order.field,
+          absl::StrCat(order.message, " (timestamps must not decrease)"));
     }
     previous_t = t;
     if (file.format == EventFormat::kDvsEvents) {
       const uint64_t x = values[1], y = values[2], p = values[3];
-      if (x >= chip::kDvsSize) {
-        return RowError(name, line_number, "x",
-                        absl::StrCat(x, " is outside the DVS array (0..127)"));
-      }
-      if (y >= chip::kDvsSize) {
-        return RowError(name, line_number, "y",
-                        absl::StrCat(y, " is outside the DVS array (0..127)"));
+      if (!chip::InputCheck::DvsOk(x, y)) {
+        const chip::InputProblem bad = chip::InputCheck::DvsProblem(x, y);
+        return RowError(name, line_number, bad.field, bad.message);
       }
       if (p > 1) {
         return RowError(name, line_number, "p",
@@ -109,37 +108,9 @@ absl::StatusOr<EventFile> ParseEventCsv(absl::string_view name,
     }
     const uint64_t layer = values[1], feature = values[2], x = values[3],
                    y = values[4];
-    if (layer >= chip::kNumCores) {
-      return RowError(name, line_number, "layer",
-                      absl::StrCat(layer, " is not a core (0..8)"));
-    }
-    uint64_t max_feature = 65535, max_x = 255, max_y = 255;
-    if (config != nullptr) {
-      const chip::CnnLayerConfig& core = config->cnn_layers[layer];
-      if (!core.InUse()) {
-        return RowError(
-            name, line_number, "layer",
-            absl::StrCat("core ", layer,
-                         " is not configured in the configuration"));
-      }
-      max_feature = core.dimensions.input_shape.feature_count - 1;
-      max_x = core.dimensions.input_shape.size.x - 1;
-      max_y = core.dimensions.input_shape.size.y - 1;
-    }
-    if (feature > max_feature) {
-      return RowError(name, line_number, "feature",
-                      absl::StrCat(feature, " is outside core ", layer,
-                                   "'s input features (0..", max_feature, ")"));
-    }
-    if (x > max_x) {
-      return RowError(name, line_number, "x",
-                      absl::StrCat(x, " is outside core ", layer,
-                                   "'s input width (0..", max_x, ")"));
-    }
-    if (y > max_y) {
-      return RowError(name, line_number, "y",
-                      absl::StrCat(y, " is outside core ", layer,
-                                   "'s input height (0..", max_y, ")"));
+    if (!check.SpikeOk(layer, feature, x, y)) {
+      const chip::InputProblem bad = check.SpikeProblem(layer, feature, x, y);
+      return RowError(name, line_number, bad.field, bad.message);
     }
     file.events.push_back(chip::InputEvent::FromSpike(
         {t, static_cast<uint16_t>(feature), static_cast<uint8_t>(layer),

@@ -68,7 +68,7 @@ TEST(EventCsvTest, SpikesAreCheckedAgainstTheConfiguration) {
   config.cnn_layers[0].dimensions.output_shape = {{1, 1}, 1};
   const std::string header = "timestamp_us,layer,feature,x,y\n";
   EXPECT_EQ(ErrorOf(header + "0,1,0,0,0\n", &config),
-            "ev.csv:2: layer: core 1 is not configured in the configuration");
+            "ev.csv:2: layer: core 1 is not in use in the configuration");
   EXPECT_EQ(ErrorOf(header + "0,0,2,0,0\n", &config),
             "ev.csv:2: feature: 2 is outside core 0's input features (0..1)");
   EXPECT_EQ(ErrorOf(header + "0,0,1,16,0\n", &config),

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "driver/chip/dvs_region.h"
 #include "driver/chip/limits.h"
 #include "driver/chip/validate.h"
 
@@ -438,18 +439,9 @@ void ChipModel::ProcessDvsEvent(const DvsEvent& event, OutputBatch* out) {
   const DvsLayerConfig& dvs = config_.dvs_layer;
   if (event.p ? !dvs.on_channel : !dvs.off_channel) return;
   const int c = dvs.merge ? 0 : (event.p ? 1 : 0);
-  int x = event.x / static_cast<int>(dvs.pooling.x);
-  int y = event.y / static_cast<int>(dvs.pooling.y);
-  const int ox = static_cast<int>(dvs.origin.x);
-  const int oy = static_cast<int>(dvs.origin.y);
-  const int cx = static_cast<int>(dvs.cut.x);
-  const int cy = static_cast<int>(dvs.cut.y);
-  if (x < ox || x > cx || y < oy || y > cy) return;
-  x -= ox;
-  y -= oy;
-  if (dvs.mirror.x) x = (cx - ox) - x;
-  if (dvs.mirror.y) y = (cy - oy) - y;
-  if (dvs.mirror_diagonal) std::swap(x, y);
+  int x = 0;
+  int y = 0;
+  if (!MapDvsPixel(dvs, event.x, event.y, &x, &y)) return;
   ++stats_.dvs_events_passed;
   const uint64_t t = time_us_;
   if (dvs_monitor_) EmitSpike(out, t, c, kDvsLayer, x, y);

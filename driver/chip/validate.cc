@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "driver/chip/config.h"
+#include "driver/chip/dvs_region.h"
 #include "driver/chip/limits.h"
 
 namespace speckd::chip {
@@ -428,17 +430,6 @@ void CheckCores(const SpeckConfig& config, ValidationReport* report,
 
 // --- DVS layer, filter, readout, slow clock ----------------------------------
 
-// Coordinates the DVS ROI emits along one axis are 0..extent-1 (0: none).
-// Pooled coordinates stop at the map's edge, but mirroring counts from cut, so
-// a mirrored ROI spans cut - origin + 1 even when cut is beyond the map.
-uint64_t DvsExtent(uint32_t pooling, uint32_t origin, uint32_t cut,
-                   bool mirror) {
-  const uint64_t last =
-      std::min<uint64_t>(cut, static_cast<uint64_t>(kDvsSize / pooling) - 1);
-  if (origin > last) return 0;
-  return mirror ? uint64_t{cut} - origin + 1 : last - origin + 1;
-}
-
 void CheckDvsRoiAxis(const char* axis, uint32_t pooling, uint32_t origin,
                      uint32_t cut, Reporter* r) {
   if (origin > cut) {
@@ -472,11 +463,9 @@ Source DvsSource(const DvsLayerConfig& dvs) {
       !dvs.merge && !dvs.on_channel ? ", on_channel is false" : "", ")");
   if (IsValidPooling(dvs.pooling.x) && IsValidPooling(dvs.pooling.y) &&
       dvs.origin.x <= dvs.cut.x && dvs.origin.y <= dvs.cut.y) {
-    src.extent_x =
-        DvsExtent(dvs.pooling.x, dvs.origin.x, dvs.cut.x, dvs.mirror.x);
-    src.extent_y =
-        DvsExtent(dvs.pooling.y, dvs.origin.y, dvs.cut.y, dvs.mirror.y);
-    if (dvs.mirror_diagonal) std::swap(src.extent_x, src.extent_y);
+    const Vec2 size = DvsOutputSize(dvs);
+    src.extent_x = size.x;
+    src.extent_y = size.y;
   }
   return src;
 }
@@ -569,13 +558,8 @@ void CheckSlowClock(const SlowClockConfig& clock, Reporter* r) {
   if (!clock.enable) return;
   const double hz = clock.rate_hz;
   const std::string path = "slow_clock.rate_hz";
-  if (!std::isfinite(hz)) {
-    r->Error(path, absl::StrCat(Hz(hz), " is not a finite rate"));
-  } else if (hz <= 0) {
-    r->Error(path, absl::StrCat(Hz(hz), "; the rate must be above 0 Hz"));
-  } else if (hz > kMaxSlowClockHz) {
-    r->Error(path,
-             absl::StrCat(Hz(hz), " exceeds the limit ", Hz(kMaxSlowClockHz)));
+  if (std::optional<std::string> error = SlowClockRateError(hz)) {
+    r->Error(path, *error);
   } else if (hz < kTypicalSlowClockMinHz || hz > kTypicalSlowClockMaxHz) {
     r->Warning(path, absl::StrCat(Hz(hz),
                                   " is outside the chip's typical 10 Hz - "
@@ -584,6 +568,20 @@ void CheckSlowClock(const SlowClockConfig& clock, Reporter* r) {
 }
 
 }  // namespace
+
+std::optional<std::string> SlowClockRateError(double rate_hz) {
+  if (!std::isfinite(rate_hz)) {
+    return absl::StrCat(Hz(rate_hz), " is not a finite rate");
+  }
+  if (rate_hz <= 0) {
+    return absl::StrCat(Hz(rate_hz), "; the rate must be above 0 Hz");
+  }
+  if (rate_hz > kMaxSlowClockHz) {
+    return absl::StrCat(Hz(rate_hz), " exceeds the limit ",
+                        Hz(kMaxSlowClockHz));
+  }
+  return std::nullopt;
+}
 
 std::string ConfigProblem::ToString() const {
   const char* prefix = severity == Severity::kWarning       ? "warning: "

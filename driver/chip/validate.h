@@ -11,6 +11,7 @@
 #define SPECKD_DRIVER_CHIP_VALIDATE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,11 @@ struct ValidationReport {
 };
 
 ValidationReport Validate(const SpeckConfig& config);
+
+// Why `rate_hz` cannot be a slow-clock rate ("0 Hz; the rate must be above
+// 0 Hz"), or nullopt when it can: the rule configurations and the devices'
+// SetSlowClock share.
+std::optional<std::string> SlowClockRateError(double rate_hz);
 
 // Kernel words K = c * 2^(ceil(log2(k*k)) + ceil(log2 f)); neuron words
 // N = f * 2^(ceil(log2 oy) + ceil(log2 ox)); bias words = f when the layer

@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+#include "driver/chip/input_check.h"
 #include "driver/chip/model.h"
 #include "driver/chip/validate.h"
 #include "driver/sim/power_model.h"
@@ -92,6 +93,7 @@ class SimDevice final : public Device {
     });
     MutexLock lock(&mu_);
     config_ = config;
+    input_check_ = chip::InputCheck(&config_);
     configured_ = true;
     return absl::OkStatus();
   }
@@ -103,17 +105,15 @@ class SimDevice final : public Device {
 
   absl::Status Write(std::vector<chip::InputEvent> events,
                      absl::Time deadline) override {
-    for (size_t i = 1; i < events.size(); ++i) {
-      if (events[i].timestamp_us < events[i - 1].timestamp_us) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "events[", i, "].timestamp_us: ", events[i].timestamp_us,
-            " goes back from ", events[i - 1].timestamp_us));
-      }
-    }
     MutexLock lock(&mu_);
     if (!configured_) {
       return absl::FailedPreconditionError(
           "no configuration applied to this device: apply one first");
+    }
+    // Also here, not only at the edge: device_sink graphs write directly,
+    // and the configuration may have changed since the edge checked.
+    if (absl::Status s = chip::CheckInputs(events, input_check_); !s.ok()) {
+      return s;
     }
     if (events.size() > capacity_) {
       return absl::InvalidArgumentError(
@@ -180,9 +180,12 @@ class SimDevice final : public Device {
   }
 
   absl::Status SetSlowClock(bool enable, double rate_hz) override {
-    if (enable && !(rate_hz > 0 && rate_hz <= chip::kMaxSlowClockHz)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "slow_clock.rate_hz: ", rate_hz, " must be in (0, 1000000]"));
+    if (enable) {
+      if (std::optional<std::string> error =
+              chip::SlowClockRateError(rate_hz)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("slow_clock.rate_hz: ", *error));
+      }
     }
     RunOnDeviceThread([this, enable, rate_hz] {
       model_->SetSlowClock(enable, rate_hz);
@@ -464,6 +467,7 @@ class SimDevice final : public Device {
   };
   std::deque<FlushMark> flushes_ ABSL_GUARDED_BY(mu_);
   chip::SpeckConfig config_ ABSL_GUARDED_BY(mu_);
+  chip::InputCheck input_check_ ABSL_GUARDED_BY(mu_){&config_};
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
   Pacing pacing_ ABSL_GUARDED_BY(mu_);
   bool stop_watch_enabled_ ABSL_GUARDED_BY(mu_) = true;

@@ -5,16 +5,24 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "driver/chip/input_check.h"
 
 namespace speckd::server::api {
 namespace {
 
 namespace v1 = ::speckd::v1;
 
-absl::Status Bad(absl::string_view column, int index, absl::string_view field,
-                 absl::string_view message) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(column, "[", index, "].", field, ": ", message));
+absl::Status ColumnError(absl::string_view batch, absl::string_view field,
+                         int size, int n) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      batch, ".", field, ": ", size, " values, but timestamp_us has ", n,
+      " (every column of a batch has one value per event)"));
+}
+
+absl::Status Bad(absl::string_view column, int index,
+                 const chip::InputProblem& problem) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      column, "[", index, "].", problem.field, ": ", problem.message));
 }
 
 absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
@@ -22,76 +30,21 @@ absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
   for (auto [field, size] : {std::pair<const char*, int>{"x", dvs.x_size()},
                              {"y", dvs.y_size()},
                              {"p", dvs.p_size()}}) {
-    if (size != n) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "dvs_events.", field, ": ", size, " values, but timestamp_us has ", n,
-          " (every column of a batch has one value per event)"));
-    }
+    if (size != n) return ColumnError("dvs_events", field, size, n);
   }
+  uint64_t previous = 0;
   for (int i = 0; i < n; ++i) {
-    if (i > 0 && dvs.timestamp_us(i) < dvs.timestamp_us(i - 1)) {
-      return Bad("dvs_events", i, "timestamp_us",
-                 absl::StrCat(dvs.timestamp_us(i), " goes back from ",
-                              dvs.timestamp_us(i - 1)));
+    const uint64_t t = dvs.timestamp_us(i);
+    if (t < previous) {
+      return Bad("dvs_events", i, chip::OrderProblem(t, previous));
     }
-    if (dvs.x(i) >= static_cast<uint32_t>(chip::kDvsSize)) {
-      return Bad("dvs_events", i, "x",
-                 absl::StrCat(dvs.x(i), " is outside the DVS array (0..127)"));
+    if (!chip::InputCheck::DvsOk(dvs.x(i), dvs.y(i))) {
+      return Bad("dvs_events", i,
+                 chip::InputCheck::DvsProblem(dvs.x(i), dvs.y(i)));
     }
-    if (dvs.y(i) >= static_cast<uint32_t>(chip::kDvsSize)) {
-      return Bad("dvs_events", i, "y",
-                 absl::StrCat(dvs.y(i), " is outside the DVS array (0..127)"));
-    }
+    previous = t;
   }
   return absl::OkStatus();
-}
-
-// The input shape of each core, looked up once per batch.
-struct CoreInputs {
-  explicit CoreInputs(const chip::SpeckConfig& config) {
-    for (int i = 0; i < chip::kNumCores; ++i) {
-      const chip::CnnLayerConfig& core = config.cnn_layers[i];
-      shapes[i] = core.dimensions.input_shape;
-      in_use[i] = core.InUse();
-    }
-  }
-  chip::Shape shapes[chip::kNumCores];
-  bool in_use[chip::kNumCores];
-};
-
-// The message for the first bad spike, `i` (off the fast path).
-absl::Status SpikeError(const v1::SpikeBatch& spikes, int i,
-                        const CoreInputs& cores) {
-  if (i > 0 && spikes.timestamp_us(i) < spikes.timestamp_us(i - 1)) {
-    return Bad("spikes", i, "timestamp_us",
-               absl::StrCat(spikes.timestamp_us(i), " goes back from ",
-                            spikes.timestamp_us(i - 1)));
-  }
-  const uint32_t layer = spikes.layer(i);
-  if (layer >= static_cast<uint32_t>(chip::kNumCores)) {
-    return Bad("spikes", i, "layer",
-               absl::StrCat(layer, " is not a core (0..8)"));
-  }
-  if (!cores.in_use[layer]) {
-    return Bad(
-        "spikes", i, "layer",
-        absl::StrCat("core ", layer, " is not configured on this device"));
-  }
-  const chip::Shape& in = cores.shapes[layer];
-  if (spikes.feature(i) >= in.feature_count) {
-    return Bad(
-        "spikes", i, "feature",
-        absl::StrCat(spikes.feature(i), " is outside core ", layer,
-                     "'s input features (0..", in.feature_count - 1, ")"));
-  }
-  if (spikes.x(i) >= in.size.x) {
-    return Bad("spikes", i, "x",
-               absl::StrCat(spikes.x(i), " is outside core ", layer,
-                            "'s input width (0..", in.size.x - 1, ")"));
-  }
-  return Bad("spikes", i, "y",
-             absl::StrCat(spikes.y(i), " is outside core ", layer,
-                          "'s input height (0..", in.size.y - 1, ")"));
 }
 
 // Checks every spike and appends it to `out` as an input (one pass over the
@@ -105,13 +58,9 @@ absl::Status ConvertSpikes(const v1::SpikeBatch& spikes,
         {"feature", spikes.feature_size()},
         {"x", spikes.x_size()},
         {"y", spikes.y_size()}}) {
-    if (size != n) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "spikes.", field, ": ", size, " values, but timestamp_us has ", n,
-          " (every column of a batch has one value per event)"));
-    }
+    if (size != n) return ColumnError("spikes", field, size, n);
   }
-  const CoreInputs cores(config);
+  const chip::InputCheck check(&config);
   const uint64_t* t = spikes.timestamp_us().data();
   const uint32_t* layer = spikes.layer().data();
   const uint32_t* feature = spikes.feature().data();
@@ -122,19 +71,18 @@ absl::Status ConvertSpikes(const v1::SpikeBatch& spikes,
   chip::InputEvent* e = out->data() + first;
   uint64_t previous = 0;
   for (int i = 0; i < n; ++i) {
-    const uint32_t l = layer[i];
-    const bool ok =
-        t[i] >= previous && l < static_cast<uint32_t>(chip::kNumCores) &&
-        cores.in_use[l] && feature[i] < cores.shapes[l].feature_count &&
-        x[i] < cores.shapes[l].size.x && y[i] < cores.shapes[l].size.y;
-    if (!ok) {
+    if (t[i] < previous || !check.SpikeOk(layer[i], feature[i], x[i], y[i])) {
       out->resize(first);
-      return SpikeError(spikes, i, cores);
+      chip::InputProblem problem = chip::OrderProblem(t[i], previous);
+      if (problem.ok()) {
+        problem = check.SpikeProblem(layer[i], feature[i], x[i], y[i]);
+      }
+      return Bad("spikes", i, problem);
     }
     previous = t[i];
     e[i].timestamp_us = t[i];
     e[i].feature = static_cast<uint16_t>(feature[i]);
-    e[i].layer = static_cast<uint8_t>(l);
+    e[i].layer = static_cast<uint8_t>(layer[i]);
     e[i].x = static_cast<uint8_t>(x[i]);
     e[i].y = static_cast<uint8_t>(y[i]);
     e[i].p = false;

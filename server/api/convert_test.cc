@@ -79,7 +79,7 @@ TEST(InputsFromProtoTest, NamesTheFirstBadEventByIndexAndField) {
   v1::WriteEventsRequest unused;
   AddSpike(unused.mutable_spikes(), 0, 2, 0, 0, 0);
   EXPECT_EQ(ErrorOf(unused, config),
-            "spikes[0].layer: core 2 is not configured on this device");
+            "spikes[0].layer: core 2 is not in use in the configuration");
 
   v1::WriteEventsRequest x;
   AddSpike(x.mutable_spikes(), 0, 0, 0, 3, 0);

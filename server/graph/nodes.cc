@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "driver/chip/dvs_region.h"
 
 namespace speckd::server::graph {
 namespace {
@@ -159,22 +160,13 @@ absl::Status FrameSize(const chip::SpeckConfig& config, uint32_t layer,
     w = size.x;
     h = size.y;
   } else if (layer == static_cast<uint32_t>(chip::kDvsLayer)) {
-    const chip::DvsLayerConfig& dvs = config.dvs_layer;
-    if (dvs.pooling.x == 0 || dvs.pooling.y == 0) {
-      return absl::InvalidArgumentError("DVS layer pooling is 0");
-    }
-    // The region of interest in pooled coordinates, corners inclusive.
-    const uint32_t last_x =
-        std::min<uint32_t>(dvs.cut.x, chip::kDvsSize / dvs.pooling.x - 1);
-    const uint32_t last_y =
-        std::min<uint32_t>(dvs.cut.y, chip::kDvsSize / dvs.pooling.y - 1);
-    if (dvs.origin.x > last_x || dvs.origin.y > last_y) {
+    const chip::Vec2 size = chip::DvsOutputSize(config.dvs_layer);
+    if (size.x == 0 || size.y == 0) {
       return absl::InvalidArgumentError(
           "DVS layer region of interest is empty");
     }
-    w = last_x - dvs.origin.x + 1;
-    h = last_y - dvs.origin.y + 1;
-    if (dvs.mirror_diagonal) std::swap(w, h);
+    w = size.x;
+    h = size.y;
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "layer ", layer, " has no activity (cores 0..8 or 13 = DVS)"));

@@ -502,6 +502,25 @@ TEST(ActivityFrameTest, DvsLayerSizeFollowsPoolingCutAndOrigin) {
   EXPECT_EQ(swapped->sink.frames[0].height, 54u);
 }
 
+// Pooling 2 with mirror.x and the default cut: the chip puts out x in
+// 64..127, so the frame is 128 wide and keeps every event (it was once 64
+// wide and dropped them all).
+TEST(ActivityFrameTest, DvsLayerMirrorCountsFromTheCut) {
+  GraphContext context;
+  context.config.dvs_layer.pooling = {2, 2};
+  context.config.dvs_layer.mirror.x = true;
+  auto chain = MakeChain({Frame(13, 10)}, context);
+  chain->graph->Process(Out(
+      {S(1, 0, 13, 64, 0), S(2, 0, 13, 127, 63), S(3, 1, 13, 100, 5)}, 10000));
+  ASSERT_THAT(chain->sink.frames, SizeIs(1));
+  const ActivityFrame& frame = chain->sink.frames[0];
+  EXPECT_EQ(frame.width, 128u);
+  EXPECT_EQ(frame.height, 64u);
+  EXPECT_EQ(frame.total, 3u);
+  EXPECT_EQ(frame.counts[63 * 128 + 127], 1u);
+  EXPECT_EQ(chain->counters("frame").dropped, 0u);
+}
+
 TEST(ActivityFrameTest, RejectsLayersWithoutAMap) {
   EXPECT_EQ(BuildError({Frame(3, 10)}, CoreContext()).message(),
             "node 'frame': core 3 is not in use");
