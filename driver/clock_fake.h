@@ -32,6 +32,7 @@ class FakeClock final : public Clock {
       MutexLock lock(&mu_);
       if (now_ >= deadline) return;
       waiters_.emplace_back(cv, mu);
+      waiters_changed_.SignalAll();
     }
     // `mu` is held from the caller's check until Wait releases it, and
     // Advance signals only while holding `mu`: no wakeup is lost.
@@ -43,6 +44,20 @@ class FakeClock final : public Clock {
         break;
       }
     }
+  }
+
+  // True once at least `n` threads wait in WaitUntil (a device thread idling,
+  // a writer blocked on a full queue), false after `timeout` of wall time:
+  // lets a test act only once the threads it races with are parked.
+  bool AwaitWaiters(size_t n, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (waiters_.size() < n) {
+      if (waiters_changed_.WaitWithDeadline(&mu_, deadline)) {
+        return waiters_.size() >= n;
+      }
+    }
+    return true;
   }
 
   // Moves time forward and wakes every waiter to re-check its deadline.
@@ -64,6 +79,7 @@ class FakeClock final : public Clock {
 
  private:
   mutable Mutex mu_;
+  CondVar waiters_changed_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<CondVar*, Mutex*>> waiters_ ABSL_GUARDED_BY(mu_);
 };

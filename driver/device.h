@@ -1,19 +1,28 @@
-// The Device seam: what speckd needs from a Speck2e devkit, whether it is the
-// simulated devkit (driver/sim) or a board on USB (driver/usb). The daemon,
-// the event graph and every test talk only to this interface.
+// The Device seam: what speckd needs from a Speck2e devkit. The simulated
+// devkit (driver/sim) is the one implementation today; boards on USB and
+// boards driven through SynSense's samna are to be others. The daemon, the
+// event graph and every test talk only to this interface.
 //
 //   std::unique_ptr<Device> dev = sim::NewSimDevice(/*rank=*/0);
 //   dev->SetOutputListener(&listener);            // outputs arrive here
 //   dev->ApplyConfiguration(config);
-//   dev->Write(events, absl::Now() + absl::Seconds(1));
+//   dev->Write(events, clock->Now() + absl::Seconds(1));
 //   dev->Flush();
 //
 // Threading: every method is thread-safe. Outputs are delivered on the
 // device's own thread, one OnOutput call at a time, in time order.
+// Deadlines are on the Clock the device was made with.
+//
+// Queued input: what a device accepted but has not processed yet is dropped
+// (and counted in `dropped_inputs`) by CancelInputs, a stop-watch reset and
+// ApplyConfiguration; the listener hears of each in order, as a DeviceNotice
+// on the next output. That covers everything speckd holds; a hardware driver
+// keeps only a bounded lead of input in the board.
 #ifndef SPECKD_DRIVER_DEVICE_H_
 #define SPECKD_DRIVER_DEVICE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,11 +67,29 @@ struct PowerMeasurement {
   double value_w = 0;
 };
 
+// Something that happened to a device between two of its outputs.
+struct DeviceNotice {
+  enum class Kind {
+    kReconfigured,     // ApplyConfiguration
+    kStopWatchReset,   // SetStopWatch(reset): a new epoch
+    kInputsCancelled,  // CancelInputs
+  };
+  Kind kind = Kind::kReconfigured;
+  // Queued inputs it dropped.
+  uint64_t dropped_inputs = 0;
+};
+
 // What a device hands its listener: events in emission order plus how far
 // its time line has progressed.
 struct DeviceOutput {
   chip::OutputBatch events;
   std::vector<PowerMeasurement> power;
+  // The configuration these events come from: a new object from the first
+  // output after ApplyConfiguration (listeners compare pointers).
+  std::shared_ptr<const chip::SpeckConfig> configuration;
+  // What happened since the previous output, in order; a device delivers an
+  // output right after each, even when nothing else happens.
+  std::vector<DeviceNotice> notices;
   // Stop-watch epoch (incremented by every reset) these timestamps belong to.
   uint64_t epoch = 0;
   // Every later output of this epoch has timestamp_us >= time_us: windows
@@ -99,6 +126,8 @@ struct DeviceCounters {
   uint64_t events_out = 0;
   // Inputs accepted but not yet processed (waiting for their time).
   uint64_t queued_inputs = 0;
+  // Accepted inputs dropped before processing (cancel, reset, apply).
+  uint64_t dropped_inputs = 0;
   uint64_t synops = 0;
   uint64_t late_inputs = 0;
   uint64_t cascade_overflow = 0;
@@ -123,24 +152,37 @@ class Device {
 
   // Loads a configuration (validated again here: INVALID_ARGUMENT with every
   // problem). Neuron states reset to neurons_initial_value; queued inputs are
-  // kept and run on the new configuration.
+  // dropped (the new network would read them differently); the stop watch
+  // and its epoch are unchanged.
   virtual absl::Status ApplyConfiguration(const chip::SpeckConfig& config) = 0;
-  // The configuration in effect (chip defaults until one is applied).
-  virtual chip::SpeckConfig configuration() const = 0;
+  // The configuration in effect (chip defaults until one is applied); shared,
+  // never changed once published.
+  virtual std::shared_ptr<const chip::SpeckConfig> configuration() const = 0;
 
-  // Queues inputs, in non-decreasing timestamp order, all or none. Blocks
-  // while the input queue is full, up to `deadline` (then UNAVAILABLE and
-  // nothing queued). FAILED_PRECONDITION before a configuration is applied.
-  // The batch is moved into the device's queue (no copy).
+  // Queues inputs, all or none: in non-decreasing timestamp order and each
+  // one fit for the configuration (INVALID_ARGUMENT naming the first that is
+  // not). Blocks while the input queue is full, up to `deadline` (then
+  // UNAVAILABLE, nothing queued); ABORTED if the queue is dropped meanwhile.
+  // FAILED_PRECONDITION before a configuration is applied. The batch is moved
+  // into the device's queue (no copy).
   virtual absl::Status Write(std::vector<chip::InputEvent> events,
                              absl::Time deadline) = 0;
   // After every input written so far is processed, delivers an output with
   // flush set. Does not wait.
   virtual void Flush() = 0;
+  // Drops every queued input (and writes waiting for room); returns how many
+  // inputs it dropped.
+  virtual absl::StatusOr<uint64_t> CancelInputs() = 0;
+  // True once every input written so far has been processed or dropped and
+  // the outputs have been delivered; false if that takes longer than
+  // `timeout` (wall time: a guard for callers such as tests, not a device
+  // deadline).
+  virtual bool WaitUntilIdle(absl::Duration timeout) = 0;
 
-  // Stop watch: enable (unset keeps it), reset (new epoch, time 0).
-  virtual StopWatchState SetStopWatch(std::optional<bool> enable,
-                                      bool reset) = 0;
+  // Stop watch: enable (unset keeps it), reset (new epoch, time 0; queued
+  // inputs, stamped for the old epoch, are dropped).
+  virtual absl::StatusOr<StopWatchState> SetStopWatch(
+      std::optional<bool> enable, bool reset) = 0;
   virtual StopWatchState stop_watch() const = 0;
 
   virtual absl::Status SetSlowClock(bool enable, double rate_hz) = 0;
@@ -155,6 +197,8 @@ class Device {
   virtual double power_monitor_rate() const = 0;
 
   // Membrane state of core `layer`; empty `neurons` reads the whole core.
+  // Like every call that needs the device thread, UNAVAILABLE once the
+  // device is shutting down.
   virtual absl::StatusOr<std::vector<int16_t>> ReadNeurons(
       int layer, absl::Span<const NeuronAddress> neurons,
       std::vector<NeuronAddress>* addresses) = 0;

@@ -8,33 +8,51 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/api/config_service.h"
 #include "server/api/convert.h"
-#include "server/api/device_service.h"
-#include "server/api/event_service.h"
-#include "server/api/graph_service.h"
+#include "server/api/services.h"
 #include "server/api/stream_reactor.h"
 #include "server/api/subscriptions.h"
 #include "server/log/log.h"
 
 namespace speckd::server {
 
-// Service objects live as long as the server.
+// Service objects live as long as the server; the hub takes the devices'
+// notices while it does.
 struct SpeckdServer::Services {
   explicit Services(DeviceManager* devices)
-      : hub(devices, &registry),
-        device(devices, &registry, &hub),
-        config(devices, &hub),
-        events(devices, &hub),
-        graphs(devices, &hub) {}
+      : devices(devices),
+        registry(RegistryOptions(devices)),
+        hub(devices, devices->clock()),
+        device_api(devices),
+        config_api(devices),
+        event_api(devices, &hub),
+        graph_api(devices, &hub),
+        device(&device_api, &registry),
+        config(&config_api),
+        events(&event_api, devices, &registry),
+        graphs(&graph_api, &registry) {
+    devices->SetNoticeSink(&hub);
+  }
+  ~Services() { devices->SetNoticeSink(nullptr); }
+
+  static api::StreamRegistryOptions RegistryOptions(DeviceManager* devices) {
+    api::StreamRegistryOptions options;
+    options.clock = devices->clock();
+    return options;
+  }
+
+  DeviceManager* const devices;
   api::StreamRegistry registry;
   api::SubscriptionHub hub;
-  api::DeviceServiceImpl device;
-  api::ConfigServiceImpl config;
-  api::EventServiceImpl events;
-  api::GraphServiceImpl graphs;
+  api::DeviceApi device_api;
+  api::ConfigApi config_api;
+  api::EventApi event_api;
+  api::GraphApi graph_api;
+  api::DeviceService device;
+  api::ConfigService config;
+  api::EventService events;
+  api::GraphService graphs;
   int watcher = 0;
-  DeviceManager* devices = nullptr;
 };
 
 namespace {
@@ -104,7 +122,6 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   for (const DeviceSnapshot& snapshot : devices->List()) {
     device_health(snapshot);
   }
-  server->services_->devices = devices;
   server->services_->watcher = devices->AddWatcher(device_health);
   log::Info("listening", {{"address", server->address_},
                           {"devices", devices->List().size()}});
@@ -128,8 +145,8 @@ void SpeckdServer::Shutdown(absl::Duration grace) {
   // grace), then streams end with a status instead of hanging until the
   // deadline.
   services_->registry.Announce(
-      api::EncodeNotice(speckd::v1::StreamNotice::SHUTTING_DOWN,
-                        "speckd is shutting down"),
+      api::EncodeNotice(
+          {Notice::Kind::kShuttingDown, "speckd is shutting down", 0}),
       absl::Now() + std::min(grace / 4, absl::Milliseconds(500)));
   services_->registry.CloseAll(
       grpc::Status(grpc::StatusCode::UNAVAILABLE, "speckd is shutting down"),

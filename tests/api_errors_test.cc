@@ -136,6 +136,7 @@ TEST_F(ApiErrorsTest, BadGraphSpecsNameTheNode) {
     v1::CreateGraphRequest request;
     EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
         text, request.mutable_spec()));
+    request.set_lease_id(lease_);
     grpc::ClientContext context;
     v1::Graph graph;
     return speckd_.graph_stub->CreateGraph(&context, request, &graph);

@@ -38,6 +38,7 @@ TEST(GraphServiceTest, TutorialCountingGraphStreamsCountersAndDeletes) {
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
       kCountingGraph, create.mutable_spec()));
   create.set_start(true);
+  create.set_lease_id(lease);
   v1::Graph graph;
   grpc::Status created =
       speckd.graph_stub->CreateGraph(&create_context, create, &graph);
@@ -49,6 +50,7 @@ TEST(GraphServiceTest, TutorialCountingGraphStreamsCountersAndDeletes) {
   subscribe.set_graph_id(graph.id());
   subscribe.set_node("out");
   subscribe.mutable_options()->set_overflow_policy(v1::LOSSLESS);
+  subscribe.mutable_options()->set_lease_id(lease);
   StreamCollector<v1::StreamMessage> counts([&](grpc::ClientContext* ctx) {
     return speckd.graph_stub->SubscribeNode(ctx, subscribe);
   });
@@ -96,6 +98,7 @@ TEST(GraphServiceTest, TutorialCountingGraphStreamsCountersAndDeletes) {
   grpc::ClientContext delete_context;
   v1::GraphRef ref;
   ref.set_graph_id(graph.id());
+  ref.set_lease_id(lease);
   v1::DeleteGraphResponse deleted;
   ASSERT_TRUE(
       speckd.graph_stub->DeleteGraph(&delete_context, ref, &deleted).ok());

@@ -53,6 +53,7 @@ TEST(StreamingTest, StalledSubscriberStaysUnderItsCapAndOthersGetEverything) {
   v1::SubscribeEventsRequest active_request;
   active_request.set_device_id("speck2edevkit:0");
   active_request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
+  active_request.mutable_options()->set_lease_id(lease);
   StreamCollector<v1::StreamMessage> active([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, active_request);
   });

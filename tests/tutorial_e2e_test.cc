@@ -61,19 +61,22 @@ class TutorialTest : public ::testing::Test {
     case_ = *std::move(c);
   }
 
-  v1::SubscribeSpikeCountsRequest CountsRequest() {
+  // LOSSLESS: every window and spike is checked. It needs the lease.
+  v1::SubscribeSpikeCountsRequest CountsRequest(const std::string& lease) {
     v1::SubscribeSpikeCountsRequest request;
     request.set_device_id("speck2edevkit:0");
     request.set_interval_ms(50);
     request.set_feature_count(2);
     request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
+    request.mutable_options()->set_lease_id(lease);
     return request;
   }
 
-  v1::SubscribeEventsRequest SpikesRequest() {
+  v1::SubscribeEventsRequest SpikesRequest(const std::string& lease) {
     v1::SubscribeEventsRequest request;
     request.set_device_id("speck2edevkit:0");
     request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
+    request.mutable_options()->set_lease_id(lease);
     return request;
   }
 
@@ -86,10 +89,10 @@ TEST_F(TutorialTest, AsFastAsPossible) {
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
 
   StreamCollector<v1::StreamMessage> counts([&](grpc::ClientContext* ctx) {
-    return speckd.event_stub->SubscribeSpikeCounts(ctx, CountsRequest());
+    return speckd.event_stub->SubscribeSpikeCounts(ctx, CountsRequest(lease));
   });
   StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
-    return speckd.event_stub->SubscribeEvents(ctx, SpikesRequest());
+    return speckd.event_stub->SubscribeEvents(ctx, SpikesRequest(lease));
   });
 
   v1::WriteEventsResponse response;
@@ -118,10 +121,10 @@ TEST_F(TutorialTest, RealTimePacingTakesFiveSecondsAndGivesTheSameWindows) {
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
 
   StreamCollector<v1::StreamMessage> counts([&](grpc::ClientContext* ctx) {
-    return speckd.event_stub->SubscribeSpikeCounts(ctx, CountsRequest());
+    return speckd.event_stub->SubscribeSpikeCounts(ctx, CountsRequest(lease));
   });
   StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
-    return speckd.event_stub->SubscribeEvents(ctx, SpikesRequest());
+    return speckd.event_stub->SubscribeEvents(ctx, SpikesRequest(lease));
   });
 
   // Hold the stop watch at 0 while the events are queued, then let it run,

@@ -76,6 +76,7 @@ ABSL_CONST_INIT Mutex interrupt_mu;
 std::set<grpc::ClientContext*>* active_calls ABSL_GUARDED_BY(interrupt_mu) =
     nullptr;
 bool interrupted ABSL_GUARDED_BY(interrupt_mu) = false;
+CondVar* interrupt_cv = new CondVar();  // never destroyed
 
 void WatchSignals(sigset_t signals) {
   int received = 0;
@@ -84,6 +85,7 @@ void WatchSignals(sigset_t signals) {
     // A second Ctrl-C means "now": 128 + SIGINT, as a shell reports it.
     if (interrupted) _exit(128 + received);
     interrupted = true;
+    interrupt_cv->SignalAll();
     if (active_calls == nullptr) continue;
     for (grpc::ClientContext* context : *active_calls) context->TryCancel();
   }
@@ -354,6 +356,11 @@ void InstallInterruptHandler() {
 bool Interrupted() {
   MutexLock lock(&interrupt_mu);
   return interrupted;
+}
+
+void WaitForInterrupt() {
+  MutexLock lock(&interrupt_mu);
+  while (!interrupted) interrupt_cv->Wait(&interrupt_mu);
 }
 
 CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext* context)

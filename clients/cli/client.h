@@ -169,6 +169,8 @@ class Lease {
 // Ctrl-C exits at once.
 void InstallInterruptHandler();
 bool Interrupted();
+// Blocks until Ctrl-C (or SIGTERM).
+void WaitForInterrupt();
 
 // While alive, Ctrl-C cancels `context`'s call.
 class CancelOnInterrupt {

@@ -121,8 +121,10 @@ class Demo {
     request.set_interval_ms(kIntervalMs);
     request.set_feature_count(kClasses);
     request.add_layers(0);
-    // Every window matters for the summary: slow the writer rather than drop.
+    // Every window matters for the summary: slow the writer rather than drop
+    // (LOSSLESS needs the lease, which the demo holds).
     request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
+    request.mutable_options()->set_lease_id(lease_->id());
     const Format format = client_.options().format;
     CountsView view(labels_, kClasses, format, isatty(STDOUT_FILENO) != 0,
                     stdout);

@@ -63,33 +63,52 @@ std::string NodeKind(const v1::NodeSpec& node) {
   return field == nullptr ? "?" : field->name();
 }
 
+// Stops graph `id` with `lease` (a cleanup step: Ctrl-C does not cut it).
+absl::Status StopWith(Client& client, const Lease& lease,
+                      const std::string& id) {
+  v1::GraphRef request;
+  request.set_graph_id(id);
+  request.set_lease_id(lease.id());
+  v1::Graph graph;
+  return client.Cleanup([&](grpc::ClientContext* context) {
+    return client.graphs().StopGraph(context, request, &graph);
+  });
+}
+
 absl::Status Create(Client& client, const v1::GraphSpec& spec) {
   v1::CreateGraphRequest request;
   request.set_device_id(client.device());
   *request.mutable_spec() = spec;
   request.set_start(absl::GetFlag(FLAGS_start));
-  // A graph with a device_sink writes into a device: it needs the lease
-  // while it is created.
-  std::unique_ptr<Lease> lease;
-  if (WritesIntoDevices(spec)) {
-    absl::StatusOr<std::unique_ptr<Lease>> held =
-        Lease::Acquire(&client, /*keep_renewed=*/false);
-    if (!held.ok()) return held.status();
-    lease = *std::move(held);
-    request.set_lease_id(lease->id());
-  }
+  // Graphs are part of the device's setup: creating one needs the lease. A
+  // graph with a device_sink writes only while its lease holds the device,
+  // so for those the lease is kept (renewed) until Ctrl-C.
+  const bool writes = WritesIntoDevices(spec);
+  absl::StatusOr<std::unique_ptr<Lease>> lease =
+      Lease::Acquire(&client, /*keep_renewed=*/writes);
+  if (!lease.ok()) return lease.status();
+  request.set_lease_id((*lease)->id());
   v1::Graph graph;
   absl::Status status = client.Unary([&](grpc::ClientContext* context) {
     return client.graphs().CreateGraph(context, request, &graph);
   });
-  if (lease != nullptr) (void)lease->Release();
-  if (!status.ok()) return status;
-  if (client.options().format == Format::kJson) {
-    std::printf("%s\n", ProtoJson(graph, /*multiline=*/true).c_str());
-  } else {
-    std::printf("%s\n", graph.id().c_str());
+  if (status.ok()) {
+    if (client.options().format == Format::kJson) {
+      std::printf("%s\n", ProtoJson(graph, /*multiline=*/true).c_str());
+    } else {
+      std::printf("%s\n", graph.id().c_str());
+    }
+    std::fflush(stdout);
   }
-  return absl::OkStatus();
+  if (status.ok() && writes) {
+    Note(absl::StrCat("graph ", graph.id(),
+                      " writes into devices while this command holds the "
+                      "lease; Ctrl-C stops it"));
+    WaitForInterrupt();
+    status = StopWith(client, **lease, graph.id());
+  }
+  absl::Status released = (*lease)->Release();
+  return status.ok() ? released : status;
 }
 
 absl::Status List(Client& client) {
@@ -162,8 +181,13 @@ absl::Status Show(Client& client, const std::string& id) {
 }
 
 absl::Status Delete(Client& client, const std::string& id) {
+  // Deleting another holder's graph needs the device's lease.
+  absl::StatusOr<std::unique_ptr<Lease>> lease =
+      Lease::Acquire(&client, /*keep_renewed=*/false);
+  if (!lease.ok()) return lease.status();
   v1::GraphRef request;
   request.set_graph_id(id);
+  request.set_lease_id((*lease)->id());
   v1::DeleteGraphResponse response;
   absl::Status status = client.Unary([&](grpc::ClientContext* context) {
     return client.graphs().DeleteGraph(context, request, &response);
@@ -221,12 +245,15 @@ const Command kGraphCommand = {
     "frames, majority readout, endpoints clients subscribe to.\n"
     "create: FILE is the JSON form of speckd.v1.GraphSpec with the .proto\n"
     "  field names (proto/speckd/v1/graph_service.proto); prints the new\n"
-    "  graph's id. Started right away unless --start=false. A graph with a\n"
-    "  device_sink takes the lease while it is created.\n"
+    "  graph's id. Started right away unless --start=false. It takes the\n"
+    "  device's lease to create the graph; a graph with a device_sink\n"
+    "  writes only while that lease is held, so then speckctl keeps it until\n"
+    "  Ctrl-C, which stops the graph.\n"
     "list: every client-made graph (of --device if given).\n"
     "show: the graph's nodes with their received / emitted / dropped\n"
     "  counters.\n"
-    "delete: removes the graph; its subscribers' streams end.\n"
+    "delete: removes the graph (taking the device's lease); its\n"
+    "  subscribers' streams end.\n"
     "\n"
     "example (counts.json):\n"
     "  {\"name\": \"counts\",\n"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <deque>
 #include <functional>
-#include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -14,13 +14,14 @@
 #include "driver/chip/input_check.h"
 #include "driver/chip/model.h"
 #include "driver/chip/validate.h"
+#include "driver/sim/input_queue.h"
 #include "driver/sim/power_model.h"
 #include "driver/util/mutex.h"
 
 namespace speckd::driver::sim {
 namespace {
 
-constexpr uint64_t kNever = std::numeric_limits<uint64_t>::max();
+constexpr uint64_t kNever = InputQueue::kNever;
 // Inputs processed between two deliveries to the listener, at most.
 constexpr size_t kChunk = size_t{1} << 18;
 // In real time the listener hears of the time line's progress at least this
@@ -35,11 +36,15 @@ constexpr uint64_t kHeartbeatUs = 10000;
 // (speckd_bench --runs=latency), for ~0.15 ms more at the median.
 constexpr uint64_t kRealTimeQuantumUs = 500;
 
+absl::Status ShuttingDown() {
+  return absl::UnavailableError("the simulated devkit is shutting down");
+}
+
 class SimDevice final : public Device {
  public:
   explicit SimDevice(const SimDeviceOptions& options)
       : clock_(options.clock),
-        capacity_(options.input_queue_capacity),
+        queue_(options.input_queue_capacity),
         pacing_(options.pacing) {
     descriptor_.id = absl::StrCat("speck2edevkit:", options.rank);
     descriptor_.type_name = "Speck2eDevKit";
@@ -49,7 +54,9 @@ class SimDevice final : public Device {
     stop_watch_origin_ = clock_->Now();
     // A default (empty) configuration so that every query works before the
     // first apply; writes still need an applied configuration.
-    model_ = std::move(chip::ChipModel::Create(config_)).value();
+    config_ = std::make_shared<const chip::SpeckConfig>();
+    model_config_ = config_;
+    model_ = std::move(chip::ChipModel::Create(*config_)).value();
     thread_ = std::thread([this] { Run(); });
   }
 
@@ -71,34 +78,38 @@ class SimDevice final : public Device {
   }
 
   absl::Status ApplyConfiguration(const chip::SpeckConfig& config) override {
+    auto shared = std::make_shared<const chip::SpeckConfig>(config);
     absl::StatusOr<std::unique_ptr<chip::ChipModel>> model =
-        chip::ChipModel::Create(config);
+        chip::ChipModel::Create(*shared);
     if (!model.ok()) return model.status();
-    // Compiled off the device thread; swapped in on it.
+    // Compiled off the device thread; swapped in on it, together with the
+    // configuration writes are checked against, so that no input checked
+    // against the old one survives the swap.
     auto fresh =
         std::make_shared<std::unique_ptr<chip::ChipModel>>(*std::move(model));
-    RunOnDeviceThread([this, fresh] {
+    return RunOnDeviceThread([this, fresh, shared] {
       const chip::ModelStats& old = model_->stats();
       synops_base_ += old.TotalSynops();
       spikes_base_ += old.TotalSpikes();
       late_base_ += old.late_inputs;
       overflow_base_ += old.cascade_overflow;
       model_ = std::move(*fresh);
+      model_config_ = shared;
       MutexLock lock(&mu_);
       // The new network continues on the same time line, with the
       // configuration's slow clock.
       model_->SetTime(device_time_us_);
       const chip::SlowClockConfig& clock = model_->config().slow_clock;
       slow_clock_ = {clock.enable, clock.enable ? clock.rate_hz : 0};
+      config_ = shared;
+      input_check_ = chip::InputCheck(shared.get());
+      configured_ = true;
+      notices_.push_back(
+          {DeviceNotice::Kind::kReconfigured, DropQueuedLocked()});
     });
-    MutexLock lock(&mu_);
-    config_ = config;
-    input_check_ = chip::InputCheck(&config_);
-    configured_ = true;
-    return absl::OkStatus();
   }
 
-  chip::SpeckConfig configuration() const override {
+  std::shared_ptr<const chip::SpeckConfig> configuration() const override {
     MutexLock lock(&mu_);
     return config_;
   }
@@ -115,29 +126,33 @@ class SimDevice final : public Device {
     if (absl::Status s = chip::CheckInputs(events, input_check_); !s.ok()) {
       return s;
     }
-    if (events.size() > capacity_) {
+    if (events.size() > queue_.capacity()) {
       return absl::InvalidArgumentError(
           absl::StrCat("a batch of ", events.size(),
-                       " events exceeds the device's input "
-                       "queue of ",
-                       capacity_, "; split it"));
+                       " events exceeds the device's input queue of ",
+                       queue_.capacity(), "; split it"));
     }
-    while (!stop_ && queued_ + events.size() > capacity_) {
-      if (space_cv_.WaitWithDeadline(&mu_, deadline) &&
-          queued_ + events.size() > capacity_) {
-        return absl::UnavailableError(
-            absl::StrCat("the device's input queue stayed full (", queued_,
-                         " events waiting for their time) until the deadline"));
+    const uint64_t generation = drop_generation_;
+    while (!stop_ && !queue_.Fits(events.size())) {
+      if (clock_->Now() >= deadline) {
+        return absl::UnavailableError(absl::StrCat(
+            "the device's input queue stayed full (", queue_.size(),
+            " events waiting for their time) until the deadline"));
+      }
+      clock_->WaitUntil(&space_cv_, &mu_, deadline);
+      if (drop_generation_ != generation) {
+        return absl::AbortedError(
+            "the device's queued inputs were dropped (cancel, stop-watch "
+            "reset or a new configuration) while this write waited for room");
       }
     }
-    if (stop_) return absl::UnavailableError("the device is shutting down");
+    if (stop_) return ShuttingDown();
     if (events.empty()) return absl::OkStatus();
     written_ += events.size();
-    queued_ += events.size();
     counters_.events_in += events.size();
     last_input_us_ = std::max(last_input_us_, events.back().timestamp_us);
     // Moved, not copied: the batch becomes a chunk of the queue.
-    chunks_.push_back(std::move(events));
+    queue_.Push(std::move(events));
     work_cv_.Signal();
     return absl::OkStatus();
   }
@@ -148,20 +163,46 @@ class SimDevice final : public Device {
     work_cv_.Signal();
   }
 
-  StopWatchState SetStopWatch(std::optional<bool> enable, bool reset) override {
+  absl::StatusOr<uint64_t> CancelInputs() override {
+    uint64_t dropped = 0;
+    // On the device thread, so that the notice follows the outputs of every
+    // input processed before it.
+    absl::Status ran = RunOnDeviceThread([this, &dropped] {
+      MutexLock lock(&mu_);
+      dropped = DropQueuedLocked();
+      notices_.push_back({DeviceNotice::Kind::kInputsCancelled, dropped});
+    });
+    if (!ran.ok()) return ran;
+    return dropped;
+  }
+
+  bool WaitUntilIdle(absl::Duration timeout) override {
+    const absl::Time deadline = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (!IdleLocked()) {
+      if (idle_cv_.WaitWithDeadline(&mu_, deadline)) return IdleLocked();
+    }
+    return true;
+  }
+
+  absl::StatusOr<StopWatchState> SetStopWatch(std::optional<bool> enable,
+                                              bool reset) override {
     if (reset) {
-      RunOnDeviceThread([this] {
+      absl::Status ran = RunOnDeviceThread([this] {
         model_->SetTime(0);
         MutexLock lock(&mu_);
         ++epoch_;
         device_time_us_ = 0;
         last_input_us_ = 0;
         last_delivered_us_ = 0;
-        last_release_us_ = 0;
+        next_release_us_ = 0;
         stop_watch_base_us_ = 0;
         stop_watch_origin_ = clock_->Now();
         RestartPowerScheduleLocked();
+        notices_.push_back(
+            {DeviceNotice::Kind::kStopWatchReset, DropQueuedLocked()});
       });
+      if (!ran.ok()) return ran;
     }
     MutexLock lock(&mu_);
     if (enable.has_value() && *enable != stop_watch_enabled_) {
@@ -187,12 +228,11 @@ class SimDevice final : public Device {
             absl::StrCat("slow_clock.rate_hz: ", *error));
       }
     }
-    RunOnDeviceThread([this, enable, rate_hz] {
+    return RunOnDeviceThread([this, enable, rate_hz] {
       model_->SetSlowClock(enable, rate_hz);
       MutexLock lock(&mu_);
       slow_clock_ = {enable, enable ? rate_hz : 0};
     });
-    return absl::OkStatus();
   }
 
   SlowClockState slow_clock() const override {
@@ -225,12 +265,11 @@ class SimDevice final : public Device {
                        " is outside the power monitor's 1..100 Hz "
                        "(0 turns it off)"));
     }
-    RunOnDeviceThread([this, rate_hz] {
+    return RunOnDeviceThread([this, rate_hz] {
       MutexLock lock(&mu_);
       power_rate_hz_ = rate_hz;
       RestartPowerScheduleLocked();
     });
-    return absl::OkStatus();
   }
 
   double power_monitor_rate() const override {
@@ -241,42 +280,14 @@ class SimDevice final : public Device {
   absl::StatusOr<std::vector<int16_t>> ReadNeurons(
       int layer, absl::Span<const NeuronAddress> neurons,
       std::vector<NeuronAddress>* addresses) override {
-    absl::StatusOr<std::vector<int16_t>> result;
+    absl::StatusOr<std::vector<int16_t>> result =
+        absl::InternalError("the neuron read did not run");
     std::vector<NeuronAddress> wanted(neurons.begin(), neurons.end());
-    RunOnDeviceThread([&] {
-      if (wanted.empty()) {
-        // The whole core, [f][y][x]; empty for an unused core.
-        std::vector<int16_t> values = model_->NeuronStates(layer);
-        if (values.empty()) {
-          result = absl::InvalidArgumentError(
-              absl::StrCat("layer: core ", layer, " is not configured"));
-          return;
-        }
-        if (addresses != nullptr) {
-          const chip::Shape& out =
-              model_->config().cnn_layers[layer].dimensions.output_shape;
-          for (uint32_t f = 0; f < out.feature_count; ++f) {
-            for (uint32_t y = 0; y < out.size.y; ++y) {
-              for (uint32_t x = 0; x < out.size.x; ++x)
-                wanted.push_back({f, x, y});
-            }
-          }
-        }
-        result = std::move(values);
-        return;
-      }
-      std::vector<int16_t> values;
-      values.reserve(wanted.size());
-      for (size_t i = 0; i < wanted.size(); ++i) {
-        absl::StatusOr<int16_t> v = ReadNeuronAt(layer, wanted, i);
-        if (!v.ok()) {
-          result = v.status();
-          return;
-        }
-        values.push_back(*v);
-      }
-      result = std::move(values);
+    absl::Status ran = RunOnDeviceThread([&] {
+      result = wanted.empty() ? ReadCore(layer, addresses ? &wanted : nullptr)
+                              : ReadEach(layer, wanted);
     });
+    if (!ran.ok()) return ran;
     if (result.ok() && addresses != nullptr) *addresses = std::move(wanted);
     return result;
   }
@@ -288,16 +299,15 @@ class SimDevice final : public Device {
           absl::StrCat("value: ", values.size(), " values for ", neurons.size(),
                        " neurons"));
     }
-    absl::Status status;
-    RunOnDeviceThread([&] {
+    absl::Status status = absl::InternalError("the neuron write did not run");
+    absl::Status ran = RunOnDeviceThread([&] {
       // Check every address before writing any: all or nothing.
-      for (size_t i = 0; i < neurons.size(); ++i) {
-        absl::StatusOr<int16_t> v = ReadNeuronAt(layer, neurons, i);
-        if (!v.ok()) {
-          status = v.status();
-          return;
-        }
+      absl::StatusOr<std::vector<int16_t>> readable = ReadEach(layer, neurons);
+      if (!readable.ok()) {
+        status = readable.status();
+        return;
       }
+      status = absl::OkStatus();
       for (size_t i = 0; i < neurons.size(); ++i) {
         status.Update(
             model_->WriteNeuron(layer, static_cast<int>(neurons[i].feature),
@@ -305,36 +315,71 @@ class SimDevice final : public Device {
                                 static_cast<int>(neurons[i].y), values[i]));
       }
     });
+    if (!ran.ok()) return ran;
     return status;
   }
 
   DeviceCounters counters() const override {
     MutexLock lock(&mu_);
     DeviceCounters c = counters_;
-    c.queued_inputs = queued_;
+    c.queued_inputs = queue_.size();
     return c;
   }
 
  private:
-  // Device thread only: neuron `i` of `neurons`, errors naming it.
-  absl::StatusOr<int16_t> ReadNeuronAt(int layer,
-                                       absl::Span<const NeuronAddress> neurons,
-                                       size_t i) const {
-    absl::StatusOr<int16_t> v = model_->ReadNeuron(
-        layer, static_cast<int>(neurons[i].feature),
-        static_cast<int>(neurons[i].x), static_cast<int>(neurons[i].y));
-    if (v.ok()) return v;
-    return absl::Status(
-        v.status().code(),
-        absl::StrCat("neurons[", i, "]: ", v.status().message()));
+  struct FlushMark {
+    uint64_t sequence;
+    uint64_t last_input_us;
+  };
+
+  // Device thread only: the whole core, [f][y][x] (and the addresses when
+  // asked); INVALID_ARGUMENT for an unused core.
+  absl::StatusOr<std::vector<int16_t>> ReadCore(
+      int layer, std::vector<NeuronAddress>* addresses) const {
+    std::vector<int16_t> values = model_->NeuronStates(layer);
+    if (values.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("layer: core ", layer, " is not configured"));
+    }
+    if (addresses != nullptr) {
+      const chip::Shape& out =
+          model_->config().cnn_layers[layer].dimensions.output_shape;
+      for (uint32_t f = 0; f < out.feature_count; ++f) {
+        for (uint32_t y = 0; y < out.size.y; ++y) {
+          for (uint32_t x = 0; x < out.size.x; ++x) {
+            addresses->push_back({f, x, y});
+          }
+        }
+      }
+    }
+    return values;
+  }
+
+  // Device thread only: each of `neurons`, errors naming the one at fault.
+  absl::StatusOr<std::vector<int16_t>> ReadEach(
+      int layer, absl::Span<const NeuronAddress> neurons) const {
+    std::vector<int16_t> values;
+    values.reserve(neurons.size());
+    for (size_t i = 0; i < neurons.size(); ++i) {
+      absl::StatusOr<int16_t> v = model_->ReadNeuron(
+          layer, static_cast<int>(neurons[i].feature),
+          static_cast<int>(neurons[i].x), static_cast<int>(neurons[i].y));
+      if (!v.ok()) {
+        return absl::Status(
+            v.status().code(),
+            absl::StrCat("neurons[", i, "]: ", v.status().message()));
+      }
+      values.push_back(*v);
+    }
+    return values;
   }
 
   // Runs `fn` on the device thread (which owns the model) and waits for it.
-  void RunOnDeviceThread(std::function<void()> fn) {
+  absl::Status RunOnDeviceThread(std::function<void()> fn) {
     Notification done;
     {
       MutexLock lock(&mu_);
-      if (stop_) return;
+      if (stop_) return ShuttingDown();
       commands_.push_back([&fn, &done] {
         fn();
         done.Notify();
@@ -342,6 +387,25 @@ class SimDevice final : public Device {
       work_cv_.Signal();
     }
     done.WaitForNotification();
+    return absl::OkStatus();
+  }
+
+  // Device thread: drops every queued input, pending flushes with them, and
+  // wakes writers waiting for room (they fail: what they waited behind is
+  // gone). Returns how many inputs.
+  uint64_t DropQueuedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t dropped = queue_.Clear();
+    processed_ += dropped;
+    flushes_.clear();
+    counters_.dropped_inputs += dropped;
+    ++drop_generation_;
+    space_cv_.SignalAll();
+    return dropped;
+  }
+
+  bool IdleLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return queue_.empty() && in_flight_ == 0 && flushes_.empty() &&
+           commands_.empty() && notices_.empty();
   }
 
   uint64_t StopWatchUsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -406,68 +470,68 @@ class SimDevice final : public Device {
     return a;
   }
 
-  void Run();
-
-  uint64_t NextInputUsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return chunks_.empty() ? kNever
-                           : chunks_.front()[front_offset_].timestamp_us;
-  }
-
-  // Moves up to `max` queued inputs stamped at or before `limit_us` into
-  // `batch` (empty on entry), in order. Whole chunks are swapped, not copied.
-  void TakeDueLocked(uint64_t limit_us, size_t max,
-                     std::vector<chip::InputEvent>* batch)
+  // Device thread: the power sample at `sample_us`, for the activity since
+  // the previous one.
+  void SamplePowerLocked(uint64_t sample_us, DeviceOutput* output)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    while (!chunks_.empty() && batch->size() < max) {
-      std::vector<chip::InputEvent>& front = chunks_.front();
-      const auto begin = front.begin() + static_cast<ptrdiff_t>(front_offset_);
-      // Chunks are time-ordered: the due inputs are a prefix.
-      const auto end =
-          std::upper_bound(begin, front.end(), limit_us,
-                           [](uint64_t limit, const chip::InputEvent& e) {
-                             return limit < e.timestamp_us;
-                           });
-      size_t n =
-          std::min(static_cast<size_t>(end - begin), max - batch->size());
-      if (n == 0) return;
-      if (batch->empty() && front_offset_ == 0 && n == front.size()) {
-        batch->swap(front);
-        front.clear();
-      } else {
-        batch->insert(batch->end(), begin, begin + static_cast<ptrdiff_t>(n));
-      }
-      queued_ -= n;
-      front_offset_ += n;
-      if (front.empty() || front_offset_ >= front.size()) {
-        chunks_.pop_front();
-        front_offset_ = 0;
-      }
+    device_time_us_ = std::max(device_time_us_, sample_us);
+    const Activity now = CurrentActivity();
+    Activity delta;
+    delta.synops = now.synops - power_activity_.synops;
+    delta.spikes = now.spikes - power_activity_.spikes;
+    delta.boundary_events =
+        now.boundary_events - power_activity_.boundary_events;
+    power_activity_ = now;
+    const auto watts = ModelPower(delta, 1.0 / power_rate_hz_);
+    for (int rail = 0; rail < kPowerRails; ++rail) {
+      output->power.push_back(
+          {sample_us, static_cast<uint8_t>(rail), watts[rail]});
     }
   }
 
+  // Device thread: hands `output` to the listener, without holding mu_.
+  void DeliverLocked(DeviceOutput* output) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    output->configuration = model_config_;
+    output->notices.swap(notices_);
+    notices_.clear();
+    output->epoch = epoch_;
+    output->time_us = device_time_us_;
+    last_delivered_us_ = device_time_us_;
+    mu_.Unlock();
+    {
+      MutexLock listener_lock(&listener_mu_);
+      if (listener_ != nullptr) listener_->OnOutput(*output);
+    }
+    mu_.Lock();
+  }
+
+  void Run();
+
   DeviceDescriptor descriptor_;
   Clock* const clock_;
-  const size_t capacity_;
 
+  // Lock order: mu_ is never held while taking listener_mu_ (the listener
+  // may call back into the device, e.g. a device_sink writing here).
   mutable Mutex mu_;
   CondVar work_cv_;   // the device thread waits here
   CondVar space_cv_;  // writers wait here for queue space
+  CondVar idle_cv_;   // WaitUntilIdle waits here
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<std::function<void()>> commands_ ABSL_GUARDED_BY(mu_);
-  // Accepted inputs in chunks (the writers' batches), oldest first; the
-  // front chunk is consumed from front_offset_.
-  std::deque<std::vector<chip::InputEvent>> chunks_ ABSL_GUARDED_BY(mu_);
-  size_t front_offset_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t queued_ ABSL_GUARDED_BY(mu_) = 0;
+  InputQueue queue_ ABSL_GUARDED_BY(mu_);
+  // Inputs taken from the queue whose outputs are not delivered yet.
+  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Bumped whenever the queue is dropped: writers waiting for room give up.
+  uint64_t drop_generation_ ABSL_GUARDED_BY(mu_) = 0;
+  // Inputs ever queued / processed or dropped (flush marks count in these).
   uint64_t written_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t processed_ ABSL_GUARDED_BY(mu_) = 0;
-  struct FlushMark {
-    uint64_t sequence;
-    uint64_t last_input_us;
-  };
   std::deque<FlushMark> flushes_ ABSL_GUARDED_BY(mu_);
-  chip::SpeckConfig config_ ABSL_GUARDED_BY(mu_);
-  chip::InputCheck input_check_ ABSL_GUARDED_BY(mu_){&config_};
+  // For the next output.
+  std::vector<DeviceNotice> notices_ ABSL_GUARDED_BY(mu_);
+  // What writes are checked against; replaced on the device thread.
+  std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
+  chip::InputCheck input_check_ ABSL_GUARDED_BY(mu_){nullptr};
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
   Pacing pacing_ ABSL_GUARDED_BY(mu_);
   bool stop_watch_enabled_ ABSL_GUARDED_BY(mu_) = true;
@@ -478,8 +542,9 @@ class SimDevice final : public Device {
   // How far the device has processed its time line.
   uint64_t device_time_us_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_delivered_us_ ABSL_GUARDED_BY(mu_) = 0;
-  // Stop-watch time of the last release of inputs (real-time quantum).
-  uint64_t last_release_us_ ABSL_GUARDED_BY(mu_) = 0;
+  // Real time: the earliest stop-watch time the device wakes for the next
+  // release of inputs (one quantum after the last; any time in a new epoch).
+  uint64_t next_release_us_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_input_us_ ABSL_GUARDED_BY(mu_) = 0;
   SlowClockState slow_clock_ ABSL_GUARDED_BY(mu_);
   double power_rate_hz_ ABSL_GUARDED_BY(mu_) = 0;
@@ -490,6 +555,7 @@ class SimDevice final : public Device {
 
   // Device thread only.
   std::unique_ptr<chip::ChipModel> model_;
+  std::shared_ptr<const chip::SpeckConfig> model_config_;
   uint64_t synops_base_ = 0;
   uint64_t spikes_base_ = 0;
   uint64_t late_base_ = 0;
@@ -517,23 +583,23 @@ void SimDevice::Run() {
     const uint64_t horizon =
         real_time
             ? StopWatchUsLocked()
-            : (chunks_.empty() ? device_time_us_
-                               : std::max(device_time_us_,
-                                          chunks_.back().back().timestamp_us));
+            : (queue_.empty() ? device_time_us_
+                              : std::max(device_time_us_, queue_.LastTime()));
 
     // Release inputs due by the horizon, stopping at a power-sample boundary
     // so that each sample accounts exactly for its interval.
     batch.clear();
     const uint64_t next_sample = power_rate_hz_ > 0 ? next_power_us_ : kNever;
     const bool sample_due =
-        next_sample <= horizon && next_sample <= NextInputUsLocked();
+        next_sample <= horizon && next_sample <= queue_.NextTime();
     if (!sample_due) {
-      TakeDueLocked(
+      queue_.TakeDue(
           next_sample == kNever ? horizon : std::min(horizon, next_sample - 1),
           kChunk, &batch);
     }
     processed_ += batch.size();
-    if (!batch.empty()) last_release_us_ = horizon;
+    in_flight_ = batch.size();
+    if (!batch.empty()) next_release_us_ = horizon + kRealTimeQuantumUs;
     bool flush = false;
     uint64_t flush_last_input = 0;
     if (!flushes_.empty() && flushes_.front().sequence <= processed_) {
@@ -543,12 +609,13 @@ void SimDevice::Run() {
     }
     const uint64_t sample_us = next_power_us_;
     if (sample_due) next_power_us_ = PowerSampleTime(++next_power_index_);
-    const bool more_inputs_due = NextInputUsLocked() <= horizon;
+    const bool more_inputs_due = queue_.NextTime() <= horizon;
     if (!batch.empty()) space_cv_.SignalAll();
     mu_.Unlock();
 
     output.events.clear();
     output.power.clear();
+    output.notices.clear();
     model_->Process(batch.data(), batch.size(), &output.events);
     processed_inputs_ += batch.size();
     if (sample_due) {
@@ -563,21 +630,7 @@ void SimDevice::Run() {
 
     mu_.Lock();
     device_time_us_ = std::max(device_time_us_, model_->time_us());
-    if (sample_due) {
-      device_time_us_ = std::max(device_time_us_, sample_us);
-      const Activity now = CurrentActivity();
-      Activity delta;
-      delta.synops = now.synops - power_activity_.synops;
-      delta.spikes = now.spikes - power_activity_.spikes;
-      delta.boundary_events =
-          now.boundary_events - power_activity_.boundary_events;
-      power_activity_ = now;
-      const auto watts = ModelPower(delta, 1.0 / power_rate_hz_);
-      for (int rail = 0; rail < kPowerRails; ++rail) {
-        output.power.push_back(
-            {sample_us, static_cast<uint8_t>(rail), watts[rail]});
-      }
-    }
+    if (sample_due) SamplePowerLocked(sample_us, &output);
     const chip::ModelStats& stats = model_->stats();
     counters_.events_out = emitted_outputs_;
     counters_.synops = synops_base_ + stats.TotalSynops();
@@ -589,19 +642,13 @@ void SimDevice::Run() {
     // Deliver whenever the time line moved or something happened, so that
     // listeners can close windows even when no event came out.
     if (!batch.empty() || !output.events.empty() || !output.power.empty() ||
-        flush || heartbeat) {
-      output.epoch = epoch_;
-      output.time_us = device_time_us_;
+        flush || heartbeat || !notices_.empty()) {
       output.flush = flush;
       output.last_input_us = flush_last_input;
-      last_delivered_us_ = device_time_us_;
-      mu_.Unlock();
-      {
-        MutexLock listener_lock(&listener_mu_);
-        if (listener_ != nullptr) listener_->OnOutput(output);
-      }
-      mu_.Lock();
+      DeliverLocked(&output);
     }
+    in_flight_ = 0;
+    if (IdleLocked()) idle_cv_.SignalAll();
 
     // More to do right away? (stop_ may have been set while unlocked.)
     if (stop_) break;
@@ -611,7 +658,7 @@ void SimDevice::Run() {
       continue;
     }
     if (!real_time) {
-      if (chunks_.empty()) {
+      if (queue_.empty()) {
         clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
       }
       continue;
@@ -622,9 +669,7 @@ void SimDevice::Run() {
     }
     // Sleep until the next input, power sample or heartbeat is due.
     uint64_t wake_us = last_delivered_us_ + kHeartbeatUs;
-    wake_us = std::min(
-        wake_us,
-        std::max(NextInputUsLocked(), last_release_us_ + kRealTimeQuantumUs));
+    wake_us = std::min(wake_us, std::max(queue_.NextTime(), next_release_us_));
     if (power_rate_hz_ > 0) wake_us = std::min(wake_us, next_power_us_);
     clock_->WaitUntil(&work_cv_, &mu_, ClockTimeOfLocked(wake_us));
   }

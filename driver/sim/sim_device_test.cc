@@ -3,6 +3,8 @@
 #include "driver/sim/sim_device.h"
 
 #include <functional>
+#include <optional>
+#include <thread>
 
 #include "driver/clock_fake.h"
 #include "gmock/gmock.h"
@@ -42,6 +44,24 @@ class RecordingListener : public OutputListener {
     MutexLock lock(&mu_);
     return spikes_;
   }
+  // The first output with a notice of `kind`, waiting for it.
+  std::optional<DeviceOutput> WaitForNotice(DeviceNotice::Kind kind,
+                                            uint64_t dropped_inputs) {
+    std::optional<DeviceOutput> found;
+    WaitFor([&](const auto& outputs, const auto&) {
+      for (const DeviceOutput& o : outputs) {
+        for (const DeviceNotice& n : o.notices) {
+          if (n.kind == kind && n.dropped_inputs == dropped_inputs) {
+            found = o;
+            return true;
+          }
+        }
+      }
+      return false;
+    });
+    return found;
+  }
+
   std::vector<DeviceOutput> outputs() {
     MutexLock lock(&mu_);
     return outputs_;
@@ -85,7 +105,8 @@ class SimDeviceTest : public ::testing::Test {
     return device;
   }
 
-  absl::Time Soon() { return absl::Now() + absl::Seconds(5); }
+  // Deadlines are on the device's clock, which only moves when a test says.
+  absl::Time Soon() { return clock_.Now() + absl::Seconds(5); }
 
   FakeClock clock_;
   RecordingListener listener_;
@@ -147,7 +168,7 @@ TEST_F(SimDeviceTest, RealTimeHeartbeatsCarryTheTimeLineWithoutEvents) {
 
 TEST_F(SimDeviceTest, DisabledStopWatchHoldsInputsAndResetStartsANewEpoch) {
   auto device = Make(Pacing::kRealTime);
-  device->SetStopWatch(false, false);
+  ASSERT_TRUE(device->SetStopWatch(false, false).ok());
   ASSERT_TRUE(device->Write({SpikeAt(0), SpikeAt(10)}, Soon()).ok());
   // t = 0 is due at once even with the watch stopped at 0; t = 10 is not.
   ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
@@ -156,14 +177,86 @@ TEST_F(SimDeviceTest, DisabledStopWatchHoldsInputsAndResetStartsANewEpoch) {
   clock_.Advance(absl::Seconds(1));
   EXPECT_EQ(device->stop_watch().time_us, 0u);
   EXPECT_EQ(device->counters().queued_inputs, 1u);
-  StopWatchState state = device->SetStopWatch(true, true);
-  EXPECT_TRUE(state.enabled);
-  EXPECT_EQ(state.epoch, 1u);
+  // The reset drops the input stamped for the old epoch, and says so.
+  absl::StatusOr<StopWatchState> state = device->SetStopWatch(true, true);
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_TRUE(state->enabled);
+  EXPECT_EQ(state->epoch, 1u);
+  EXPECT_EQ(device->counters().queued_inputs, 0u);
+  EXPECT_EQ(device->counters().dropped_inputs, 1u);
+  std::optional<DeviceOutput> reset =
+      listener_.WaitForNotice(DeviceNotice::Kind::kStopWatchReset, 1);
+  ASSERT_TRUE(reset.has_value());
+  EXPECT_EQ(reset->epoch, 1u);
+  ASSERT_EQ(reset->notices.size(), 1u);
+  // The new epoch plays what is written for it.
+  ASSERT_TRUE(device->Write({SpikeAt(10)}, Soon()).ok());
   clock_.Advance(absl::Microseconds(10));
   ASSERT_TRUE(listener_.WaitFor([&](const auto& outputs, const auto& spikes) {
     return spikes.size() == 2;
   }));
   EXPECT_EQ(listener_.outputs().back().epoch, 1u);
+}
+
+TEST_F(SimDeviceTest, CancelDropsQueuedInputsAndFailsWritersWaitingForRoom) {
+  auto device = Make(Pacing::kRealTime, /*capacity=*/10);
+  ASSERT_TRUE(
+      device->Write(std::vector<chip::InputEvent>(8, SpikeAt(60000000)), Soon())
+          .ok());
+  absl::Status blocked = absl::UnknownError("the writer did not finish");
+  Notification written;
+  const absl::Time deadline = Soon();
+  std::thread writer([&] {
+    blocked = device->Write(std::vector<chip::InputEvent>(5, SpikeAt(60000001)),
+                            deadline);
+    written.Notify();
+  });
+  // The device thread idles and the writer waits for room: both on the clock.
+  ASSERT_TRUE(clock_.AwaitWaiters(2, absl::Seconds(10)));
+  absl::StatusOr<uint64_t> dropped = device->CancelInputs();
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(*dropped, 8u);
+  ASSERT_TRUE(written.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  writer.join();
+  EXPECT_EQ(blocked.code(), absl::StatusCode::kAborted) << blocked;
+  EXPECT_EQ(device->counters().queued_inputs, 0u);
+  EXPECT_EQ(device->counters().dropped_inputs, 8u);
+  EXPECT_TRUE(
+      listener_.WaitForNotice(DeviceNotice::Kind::kInputsCancelled, *dropped)
+          .has_value());
+  EXPECT_TRUE(device->WaitUntilIdle(absl::Seconds(10)));
+}
+
+TEST_F(SimDeviceTest,
+       ApplyDropsQueuedInputsAndOutputsCarryTheNewConfiguration) {
+  auto device = Make(Pacing::kRealTime);
+  ASSERT_TRUE(device->Write({SpikeAt(500000), SpikeAt(600000)}, Soon()).ok());
+  std::shared_ptr<const chip::SpeckConfig> before = device->configuration();
+  ASSERT_TRUE(device->ApplyConfiguration(OneNeuron()).ok());
+  EXPECT_NE(device->configuration(), before);
+  EXPECT_EQ(device->counters().queued_inputs, 0u);
+  EXPECT_EQ(device->stop_watch().epoch, 0u);  // the time line continues
+  std::optional<DeviceOutput> applied =
+      listener_.WaitForNotice(DeviceNotice::Kind::kReconfigured, 2);
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_EQ(applied->configuration, device->configuration());
+}
+
+TEST_F(SimDeviceTest, WaitUntilIdleReturnsOnceEveryOutputIsDelivered) {
+  auto device = Make(Pacing::kAsFastAsPossible);
+  ASSERT_TRUE(
+      device->Write({SpikeAt(1), SpikeAt(2), SpikeAt(3), SpikeAt(4)}, Soon())
+          .ok());
+  ASSERT_TRUE(device->WaitUntilIdle(absl::Seconds(10)));
+  EXPECT_EQ(device->counters().events_out, 4u);
+  EXPECT_EQ(listener_.spikes().size(), 4u);
+
+  // Real time holds inputs until their time: not idle until the clock moves.
+  auto paced = Make(Pacing::kRealTime);
+  ASSERT_TRUE(paced->Write({SpikeAt(1000)}, Soon()).ok());
+  EXPECT_FALSE(paced->WaitUntilIdle(absl::Milliseconds(20)));
+  clock_.Advance(absl::Milliseconds(1));
+  EXPECT_TRUE(paced->WaitUntilIdle(absl::Seconds(10)));
 }
 
 TEST_F(SimDeviceTest, WriteNeedsAConfigurationAndOrderedTimestamps) {
@@ -185,9 +278,21 @@ TEST_F(SimDeviceTest, FullQueueBlocksTheWriterUntilItsDeadline) {
   auto device = Make(Pacing::kRealTime, /*capacity=*/10);
   std::vector<chip::InputEvent> eight(8, SpikeAt(1000000));
   ASSERT_TRUE(device->Write(eight, Soon()).ok());
-  absl::Status status =
-      device->Write(std::vector<chip::InputEvent>(5, SpikeAt(1000000)),
-                    absl::Now() + absl::Milliseconds(50));
+  // The deadline is on the device's clock: it passes when the clock passes
+  // it, not after some wall time.
+  absl::Status status = absl::UnknownError("the writer did not finish");
+  Notification written;
+  const absl::Time deadline = clock_.Now() + absl::Milliseconds(50);
+  std::thread writer([&] {
+    status = device->Write(std::vector<chip::InputEvent>(5, SpikeAt(1000000)),
+                           deadline);
+    written.Notify();
+  });
+  ASSERT_TRUE(clock_.AwaitWaiters(2, absl::Seconds(10)));
+  EXPECT_FALSE(written.HasBeenNotified());
+  clock_.Advance(absl::Milliseconds(60));
+  ASSERT_TRUE(written.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  writer.join();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(device->counters().queued_inputs, 8u);
   // Once the queue drains, the same write goes through.

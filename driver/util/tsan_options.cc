@@ -23,7 +23,10 @@ extern "C" const char* __tsan_default_options() {
          "ignore_noninstrumented_modules=1";
 }
 
-extern "C" const char* __tsan_default_suppressions() { return "race:grpc::\n"; }
+extern "C" const char* __tsan_default_suppressions() {
+  return "race:grpc::\n"
+         "thread:grpc_core::Thread::Thread\n";
+}
 
 #endif
 #endif

@@ -196,6 +196,8 @@ void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
   out->set_late_inputs(snapshot.counters.late_inputs);
   out->set_synops(snapshot.counters.synops);
   out->set_cascade_overflow(snapshot.counters.cascade_overflow);
+  out->set_dropped_inputs(snapshot.counters.dropped_inputs);
+  out->set_pending_writes(snapshot.pending_writes);
   out->set_state_detail(snapshot.state_detail);
 }
 
@@ -217,7 +219,8 @@ std::optional<graph::EventType> EventTypeFromProto(v1::EventType type) {
 }
 
 absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
-    const v1::GraphSpec& spec, const std::string& device_id) {
+    const v1::GraphSpec& spec, const std::string& device_id,
+    const std::string& lease_id) {
   graph::GraphSpec out;
   out.name = spec.name();
   for (int i = 0; i < spec.nodes_size(); ++i) {
@@ -233,6 +236,9 @@ absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
         node.member = n.device_sink().device_id().empty()
                           ? device_id
                           : n.device_sink().device_id();
+        node.lease_id = n.device_sink().lease_id().empty()
+                            ? lease_id
+                            : n.device_sink().lease_id();
         break;
       case v1::NodeSpec::kPowerSource:
         node.kind = graph::NodeKind::kPowerSource;
@@ -357,6 +363,8 @@ void ToProto(const GraphInfo& info, v1::Graph* out) {
   ToProto(info.spec, out->mutable_spec());
   out->set_state(info.running ? v1::Graph::RUNNING : v1::Graph::STOPPED);
   out->set_internal(info.internal);
+  out->set_owner(info.owner);
+  out->set_stopped_because(info.stopped_because);
   for (const graph::NodeCounters& c : info.counters) {
     v1::NodeCounters* counters = out->add_counters();
     counters->set_node(c.node);
@@ -409,14 +417,14 @@ void NodeCatalogue(v1::ListNodeTypesResponse* out) {
   }
 }
 
-SubscriberOptions OptionsFromProto(const v1::SubscriptionOptions& p) {
-  SubscriberOptions options;
+SubscribeOptions OptionsFromProto(const v1::SubscriptionOptions& p) {
+  SubscribeOptions options;
   options.policy = p.overflow_policy() == v1::LOSSLESS
                        ? OverflowPolicy::kLossless
                        : OverflowPolicy::kDropOldest;
-  if (p.max_queued_messages() > 0)
-    options.max_messages = p.max_queued_messages();
-  if (p.max_queued_bytes() > 0) options.max_bytes = p.max_queued_bytes();
+  options.max_queued_messages = p.max_queued_messages();
+  options.max_queued_bytes = static_cast<size_t>(p.max_queued_bytes());
+  options.lease_id = p.lease_id();
   return options;
 }
 
@@ -509,10 +517,28 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
   return out;
 }
 
-PayloadPtr EncodeNotice(v1::StreamNotice::Kind kind, const std::string& text) {
+PayloadPtr EncodeNotice(const Notice& notice) {
   v1::StreamMessage message;
-  message.mutable_notice()->set_kind(kind);
-  message.mutable_notice()->set_message(text);
+  v1::StreamNotice* out = message.mutable_notice();
+  switch (notice.kind) {
+    case Notice::Kind::kDeviceReconfigured:
+      out->set_kind(v1::StreamNotice::DEVICE_RECONFIGURED);
+      break;
+    case Notice::Kind::kStopWatchReset:
+      out->set_kind(v1::StreamNotice::STOP_WATCH_RESET);
+      break;
+    case Notice::Kind::kInputsDropped:
+      out->set_kind(v1::StreamNotice::INPUTS_DROPPED);
+      break;
+    case Notice::Kind::kGraphStopped:
+      out->set_kind(v1::StreamNotice::GRAPH_STOPPED);
+      break;
+    case Notice::Kind::kShuttingDown:
+      out->set_kind(v1::StreamNotice::SHUTTING_DOWN);
+      break;
+  }
+  out->set_message(notice.message);
+  out->set_dropped_inputs(notice.dropped_inputs);
   return EncodePayload(message, 0);
 }
 

@@ -14,6 +14,7 @@
 #include "proto/speckd/v1/event_service.pb.h"
 #include "proto/speckd/v1/events.pb.h"
 #include "proto/speckd/v1/graph_service.pb.h"
+#include "server/api/subscribe_options.h"
 #include "server/devices/managed_device.h"
 #include "server/graph/graph.h"
 #include "server/stream/subscriber.h"
@@ -30,10 +31,11 @@ absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
 
 void ToProto(const DeviceSnapshot& snapshot, speckd::v1::Device* out);
 
-// `device_id` fills a device_sink without a target. INVALID_ARGUMENT names
-// the node whose kind is not set.
+// `device_id` fills a device_sink without a target, `lease_id` one without
+// a lease of its own. INVALID_ARGUMENT names the node whose kind is not set.
 absl::StatusOr<graph::GraphSpec> GraphSpecFromProto(
-    const speckd::v1::GraphSpec& spec, const std::string& device_id);
+    const speckd::v1::GraphSpec& spec, const std::string& device_id,
+    const std::string& lease_id);
 void ToProto(const graph::GraphSpec& spec, speckd::v1::GraphSpec* out);
 void ToProto(const GraphInfo& info, speckd::v1::Graph* out);
 
@@ -54,7 +56,7 @@ void MajorityFromProto(const Majority& m, graph::NodeSpec* node) {
 // The node catalogue (ListNodeTypes).
 void NodeCatalogue(speckd::v1::ListNodeTypesResponse* out);
 
-SubscriberOptions OptionsFromProto(const speckd::v1::SubscriptionOptions& p);
+SubscribeOptions OptionsFromProto(const speckd::v1::SubscriptionOptions& p);
 
 // Spikes per stream message, at most.
 inline constexpr size_t kSpikesPerMessage = 16384;
@@ -69,9 +71,8 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet);
 PayloadPtr EncodePayload(const google::protobuf::MessageLite& message,
                          uint64_t items);
 
-// A notice (device lost, shutting down, ...) as a payload.
-PayloadPtr EncodeNotice(speckd::v1::StreamNotice::Kind kind,
-                        const std::string& message);
+// A notice (device reconfigured, inputs dropped, ...) as a payload.
+PayloadPtr EncodeNotice(const Notice& notice);
 PayloadPtr EncodeKeepAlive(uint64_t stop_watch_us);
 
 }  // namespace speckd::server::api

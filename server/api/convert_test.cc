@@ -134,7 +134,7 @@ TEST(EncodePacketTest, CountWindowsShareOneMessageAndTimeOnlyPacketsNone) {
 TEST(GraphSpecFromProtoTest, MissingNodeTypeNamesTheNode) {
   v1::GraphSpec spec;
   spec.add_nodes()->set_name("mystery");
-  absl::StatusOr<graph::GraphSpec> out = GraphSpecFromProto(spec, "dev");
+  absl::StatusOr<graph::GraphSpec> out = GraphSpecFromProto(spec, "dev", "");
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("'mystery'"));
 }

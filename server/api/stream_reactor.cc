@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "server/api/convert.h"
+#include "server/api/status.h"
 
 namespace speckd::server::api {
 namespace {
@@ -13,15 +14,32 @@ void ReleasePayload(void* user_data) {
   delete static_cast<PayloadPtr*>(user_data);
 }
 
+class FailedStreamReactor final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+ public:
+  explicit FailedStreamReactor(grpc::Status status) {
+    Finish(std::move(status));
+  }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* FailedStream(grpc::Status status) {
+  return new FailedStreamReactor(std::move(status));
+}
 
 StreamReactor* StreamReactor::Start(std::shared_ptr<Subscriber> subscriber,
                                     StreamRegistry* registry,
                                     std::function<void()> on_done) {
   auto* reactor =
       new StreamReactor(std::move(subscriber), registry, std::move(on_done));
-  registry->Add(reactor);
-  if (registry->closed()) {
+  if (!registry->Add(reactor)) {
+    reactor->registered_ = false;
+    reactor->End(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "speckd has as many streams open as it allows; close one first"));
+  } else if (registry->closed()) {
     reactor->End(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "speckd is shutting down"));
   }
@@ -58,6 +76,12 @@ void StreamReactor::MaybeWrite() {
   {
     MutexLock lock(&mu_);
     if (writing_ || finished_) return;
+    // A subscriber closed with a reason (it fell too far behind, its graph
+    // was deleted) ends the stream with it.
+    if (!end_status_.has_value()) {
+      const absl::Status reason = subscriber_->close_reason();
+      if (!reason.ok()) end_status_ = ToGrpcStatus(reason);
+    }
     std::optional<Subscriber::Delivery> next;
     if (!end_status_.has_value() || end_status_->ok())
       next = subscriber_->Pop();
@@ -110,66 +134,16 @@ void StreamReactor::OnDone() {
   // Clean up (graph removal) before the registry forgets the stream, so "no
   // open streams" also means "no subscription graphs".
   if (on_done_) on_done_();
-  registry_->Remove(this);
+  if (registered_) registry_->Remove(this);
   delete this;
-}
-
-// --- Fanout
-// ----------------------------------------------------------------------
-
-void Fanout::Add(std::shared_ptr<Subscriber> subscriber) {
-  MutexLock lock(&mu_);
-  subscribers_.push_back(std::move(subscriber));
-}
-
-void Fanout::Remove(const Subscriber* subscriber) {
-  MutexLock lock(&mu_);
-  for (auto it = subscribers_.begin(); it != subscribers_.end(); ++it) {
-    if (it->get() == subscriber) {
-      subscribers_.erase(it);
-      return;
-    }
-  }
-}
-
-size_t Fanout::size() const {
-  MutexLock lock(&mu_);
-  return subscribers_.size();
-}
-
-void Fanout::Broadcast(const PayloadPtr& payload) {
-  std::vector<std::shared_ptr<Subscriber>> subscribers;
-  {
-    MutexLock lock(&mu_);
-    subscribers = subscribers_;
-  }
-  for (const auto& s : subscribers) s->Push(payload, absl::Now());
-}
-
-uint64_t Fanout::Publish(const graph::Packet& packet) {
-  std::vector<std::shared_ptr<Subscriber>> subscribers;
-  {
-    MutexLock lock(&mu_);
-    if (subscribers_.empty()) return 0;
-    subscribers = subscribers_;
-  }
-  // Encoded once, whatever the number of subscribers.
-  std::vector<PayloadPtr> payloads = EncodePacket(packet);
-  if (payloads.empty()) return 0;
-  const absl::Time lossless_deadline = absl::Now() + kLosslessWait;
-  for (const auto& subscriber : subscribers) {
-    for (const PayloadPtr& payload : payloads) {
-      subscriber->Push(payload, lossless_deadline);
-    }
-  }
-  return 0;
 }
 
 // --- StreamRegistry
 // ----------------------------------------------------------------
 
-StreamRegistry::StreamRegistry(absl::Duration keep_alive) {
-  keep_alive_ = std::thread([this, keep_alive] { KeepAliveLoop(keep_alive); });
+StreamRegistry::StreamRegistry(const StreamRegistryOptions& options)
+    : options_(options) {
+  keep_alive_ = std::thread([this] { KeepAliveLoop(); });
 }
 
 StreamRegistry::~StreamRegistry() {
@@ -181,10 +155,12 @@ StreamRegistry::~StreamRegistry() {
   keep_alive_.join();
 }
 
-void StreamRegistry::Add(StreamReactor* reactor) {
+bool StreamRegistry::Add(StreamReactor* reactor) {
   MutexLock lock(&mu_);
+  if (reactors_.size() >= options_.max_streams) return false;
   reactors_.insert(reactor);
   changed_.SignalAll();
+  return true;
 }
 
 void StreamRegistry::Remove(StreamReactor* reactor) {
@@ -223,7 +199,7 @@ std::vector<SubscriberStats> StreamRegistry::Stats() const {
 void StreamRegistry::Announce(const PayloadPtr& payload, absl::Time deadline) {
   MutexLock lock(&mu_);
   for (StreamReactor* reactor : reactors_) {
-    reactor->subscriber()->Push(payload, absl::Now());
+    reactor->subscriber()->PushNotice(payload);
   }
   // Queues empty out from the reactors' write callbacks, which do not signal
   // this registry; check every millisecond, bounded by `deadline`.
@@ -251,17 +227,19 @@ void StreamRegistry::CloseAll(const grpc::Status& status, absl::Time deadline) {
   }
 }
 
-void StreamRegistry::KeepAliveLoop(absl::Duration period) {
+void StreamRegistry::KeepAliveLoop() {
   const PayloadPtr keep_alive = EncodeKeepAlive(0);
+  driver::Clock* const clock = options_.clock;
   // Keyed by reactor while it is registered: Remove() (under mu_) is the only
   // way a reactor leaves, so pointers in reactors_ are live here.
   std::map<StreamReactor*, uint64_t> last_seen;
   MutexLock lock(&mu_);
   while (!stopping_) {
     // A full idle period, whatever else wakes changed_ meanwhile.
-    const absl::Time next = absl::Now() + period;
-    while (!stopping_ && absl::Now() < next)
-      changed_.WaitWithDeadline(&mu_, next);
+    const absl::Time next = clock->Now() + options_.keep_alive;
+    while (!stopping_ && clock->Now() < next) {
+      clock->WaitUntil(&changed_, &mu_, next);
+    }
     if (stopping_) break;
     std::map<StreamReactor*, uint64_t> seen;
     for (StreamReactor* reactor : reactors_) {
@@ -271,7 +249,7 @@ void StreamRegistry::KeepAliveLoop(absl::Duration period) {
           stats.delivered_messages + stats.queued_messages;
       auto it = last_seen.find(reactor);
       if (it != last_seen.end() && it->second == activity) {
-        reactor->subscriber()->Push(keep_alive, absl::Now());
+        reactor->subscriber()->PushNotice(keep_alive);
       }
       seen[reactor] = activity;
     }

@@ -1,9 +1,9 @@
 // The server side of every speckd stream: a small write reactor that sends a
 // Subscriber's queued messages one at a time (one write in flight), each as
-// two slices (the subscriber's header, then the shared payload, not copied).
-// Fanout is the graph endpoint that encodes a packet once and offers it to
-// every subscriber. StreamRegistry ends every open stream on shutdown and
-// sends keep-alives on idle ones.
+// two slices (the subscriber's header, then the shared payload, not copied),
+// and ends the stream with the subscriber's close reason when it has one.
+// StreamRegistry caps the open streams, ends them all on shutdown and sends
+// keep-alives on idle ones.
 #ifndef SPECKD_SERVER_API_STREAM_REACTOR_H_
 #define SPECKD_SERVER_API_STREAM_REACTOR_H_
 
@@ -18,8 +18,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+#include "driver/clock.h"
 #include "driver/util/mutex.h"
-#include "server/graph/graph.h"
 #include "server/stream/subscriber.h"
 
 namespace speckd::server::api {
@@ -37,6 +37,8 @@ class StreamReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   // Ends the stream with `status` once the write in flight (and, for OK,
   // the queued messages) have been sent. Thread-safe; first call wins.
   void End(grpc::Status status);
+  // Writes the next message or finishes; called when the subscriber has news.
+  void MaybeWrite();
 
   Subscriber* subscriber() { return subscriber_.get(); }
 
@@ -47,7 +49,6 @@ class StreamReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  private:
   StreamReactor(std::shared_ptr<Subscriber> subscriber,
                 StreamRegistry* registry, std::function<void()> on_done);
-  void MaybeWrite();
 
   std::shared_ptr<Subscriber> subscriber_;
   StreamRegistry* const registry_;
@@ -56,39 +57,35 @@ class StreamReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether the registry took it (it refuses beyond max_streams); set before
+  // any reaction runs.
+  bool registered_ = true;
   std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
   // The message being written; gRPC needs it until OnWriteDone.
   grpc::ByteBuffer buffer_;
 };
 
-// A graph endpoint: encodes each packet once, offers it to every subscriber.
-class Fanout : public graph::EndpointSink {
- public:
-  void Add(std::shared_ptr<Subscriber> subscriber);
-  void Remove(const Subscriber* subscriber);
-  size_t size() const;
-  // To every subscriber (notices).
-  void Broadcast(const PayloadPtr& payload);
+// A stream that ends at once with `status` (bad request, unknown device):
+// what every failing Subscribe* returns.
+grpc::ServerWriteReactor<grpc::ByteBuffer>* FailedStream(grpc::Status status);
 
-  // On the device thread. LOSSLESS subscribers may block it (back-pressure)
-  // up to kLosslessWait, then lose the payload (counted).
-  uint64_t Publish(const graph::Packet& packet) override;
-
-  static constexpr absl::Duration kLosslessWait = absl::Seconds(30);
-
- private:
-  mutable Mutex mu_;
-  std::vector<std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
+struct StreamRegistryOptions {
+  // Streams open at once, at most: one more ends at once with
+  // RESOURCE_EXHAUSTED.
+  size_t max_streams = 512;
+  // A keep-alive goes out on streams idle this long (grpc-web proxies and
+  // browsers drop silent streams), by `clock`.
+  absl::Duration keep_alive = absl::Seconds(10);
+  driver::Clock* clock = driver::RealClock();
 };
 
 class StreamRegistry {
  public:
-  // Sends a keep-alive on streams idle for `keep_alive` (grpc-web proxies and
-  // browsers drop silent streams).
-  explicit StreamRegistry(absl::Duration keep_alive = absl::Seconds(10));
+  explicit StreamRegistry(const StreamRegistryOptions& options = {});
   ~StreamRegistry();
 
-  void Add(StreamReactor* reactor);
+  // False (and the reactor is not added) when max_streams are open.
+  bool Add(StreamReactor* reactor);
   void Remove(StreamReactor* reactor);
   // Queues `payload` on every open stream and waits until each has sent its
   // queue (so a notice precedes a failing end) or `deadline` passes.
@@ -104,8 +101,11 @@ class StreamRegistry {
   std::vector<SubscriberStats> Stats() const;
 
  private:
-  void KeepAliveLoop(absl::Duration period);
+  void KeepAliveLoop();
 
+  const StreamRegistryOptions options_;
+  // A leaf lock, except that CloseAll and Announce hold it while ending or
+  // feeding reactors (which take only their own and their subscriber's).
   mutable Mutex mu_;
   CondVar changed_;
   std::set<StreamReactor*> reactors_ ABSL_GUARDED_BY(mu_);

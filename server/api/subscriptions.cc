@@ -1,21 +1,72 @@
 #include "server/api/subscriptions.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/log/log.h"
+#include "server/api/convert.h"
 
 namespace speckd::server::api {
 
-absl::StatusOr<StreamReactor*> SubscriptionHub::Subscribe(
+SubscriptionHub::SubscriptionHub(DeviceManager* devices, driver::Clock* clock,
+                                 const SubscriptionLimits& limits)
+    : devices_(devices),
+      clock_(clock),
+      limits_(limits),
+      budget_(limits.total_queued_bytes) {}
+
+absl::StatusOr<SubscriberOptions> SubscriptionHub::Admit(
+    ManagedDevice* device, const SubscribeOptions& options) {
+  if (subscriptions_ >= limits_.max_subscriptions) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "speckd serves ", subscriptions_, " subscriptions, at most ",
+        limits_.max_subscriptions, ": close one first"));
+  }
+  SubscriberOptions out;
+  out.policy = options.policy;
+  out.clock = clock_;
+  if (options.max_queued_messages > 0) {
+    out.max_messages =
+        std::min(options.max_queued_messages, limits_.max_queued_messages);
+  }
+  if (options.max_queued_bytes > 0) {
+    out.max_bytes = options.max_queued_bytes;
+  }
+  if (options.policy == OverflowPolicy::kDropOldest) {
+    out.max_bytes = std::min(out.max_bytes, limits_.max_queued_bytes);
+    out.budget = &budget_;
+    return out;
+  }
+  out.max_bytes = std::min(out.max_bytes, limits_.max_lossless_queued_bytes);
+  if (!options.exempt_from_lease) {
+    if (absl::Status held = device->CheckLease(options.lease_id); !held.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "a LOSSLESS subscription can slow device ", device->id(),
+          " down, so it needs the device's lease (options.lease_id), or use "
+          "DROP_OLDEST: ",
+          held.message()));
+    }
+  }
+  if (lossless_[device->id()] >= limits_.max_lossless_per_device) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "device ", device->id(), " has ", limits_.max_lossless_per_device,
+        " LOSSLESS subscriptions already, at most"));
+  }
+  return out;
+}
+
+absl::StatusOr<Subscription> SubscriptionHub::Subscribe(
     ManagedDevice* device, const std::string& key, const graph::GraphSpec& spec,
-    const std::string& endpoint, const SubscriberOptions& options) {
+    const std::string& endpoint, const SubscribeOptions& options) {
   const std::string branch_key = absl::StrCat(device->id(), "|", key);
   MutexLock lock(&mu_);
+  absl::StatusOr<SubscriberOptions> admitted = Admit(device, options);
+  if (!admitted.ok()) return admitted.status();
   auto it = branches_.find(branch_key);
   if (it == branches_.end()) {
+    std::shared_ptr<const chip::SpeckConfig> config = device->configuration();
     graph::GraphContext context;
-    context.config = *device->configuration();
+    context.config = *config;
     absl::StatusOr<std::unique_ptr<graph::Graph>> graph =
         graph::Graph::Build(spec, context);
     if (!graph.ok()) return graph.status();
@@ -24,23 +75,33 @@ absl::StatusOr<StreamReactor*> SubscriptionHub::Subscribe(
     branch.graph_id = devices_->NewGraphId();
     branch.endpoint = endpoint;
     branch.fanout = std::make_shared<Fanout>();
-    absl::Status attached =
-        (*graph)->SetEndpointSink(endpoint, branch.fanout.get());
-    if (!attached.ok()) return attached;
-    device->AddGraph(branch.graph_id, *std::move(graph), /*internal=*/true,
-                     /*running=*/true);
+    if (absl::Status s = (*graph)->SetEndpointSink(endpoint, branch.fanout);
+        !s.ok()) {
+      return s;
+    }
+    GraphOwner owner;
+    owner.holder = "speckd (subscription)";
+    owner.internal = true;
+    if (absl::Status s =
+            device->AddGraph(branch.graph_id, *std::move(graph),
+                             std::move(config), owner, /*running=*/true);
+        !s.ok()) {
+      return s;
+    }
     it = branches_.emplace(branch_key, std::move(branch)).first;
   }
-  return Attach(branch_key, &it->second, options);
+  return Attach(branch_key, &it->second, *admitted);
 }
 
-absl::StatusOr<StreamReactor*> SubscriptionHub::SubscribeNode(
+absl::StatusOr<Subscription> SubscriptionHub::SubscribeNode(
     const std::string& graph_id, const std::string& node,
-    const SubscriberOptions& options) {
+    const SubscribeOptions& options) {
   absl::StatusOr<ManagedDevice*> device = devices_->FindGraph(graph_id);
   if (!device.ok()) return device.status();
   const std::string branch_key = absl::StrCat("graph|", graph_id, "|", node);
   MutexLock lock(&mu_);
+  absl::StatusOr<SubscriberOptions> admitted = Admit(*device, options);
+  if (!admitted.ok()) return admitted.status();
   auto it = branches_.find(branch_key);
   if (it == branches_.end()) {
     Branch branch;
@@ -49,83 +110,93 @@ absl::StatusOr<StreamReactor*> SubscriptionHub::SubscribeNode(
     branch.endpoint = node;
     branch.fanout = std::make_shared<Fanout>();
     branch.internal = false;
-    Fanout* fanout = branch.fanout.get();
-    absl::Status attached = (*device)->WithGraph(
-        graph_id,
-        [&](graph::Graph& g) { return g.SetEndpointSink(node, fanout); });
-    if (!attached.ok()) return attached;
+    if (absl::Status s =
+            (*device)->AttachEndpoint(graph_id, node, branch.fanout);
+        !s.ok()) {
+      return s;
+    }
     it = branches_.emplace(branch_key, std::move(branch)).first;
   }
-  return Attach(branch_key, &it->second, options);
+  return Attach(branch_key, &it->second, *admitted);
 }
 
-StreamReactor* SubscriptionHub::Attach(const std::string& branch_key,
-                                       Branch* branch,
-                                       const SubscriberOptions& options) {
+Subscription SubscriptionHub::Attach(const std::string& branch_key,
+                                     Branch* branch,
+                                     const SubscriberOptions& options) {
   auto subscriber = std::make_shared<Subscriber>(options);
   branch->fanout->Add(subscriber);
-  // The reactor's address is known only after Start; its OnDone cannot run
-  // before we return (it needs mu_, held here).
-  auto* self = new StreamReactor*(nullptr);
-  StreamReactor* reactor = StreamReactor::Start(
-      std::move(subscriber), registry_, [this, branch_key, self] {
-        Release(branch_key, *self);
-        delete self;
-      });
-  *self = reactor;
-  branch->reactors.insert(reactor);
-  return reactor;
+  branch->subscribers.insert(subscriber.get());
+  ++subscriptions_;
+  if (options.policy == OverflowPolicy::kLossless) {
+    ++lossless_[branch->device->id()];
+  }
+  const Subscriber* raw = subscriber.get();
+  return Subscription{std::move(subscriber),
+                      [this, branch_key, raw] { Release(branch_key, raw); }};
 }
 
 void SubscriptionHub::Release(const std::string& branch_key,
-                              StreamReactor* reactor) {
+                              const Subscriber* subscriber) {
   Branch gone;
   {
     MutexLock lock(&mu_);
     auto it = branches_.find(branch_key);
     if (it == branches_.end()) return;
-    it->second.fanout->Remove(reactor->subscriber());
-    it->second.reactors.erase(reactor);
-    if (!it->second.reactors.empty()) return;
-    gone = std::move(it->second);
+    Branch& branch = it->second;
+    if (branch.subscribers.erase(subscriber) == 0) return;
+    branch.fanout->Remove(subscriber);
+    --subscriptions_;
+    if (subscriber->options().policy == OverflowPolicy::kLossless) {
+      --lossless_[branch.device->id()];
+    }
+    if (!branch.subscribers.empty()) return;
+    gone = std::move(branch);
     branches_.erase(it);
   }
-  // Outside the hub's lock: removing a graph waits for the device thread to
-  // leave it.
+  // Outside the hub's lock. A graph that is already gone (deleted by its
+  // owner) has nothing left to detach.
   if (gone.internal) {
-    absl::StatusOr<std::unique_ptr<graph::Graph>> removed =
-        gone.device->RemoveGraph(gone.graph_id);
-    (void)removed;
+    (void)gone.device->RemoveGraph(gone.graph_id);
   } else {
-    // A client graph stays; only its endpoint is detached (if still there).
-    (void)gone.device->WithGraph(gone.graph_id, [&](graph::Graph& g) {
-      return g.SetEndpointSink(gone.endpoint, nullptr);
-    });
+    (void)gone.device->AttachEndpoint(gone.graph_id, gone.endpoint, nullptr);
   }
 }
 
 void SubscriptionHub::EndGraphStreams(const std::string& graph_id,
-                                      const grpc::Status& status) {
+                                      const absl::Status& status) {
   MutexLock lock(&mu_);
   for (auto& [key, branch] : branches_) {
-    if (branch.graph_id != graph_id) continue;
-    for (StreamReactor* reactor : branch.reactors) reactor->End(status);
+    if (branch.graph_id == graph_id) branch.fanout->CloseAll(status);
   }
 }
 
-void SubscriptionHub::Broadcast(const std::string& device_id,
-                                const PayloadPtr& payload) {
+void SubscriptionHub::OnDeviceNotice(const std::string& device_id,
+                                     const Notice& notice) {
+  const PayloadPtr payload = EncodeNotice(notice);
   MutexLock lock(&mu_);
   for (auto& [key, branch] : branches_) {
-    if (branch.device->id() == device_id) branch.fanout->Broadcast(payload);
+    if (branch.device->id() == device_id) branch.fanout->Notify(payload);
+  }
+}
+
+void SubscriptionHub::OnGraphNotice(const std::string& graph_id,
+                                    const Notice& notice) {
+  const PayloadPtr payload = EncodeNotice(notice);
+  MutexLock lock(&mu_);
+  for (auto& [key, branch] : branches_) {
+    if (branch.graph_id == graph_id) branch.fanout->Notify(payload);
   }
 }
 
 size_t SubscriptionHub::internal_graphs() const {
   MutexLock lock(&mu_);
-  size_t n = 0;
-  for (const auto& [key, branch] : branches_) n += branch.internal;
-  return n;
+  return std::count_if(branches_.begin(), branches_.end(),
+                       [](const auto& b) { return b.second.internal; });
+}
+
+size_t SubscriptionHub::subscriptions() const {
+  MutexLock lock(&mu_);
+  return subscriptions_;
 }
 
 }  // namespace speckd::server::api

@@ -7,7 +7,9 @@
 
 namespace speckd::server {
 
-DeviceManager::DeviceManager(driver::Clock* clock) : clock_(clock) {
+DeviceManager::DeviceManager(driver::Clock* clock,
+                             const ManagedDeviceOptions& options)
+    : clock_(clock), options_(options) {
   janitor_ = std::thread([this] {
     MutexLock lock(&janitor_mu_);
     while (!stopping_) {
@@ -30,25 +32,49 @@ DeviceManager::~DeviceManager() {
     janitor_cv_.SignalAll();
   }
   janitor_.join();
-  // Devices go before the watchers they might notify.
-  MutexLock lock(&mu_);
-  devices_.clear();
+  // Devices go before the watchers they might notify, destroyed unlocked:
+  // stopping a device runs callbacks that may look devices up.
+  std::map<std::string, std::unique_ptr<ManagedDevice>, std::less<>> devices;
+  {
+    MutexLock lock(&mu_);
+    devices.swap(devices_);
+  }
+  devices.clear();
 }
 
 absl::Status DeviceManager::Add(std::unique_ptr<driver::Device> device) {
-  std::string id = device->descriptor().id;
-  auto managed = std::make_unique<ManagedDevice>(std::move(device), clock_);
-  managed->SetChangeCallback([this, id] { Notify(id); });
+  {
+    MutexLock lock(&mu_);
+    if (devices_.count(device->descriptor().id) > 0) {
+      return absl::AlreadyExistsError(absl::StrCat("a device with id '",
+                                                   device->descriptor().id,
+                                                   "' is already registered"));
+    }
+  }
+  return AddManaged(
+      std::make_unique<ManagedDeviceImpl>(std::move(device), clock_, options_));
+}
+
+absl::Status DeviceManager::AddManaged(std::unique_ptr<ManagedDevice> device) {
+  const std::string id = device->id();
+  device->SetChangeCallback([this, id] { Notify(id); });
   {
     MutexLock lock(&mu_);
     if (devices_.count(id) > 0) {
       return absl::AlreadyExistsError(
           absl::StrCat("a device with id '", id, "' is already registered"));
     }
-    devices_.emplace(id, std::move(managed));
+    device->SetNoticeSink(notice_sink_);
+    devices_.emplace(id, std::move(device));
   }
   Notify(id);
   return absl::OkStatus();
+}
+
+void DeviceManager::SetNoticeSink(NoticeSink* sink) {
+  MutexLock lock(&mu_);
+  notice_sink_ = sink;
+  for (auto& [id, device] : devices_) device->SetNoticeSink(sink);
 }
 
 std::vector<ManagedDevice*> DeviceManager::Devices() const {

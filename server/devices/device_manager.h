@@ -1,7 +1,7 @@
-// DeviceManager owns every device speckd serves (simulated devkits, USB
-// devkits) as ManagedDevices, looks them up by stable id, tells watchers
-// about changes, and runs housekeeping (lease expiry, idle state) on a
-// background thread paced by the Clock.
+// DeviceManager owns every device speckd serves (simulated devkits, and
+// boards once their drivers exist) as ManagedDevices, looks them up by stable
+// id, tells watchers about changes, and runs housekeeping (lease expiry,
+// idle state) on a background thread paced by the Clock.
 //
 //   DeviceManager devices(driver::RealClock());
 //   devices.Add(driver::sim::NewSimDevice(0));
@@ -25,20 +25,26 @@
 #include "driver/device.h"
 #include "driver/util/mutex.h"
 #include "server/devices/managed_device.h"
+#include "server/devices/managed_device_impl.h"
 
 namespace speckd::server {
 
 class DeviceManager {
  public:
-  explicit DeviceManager(driver::Clock* clock = driver::RealClock());
+  explicit DeviceManager(driver::Clock* clock = driver::RealClock(),
+                         const ManagedDeviceOptions& options = {});
   ~DeviceManager();
   DeviceManager(const DeviceManager&) = delete;
   DeviceManager& operator=(const DeviceManager&) = delete;
 
-  // Takes ownership. ALREADY_EXISTS if the id is taken. Thread-safe.
-  absl::Status Add(std::unique_ptr<driver::Device> device);
+  driver::Clock* clock() const { return clock_; }
 
-  // Every device, ordered by id. Thread-safe.
+  // Takes ownership and manages it. ALREADY_EXISTS if the id is taken.
+  absl::Status Add(std::unique_ptr<driver::Device> device);
+  // The same for a ready-made ManagedDevice (tests give fakes).
+  absl::Status AddManaged(std::unique_ptr<ManagedDevice> device);
+
+  // Every device, ordered by id.
   std::vector<DeviceSnapshot> List() const;
   // The same devices, without snapshots; they live as long as the manager.
   std::vector<ManagedDevice*> Devices() const;
@@ -54,6 +60,10 @@ class DeviceManager {
   // "g1", "g2", ...: unique for the server's lifetime.
   std::string NewGraphId();
 
+  // Where every device's notices go (the subscription hub); nullptr stops
+  // them. Also for devices added later.
+  void SetNoticeSink(NoticeSink* sink);
+
   // `watcher(snapshot)` runs after any change to a device (state, lease,
   // settings), with its new snapshot (taken once for every watcher), on the
   // thread that made the change; it must not block.
@@ -68,9 +78,14 @@ class DeviceManager {
   void Notify(const std::string& id);
 
   driver::Clock* const clock_;
+  const ManagedDeviceOptions options_;
+
+  // Lock order: mu_ before a device's locks (Find and FindGraph ask devices
+  // while holding it); watchers_mu_ and janitor_mu_ are leaves.
   mutable Mutex mu_;
   std::map<std::string, std::unique_ptr<ManagedDevice>, std::less<>> devices_
       ABSL_GUARDED_BY(mu_);
+  NoticeSink* notice_sink_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::atomic<uint64_t> next_graph_{1};
 
   Mutex watchers_mu_;

@@ -126,41 +126,41 @@ TEST_F(DeviceManagerTest, ApplyNeedsTheLeaseAndAValidConfiguration) {
   EXPECT_TRUE(device_->configured());
 }
 
-// True once the device has taken every accepted input; false at the deadline.
-bool WaitUntilDrained(ManagedDevice& device, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (device.Snapshot().counters.queued_inputs > 0) {
-    if (absl::Now() >= deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
+// A write job of `events`, reporting to `done`.
+WriteJob Job(std::vector<chip::InputEvent> events,
+             std::function<void(absl::StatusOr<WriteResult>)> done) {
+  WriteJob job;
+  job.inputs = [events](const chip::SpeckConfig&) { return events; };
+  job.flush = true;
+  job.deadline = absl::InfiniteFuture();
+  job.done = std::move(done);
+  return job;
 }
 
 TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
   LeaseInfo lease = device_->AcquireLease("alice", absl::Seconds(60)).value();
-  EXPECT_EQ(
-      device_->SubmitWrite(lease.lease_id, {}, false, absl::Now(), nullptr)
-          .code(),
-      absl::StatusCode::kFailedPrecondition);  // not configured yet
+  EXPECT_EQ(device_->SubmitWrite(lease.lease_id, Job({}, nullptr)).code(),
+            absl::StatusCode::kFailedPrecondition);  // not configured yet
   ASSERT_TRUE(device_->ApplyConfiguration(OneCore(), lease.lease_id).ok());
   Notification written;
-  absl::Status result;
-  ASSERT_TRUE(device_
-                  ->SubmitWrite(lease.lease_id,
-                                {chip::InputEvent::FromSpike({5, 0, 0, 0, 0})},
-                                /*flush=*/true, absl::Now() + absl::Seconds(5),
-                                [&](absl::Status s) {
-                                  result = s;
-                                  written.Notify();
-                                })
-                  .ok());
+  absl::StatusOr<WriteResult> result = absl::UnknownError("not written");
+  ASSERT_TRUE(
+      device_
+          ->SubmitWrite(lease.lease_id,
+                        Job({chip::InputEvent::FromSpike({5, 0, 0, 0, 0})},
+                            [&](absl::StatusOr<WriteResult> r) {
+                              result = r;
+                              written.Notify();
+                            }))
+          .ok());
   ASSERT_TRUE(written.WaitForNotificationWithTimeout(absl::Seconds(10)));
-  EXPECT_TRUE(result.ok()) << result;
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->accepted, 1u);
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kStreaming);
   EXPECT_EQ(device_->Snapshot().counters.events_in, 1u);
   // Accepted is not yet processed: the device thread takes the input on its
   // own time, and a device with queued input is not idle.
-  ASSERT_TRUE(WaitUntilDrained(*device_, absl::Seconds(10)));
+  ASSERT_TRUE(device_->WaitUntilIdle(absl::Seconds(10)));
   clock_.Advance(absl::Seconds(2));
   devices_.Housekeeping();
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kConfigured);

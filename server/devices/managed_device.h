@@ -1,36 +1,34 @@
-// ManagedDevice: what speckd keeps for one device it owns. The control lease
-// (one writer, many readers), the state machine (ready -> configured ->
-// streaming; lost), the applied configuration, the graphs that run on the
-// device's output, and a writer thread so that gRPC handlers never block on a
-// full device queue.
+// ManagedDevice: what speckd keeps for one device it owns, as the services
+// and the subscription hub see it. The control lease (one writer, many
+// readers), the state machine (ready -> configured -> streaming; lost), the
+// applied configuration, writes, the device controls, and the graphs that
+// run on the device's output. ManagedDeviceImpl (managed_device_impl.h) is
+// the real one; tests give services and the hub fakes.
 //
-//   ManagedDevice dev(std::move(device), clock);
-//   auto lease = dev.AcquireLease("alice@lab", absl::Seconds(10));
-//   dev.ApplyConfiguration(config, lease->lease_id);
-//   dev.SubmitWrite(lease->lease_id, events, /*flush=*/true, deadline, done);
+//   absl::StatusOr<LeaseInfo> lease = dev->AcquireLease("alice@lab", ttl);
+//   dev->ApplyConfiguration(config, lease->lease_id);
+//   dev->SubmitWrite(lease->lease_id, std::move(job));
 #ifndef SPECKD_SERVER_DEVICES_MANAGED_DEVICE_H_
 #define SPECKD_SERVER_DEVICES_MANAGED_DEVICE_H_
 
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "driver/chip/config.h"
 #include "driver/chip/validate.h"
-#include "driver/clock.h"
 #include "driver/device.h"
-#include "driver/util/mutex.h"
+#include "server/devices/graph_set.h"
+#include "server/devices/input_writer.h"
+#include "server/devices/lease.h"
 #include "server/graph/graph.h"
 
 namespace speckd::server {
@@ -38,23 +36,6 @@ namespace speckd::server {
 enum class DeviceState { kAbsent, kReady, kConfigured, kStreaming, kLost };
 
 const char* DeviceStateName(DeviceState state);
-
-struct LeaseInfo {
-  // Secret; only the holder learns it.
-  std::string lease_id;
-  std::string holder;
-  absl::Time expires;
-  absl::Duration ttl;
-};
-
-struct GraphInfo {
-  std::string id;
-  std::string device_id;
-  graph::GraphSpec spec;
-  bool running = false;
-  bool internal = false;
-  std::vector<graph::NodeCounters> counters;
-};
 
 // A consistent copy of one device's public facts.
 struct DeviceSnapshot {
@@ -68,134 +49,133 @@ struct DeviceSnapshot {
   driver::Pacing pacing = driver::Pacing::kRealTime;
   double power_monitor_rate_hz = 0;
   driver::DeviceCounters counters;
+  // Writes admitted or waiting in speckd, not yet in the device.
+  uint64_t pending_writes = 0;
 };
 
-class ManagedDevice : public driver::OutputListener, public graph::InputSink {
+// What subscribers should know that is not data.
+struct Notice {
+  enum class Kind {
+    kDeviceReconfigured,
+    kStopWatchReset,
+    kInputsDropped,  // cancelled, or dropped by a reset or an apply
+    kGraphStopped,   // a graph stopped by itself (lost its lease)
+    kShuttingDown,
+  };
+  Kind kind = Kind::kDeviceReconfigured;
+  std::string message;
+  // kInputsDropped: how many.
+  uint64_t dropped_inputs = 0;
+};
+
+// Where a device's notices go (the subscription hub). Called on the device
+// thread, in order with the data its graphs publish, so that a subscriber
+// sees a reset exactly where it happened. Must not block.
+class NoticeSink {
  public:
-  // Takes ownership of `device`; `clock` times leases and idleness.
-  ManagedDevice(std::unique_ptr<driver::Device> device, driver::Clock* clock);
-  ~ManagedDevice() override;
+  virtual ~NoticeSink() = default;
+  // To every stream of the device.
+  virtual void OnDeviceNotice(const std::string& device_id,
+                              const Notice& notice) = 0;
+  // To the streams of one graph.
+  virtual void OnGraphNotice(const std::string& graph_id,
+                             const Notice& notice) = 0;
+};
 
-  const std::string& id() const { return device_->descriptor().id; }
-  driver::Device* device() { return device_.get(); }
-  DeviceSnapshot Snapshot() const;
+class ManagedDevice {
+ public:
+  virtual ~ManagedDevice() = default;
 
-  // Called on every change a watcher should see (state, lease, settings).
-  void SetChangeCallback(std::function<void()> callback);
+  virtual const std::string& id() const = 0;
+  virtual DeviceSnapshot Snapshot() const = 0;
 
-  // --- control lease ---------------------------------------------------------
-  // FAILED_PRECONDITION naming the holder and expiry if someone else holds it.
-  absl::StatusOr<LeaseInfo> AcquireLease(const std::string& holder,
-                                         absl::Duration ttl);
-  absl::StatusOr<LeaseInfo> RenewLease(const std::string& lease_id);
-  absl::Status ReleaseLease(const std::string& lease_id);
-  // OK if `lease_id` is the current lease; otherwise FAILED_PRECONDITION
-  // saying who holds it until when (or that nobody does).
-  absl::Status CheckLease(const std::string& lease_id) const;
+  // --- control lease (FAILED_PRECONDITION naming the holder and expiry) ---
+  virtual absl::StatusOr<LeaseInfo> AcquireLease(const std::string& holder,
+                                                 absl::Duration ttl) = 0;
+  virtual absl::StatusOr<LeaseInfo> RenewLease(const std::string& lease_id) = 0;
+  virtual absl::Status ReleaseLease(const std::string& lease_id) = 0;
+  virtual absl::Status CheckLease(const std::string& lease_id) const = 0;
 
-  // Expires the lease and settles STREAMING -> CONFIGURED after idleness.
-  // Called periodically by the DeviceManager.
-  void Housekeeping();
+  // --- configuration ---
+  // Validates (INVALID_ARGUMENT listing every error), drops inputs still
+  // queued for the old one, applies, and returns the report (warnings,
+  // not-modelled findings, memory). Needs the lease.
+  virtual absl::StatusOr<chip::ValidationReport> ApplyConfiguration(
+      const chip::SpeckConfig& config, const std::string& lease_id) = 0;
+  virtual bool configured() const = 0;
+  // As applied; shared, so that taking it per write costs no copy.
+  virtual std::shared_ptr<const chip::SpeckConfig> configuration() const = 0;
 
-  // --- configuration ---------------------------------------------------------
-  // Validates (INVALID_ARGUMENT listing every error), applies, and returns
-  // the report (warnings, not-modelled findings, memory).
-  absl::StatusOr<chip::ValidationReport> ApplyConfiguration(
-      const chip::SpeckConfig& config, const std::string& lease_id);
-  bool configured() const;
-  // The device's configuration as applied; shared, so that taking it for
-  // every write message costs no copy of the weights.
-  std::shared_ptr<const chip::SpeckConfig> configuration() const;
+  // --- device controls: the lease, except to read neurons ---
+  // A reset drops inputs queued for the old epoch.
+  virtual absl::StatusOr<driver::StopWatchState> SetStopWatch(
+      const std::string& lease_id, std::optional<bool> enable, bool reset) = 0;
+  virtual absl::StatusOr<driver::SlowClockState> SetSlowClock(
+      const std::string& lease_id, bool enable, double rate_hz) = 0;
+  virtual absl::StatusOr<driver::Pacing> SetPacing(const std::string& lease_id,
+                                                   driver::Pacing pacing) = 0;
+  virtual absl::StatusOr<double> SetPowerMonitorRate(
+      const std::string& lease_id, double rate_hz) = 0;
+  virtual absl::StatusOr<std::vector<int16_t>> ReadNeurons(
+      int layer, absl::Span<const driver::NeuronAddress> neurons,
+      std::vector<driver::NeuronAddress>* addresses) = 0;
+  virtual absl::Status WriteNeurons(
+      const std::string& lease_id, int layer,
+      absl::Span<const driver::NeuronAddress> neurons,
+      absl::Span<const int16_t> values) = 0;
 
-  // --- device controls (lease required)
-  // ---------------------------------------
-  absl::StatusOr<driver::StopWatchState> SetStopWatch(
-      const std::string& lease_id, std::optional<bool> enable, bool reset);
-  absl::Status SetSlowClock(const std::string& lease_id, bool enable,
-                            double rate_hz);
-  absl::Status SetPacing(const std::string& lease_id, driver::Pacing pacing);
-  absl::Status SetPowerMonitorRate(const std::string& lease_id, double rate_hz);
-  absl::Status WriteNeurons(const std::string& lease_id, int layer,
-                            absl::Span<const driver::NeuronAddress> neurons,
-                            absl::Span<const int16_t> values);
-
-  // --- event writes
-  // ----------------------------------------------------------- Queues a
-  // validated, time-ordered batch for the device's writer thread (never blocks
-  // the caller). `done` runs on that thread once the device has accepted the
-  // batch (or refused it, e.g. the queue stayed full until `deadline`); with
-  // `flush`, the device is also told to close windows up to the batch's last
-  // timestamp. The lease is checked now.
-  absl::Status SubmitWrite(const std::string& lease_id,
-                           std::vector<chip::InputEvent> events, bool flush,
-                           absl::Time deadline,
-                           std::function<void(absl::Status)> done);
-
-  // --- graphs ---------------------------------------------------------------
-  // Adds a built graph under `id`, stopped or running.
-  void AddGraph(const std::string& id, std::unique_ptr<graph::Graph> graph,
-                bool internal, bool running);
-  // NOT_FOUND if the graph is not on this device.
-  absl::Status SetGraphRunning(const std::string& id, bool running);
-  // Removes and returns the graph (it no longer receives output once this
-  // returns).
-  absl::StatusOr<std::unique_ptr<graph::Graph>> RemoveGraph(
-      const std::string& id);
-  absl::StatusOr<GraphInfo> GetGraph(const std::string& id) const;
-  bool HasGraph(absl::string_view id) const;
-  std::vector<GraphInfo> ListGraphs(bool include_internal) const;
-  // Runs `fn` on the graph while it cannot be removed or processed.
-  absl::Status WithGraph(const std::string& id,
-                         const std::function<absl::Status(graph::Graph&)>& fn);
-
-  // driver::OutputListener: the device thread delivers output here.
-  void OnOutput(const driver::DeviceOutput& output) override;
-
-  // graph::InputSink: device_sink nodes of other graphs write here.
-  uint64_t Write(absl::Span<const chip::InputEvent> events) override;
-
- private:
-  struct WriteJob {
-    std::vector<chip::InputEvent> events;
-    bool flush = false;
-    absl::Time deadline;
-    std::function<void(absl::Status)> done;
+  // --- event writes ---
+  // Hands `job` to the device's writer (never blocks the caller; see
+  // input_writer.h). The lease is checked now. FAILED_PRECONDITION before a
+  // configuration is applied.
+  virtual absl::Status SubmitWrite(const std::string& lease_id,
+                                   WriteJob job) = 0;
+  struct Cancelled {
+    // Inputs the device had queued, and writes speckd still held.
+    uint64_t queued_inputs = 0;
+    uint64_t pending_writes = 0;
   };
-  struct GraphEntry {
-    std::unique_ptr<graph::Graph> graph;
-    bool internal = false;
-    bool running = false;
-  };
+  // Drops every input not yet processed; needs the lease.
+  virtual absl::StatusOr<Cancelled> CancelInputs(
+      const std::string& lease_id) = 0;
+  // True once every accepted input is processed (or dropped) and its outputs
+  // delivered; false after `timeout` of wall time.
+  virtual bool WaitUntilIdle(absl::Duration timeout) = 0;
 
-  absl::Status CheckLeaseLocked(const std::string& lease_id) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void NotifyChanged();
-  void WriterLoop();
-  GraphInfo InfoOf(const std::string& id, const GraphEntry& entry) const;
+  // --- graphs ---
+  // Adds a graph built for `config` (RESOURCE_EXHAUSTED beyond the device's
+  // cap on client graphs).
+  virtual absl::Status AddGraph(const std::string& graph_id,
+                                std::unique_ptr<graph::Graph> graph,
+                                std::shared_ptr<const chip::SpeckConfig> config,
+                                GraphOwner owner, bool running) = 0;
+  // OK if `lease_id` may start, stop or delete the graph: the lease it was
+  // made with, or the device's lease; FAILED_PRECONDITION saying so if not.
+  virtual absl::Status CheckGraphAccess(const std::string& graph_id,
+                                        const std::string& lease_id) const = 0;
+  virtual absl::Status SetGraphRunning(const std::string& graph_id,
+                                       bool running) = 0;
+  virtual absl::Status RemoveGraph(const std::string& graph_id) = 0;
+  virtual absl::StatusOr<GraphInfo> GetGraph(
+      const std::string& graph_id) const = 0;
+  virtual bool HasGraph(absl::string_view graph_id) const = 0;
+  virtual std::vector<GraphInfo> ListGraphs(bool include_internal) const = 0;
+  virtual absl::Status AttachEndpoint(
+      const std::string& graph_id, const std::string& node,
+      std::shared_ptr<graph::EndpointSink> sink) = 0;
 
-  std::unique_ptr<driver::Device> device_;
-  driver::Clock* const clock_;
+  // What device_sink nodes of any graph write into this device through.
+  virtual graph::InputSink* input() = 0;
 
-  mutable Mutex mu_;
-  DeviceState state_ ABSL_GUARDED_BY(mu_) = DeviceState::kReady;
-  std::optional<LeaseInfo> lease_ ABSL_GUARDED_BY(mu_);
-  bool configured_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_write_ ABSL_GUARDED_BY(mu_);
-
-  Mutex change_mu_;
-  std::function<void()> on_change_ ABSL_GUARDED_BY(change_mu_);
-
-  // Graphs: shared for processing (device thread), exclusive for changes.
-  mutable Mutex graphs_mu_;
-  std::map<std::string, GraphEntry, std::less<>> graphs_
-      ABSL_GUARDED_BY(graphs_mu_);
-
-  Mutex writer_mu_;
-  CondVar writer_cv_;
-  std::deque<WriteJob> jobs_ ABSL_GUARDED_BY(writer_mu_);
-  bool stopping_ ABSL_GUARDED_BY(writer_mu_) = false;
-  std::thread writer_;
+  // Where notices go (nullptr: nowhere). The sink must outlive the device or
+  // be replaced first.
+  virtual void SetNoticeSink(NoticeSink* sink) = 0;
+  // Runs on every change a watcher should see (state, lease, settings), on
+  // the thread that made it; must not block.
+  virtual void SetChangeCallback(std::function<void()> callback) = 0;
+  // Expires the lease and settles STREAMING -> CONFIGURED after idleness;
+  // true if anything changed. Called periodically by the DeviceManager.
+  virtual bool Housekeeping() = 0;
 };
 
 }  // namespace speckd::server

@@ -1,5 +1,6 @@
 #include "server/graph/graph.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 #include <utility>
@@ -10,9 +11,6 @@
 
 namespace speckd::server::graph {
 namespace {
-
-// Process recurses along edges; the cap bounds its depth.
-constexpr size_t kMaxNodes = 1000;
 
 bool ValidName(const std::string& name) {
   if (name.empty()) return false;
@@ -46,6 +44,33 @@ struct Graph::Impl {
       node.CountEmitted(out->items());
       Forward(to, *out);
     }
+  }
+
+  // Routes from the sources to every node, summed (capped just past
+  // kMaxRoutes); the edges must form no cycle.
+  uint64_t Routes() const {
+    const int n = static_cast<int>(nodes.size());
+    std::vector<int> in_degree(n, 0);
+    for (int from = 0; from < n; ++from) {
+      for (int to : successors[from]) ++in_degree[to];
+    }
+    std::vector<uint64_t> routes(n, 0);
+    std::vector<int> ready;
+    for (int i = 0; i < n; ++i) {
+      if (in_degree[i] == 0) ready.push_back(i);
+    }
+    for (int source : sources) routes[source] = 1;
+    uint64_t total = 0;
+    while (!ready.empty()) {
+      const int node = ready.back();
+      ready.pop_back();
+      total = std::min(total + routes[node], kMaxRoutes + 1);
+      for (int to : successors[node]) {
+        routes[to] = std::min(routes[to] + routes[node], kMaxRoutes + 1);
+        if (--in_degree[to] == 0) ready.push_back(to);
+      }
+    }
+    return total;
   }
 
   // A node on a cycle, or -1 if the edges form none (Kahn's algorithm).
@@ -100,8 +125,9 @@ Graph::~Graph() = default;
 absl::StatusOr<std::unique_ptr<Graph>> Graph::Build(
     const GraphSpec& spec, const GraphContext& context) {
   if (spec.nodes.size() > kMaxNodes) {
-    return Invalid(absl::StrCat("graph has ", spec.nodes.size(),
-                                " nodes; at most ", kMaxNodes, " allowed"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("graph has ", spec.nodes.size(), " nodes; at most ",
+                     kMaxNodes, " per graph"));
   }
   std::unique_ptr<Graph> graph(new Graph(spec));
   Impl& impl = *graph->impl_;
@@ -180,6 +206,12 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::Build(
   if (impl.sources.empty()) {
     return Invalid("graph has no source node (device_source or power_source)");
   }
+  if (const uint64_t routes = impl.Routes(); routes > kMaxRoutes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "graph has more than ", kMaxRoutes,
+        " routes from its sources to its nodes; each device output is "
+        "handed along every route (merge parallel branches)"));
+  }
   return graph;
 }
 
@@ -200,8 +232,18 @@ void Graph::Reconfigure(const chip::SpeckConfig& config) {
   }
 }
 
+std::optional<std::string> Graph::TakeStopRequest() {
+  std::optional<std::string> request;
+  for (const std::unique_ptr<Node>& node : impl_->nodes) {
+    if (std::optional<std::string> why = node->TakeStopRequest()) {
+      request = std::move(why);
+    }
+  }
+  return request;
+}
+
 absl::Status Graph::SetEndpointSink(const std::string& node,
-                                    EndpointSink* sink) {
+                                    std::shared_ptr<EndpointSink> sink) {
   const auto it = impl_->index.find(node);
   if (it == impl_->index.end()) {
     return absl::NotFoundError(absl::StrCat("no node '", node, "'"));
@@ -212,7 +254,7 @@ absl::Status Graph::SetEndpointSink(const std::string& node,
         absl::StrCat("node '", node, "' is a ", NodeKindName(target.kind()),
                      ", not an endpoint"));
   }
-  static_cast<EndpointNode&>(target).SetSink(sink);
+  static_cast<EndpointNode&>(target).SetSink(std::move(sink));
   return absl::OkStatus();
 }
 

@@ -10,14 +10,16 @@
 //   (*graph)->Counters();                 // per node: received, emitted,
 //   dropped
 //
-// Threading: Process/Reconfigure run on one thread at a time (the device
-// thread); Counters() may be called from any thread.
+// Threading: Process and Reconfigure run on one thread (the device's; see
+// server/devices/graph_set.h); SetEndpointSink, Counters, OutputType and
+// spec may be called from any thread meanwhile.
 #ifndef SPECKD_SERVER_GRAPH_GRAPH_H_
 #define SPECKD_SERVER_GRAPH_GRAPH_H_
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +62,7 @@ struct NodeSpec {
   uint32_t interval_ms = 0;    // spike_collection, activity_frame
   uint32_t feature_count = 0;  // spike_count, majority_readout
   uint32_t layer = 0;          // activity_frame (13 = DVS layer)
+  std::string lease_id;        // device_sink: the target device's lease
   // majority_readout (sinabs defaults: threshold_high 32000)
   uint32_t default_feature = 0;
   uint32_t threshold_low = 0;
@@ -85,9 +88,10 @@ struct NodeCounters {
   uint64_t dropped = 0;
 };
 
-// Where an endpoint's packets go (implemented at the API edge: encodes and
-// publishes to subscribers). Called on the device thread; may block for
-// LOSSLESS back-pressure. Returns items it had to drop.
+// Where an endpoint's packets go (the subscription fan-out: encodes and
+// queues for subscribers). Called on the device thread; may block for
+// LOSSLESS back-pressure, for a bounded time. Returns the items subscribers
+// dropped (counted as the endpoint's drops).
 class EndpointSink {
  public:
   virtual ~EndpointSink() = default;
@@ -98,8 +102,12 @@ class EndpointSink {
 class InputSink {
  public:
   virtual ~InputSink() = default;
-  // Returns events it could not accept (counted as dropped).
-  virtual uint64_t Write(absl::Span<const chip::InputEvent> events) = 0;
+  // Writes as the holder of `lease_id`, never blocking: the events it could
+  // not take (counted as dropped), or FAILED_PRECONDITION when that lease
+  // does not hold the device (the writing graph then stops).
+  virtual absl::StatusOr<uint64_t> Write(
+      absl::Span<const chip::InputEvent> events,
+      const std::string& lease_id) = 0;
 };
 
 struct GraphContext {
@@ -112,9 +120,17 @@ struct GraphContext {
 
 class Graph {
  public:
+  // Nodes per graph, at most.
+  static constexpr size_t kMaxNodes = 256;
+  // Routes from a source to any node, at most: a packet is handed on along
+  // every route, so this bounds the work one device output costs (a chain of
+  // diamonds doubles it per layer).
+  static constexpr uint64_t kMaxRoutes = 4096;
+
   // Validates `spec` (unique names matching [A-Za-z0-9_.-]+, known nodes in
   // edges, parameters, port types of every edge, no cycles, at least one
-  // source) and builds it. INVALID_ARGUMENT names the node (or edge).
+  // source) and builds it. INVALID_ARGUMENT names the node (or edge);
+  // RESOURCE_EXHAUSTED beyond kMaxNodes or kMaxRoutes.
   static absl::StatusOr<std::unique_ptr<Graph>> Build(
       const GraphSpec& spec, const GraphContext& context);
 
@@ -127,9 +143,15 @@ class Graph {
   // The device was reconfigured: frame sizes follow the new configuration.
   void Reconfigure(const chip::SpeckConfig& config);
 
-  // Attaches the sink of endpoint `node`; FAILED_PRECONDITION if `node` is not
-  // an endpoint, NOT_FOUND if unknown. Not owned; detach with nullptr.
-  absl::Status SetEndpointSink(const std::string& node, EndpointSink* sink);
+  // Why the graph asked to stop during the last Process (a device_sink lost
+  // its lease), once; nullopt if it did not.
+  std::optional<std::string> TakeStopRequest();
+
+  // Attaches the sink of endpoint `node` (shared: a Process running on
+  // another thread keeps using it safely); FAILED_PRECONDITION if `node` is
+  // not an endpoint, NOT_FOUND if unknown. Detach with nullptr.
+  absl::Status SetEndpointSink(const std::string& node,
+                               std::shared_ptr<EndpointSink> sink);
 
   // The output port type of `node` (what an endpoint after it carries).
   absl::StatusOr<PortType> OutputType(const std::string& node) const;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -171,6 +172,46 @@ TEST(GraphBuildTest, Cycles) {
             "graph has a cycle through node 'f1'");
 }
 
+TEST(GraphBuildTest, NodeCapIsResourceExhausted) {
+  std::vector<NodeSpec> nodes = {Node("src", NodeKind::kDeviceSource)};
+  std::vector<EdgeSpec> edges;
+  for (size_t i = 0; i < Graph::kMaxNodes; ++i) {
+    nodes.push_back(Node(absl::StrCat("e", i), NodeKind::kEndpoint));
+    edges.push_back({"src", nodes.back().name});
+  }
+  absl::Status status = BuildStatus(Spec(nodes, edges));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(), "graph has 257 nodes; at most 256 per graph");
+  nodes.pop_back();
+  edges.pop_back();
+  EXPECT_TRUE(BuildStatus(Spec(nodes, edges)).ok());
+}
+
+// A chain of diamonds doubles the routes a packet takes at every layer:
+// 13 layers would hand each device output on 8192 times. Refused at build
+// time instead of stalling the device thread.
+TEST(GraphBuildTest, RouteCapBoundsTheWorkPerOutput) {
+  auto diamonds = [](int layers) {
+    std::vector<NodeSpec> nodes = {Node("src", NodeKind::kDeviceSource)};
+    std::vector<EdgeSpec> edges;
+    std::string join = "src";
+    for (int i = 0; i < layers; ++i) {
+      const std::string a = absl::StrCat("a", i), b = absl::StrCat("b", i),
+                        j = absl::StrCat("j", i);
+      nodes.push_back(Node(a, NodeKind::kTypeFilter));
+      nodes.push_back(Node(b, NodeKind::kTypeFilter));
+      nodes.push_back(Node(j, NodeKind::kTypeFilter));
+      edges.insert(edges.end(), {{join, a}, {join, b}, {a, j}, {b, j}});
+      join = j;
+    }
+    return Spec(nodes, edges);
+  };
+  EXPECT_TRUE(BuildStatus(diamonds(8)).ok());
+  absl::Status status = BuildStatus(diamonds(13));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(status.message(), HasSubstr("more than 4096 routes"));
+}
+
 TEST(GraphBuildTest, EveryNodeNeedsAnInput) {
   EXPECT_EQ(BuildStatus(Spec({Node("src", NodeKind::kDeviceSource),
                               Collection("collect", 50), Count("count", 2)},
@@ -208,10 +249,12 @@ TEST(GraphTest, FanOutToTwoEndpoints) {
   absl::StatusOr<std::unique_ptr<Graph>> graph =
       Graph::Build(FanOutSpec(), GraphContext{});
   ASSERT_TRUE(graph.ok()) << graph.status();
-  RecordingSink raw;
-  RecordingSink counts;
-  ASSERT_TRUE((*graph)->SetEndpointSink("raw", &raw).ok());
-  ASSERT_TRUE((*graph)->SetEndpointSink("counts", &counts).ok());
+  auto shared_raw = std::make_shared<RecordingSink>();
+  auto shared_counts = std::make_shared<RecordingSink>();
+  RecordingSink& raw = *shared_raw;
+  RecordingSink& counts = *shared_counts;
+  ASSERT_TRUE((*graph)->SetEndpointSink("raw", shared_raw).ok());
+  ASSERT_TRUE((*graph)->SetEndpointSink("counts", shared_counts).ok());
 
   (*graph)->Process(Out({S(1000, 0), S(2000, 1), S(3000, 1)}, 5000));
   (*graph)->Process(Out({S(12000, 7)}, 25000));
@@ -248,8 +291,9 @@ TEST(GraphTest, FanInCallsTheNodeOncePerPacket) {
                         {{"a", "out"}, {"b", "out"}}),
                    GraphContext{});
   ASSERT_TRUE(graph.ok()) << graph.status();
-  RecordingSink sink;
-  ASSERT_TRUE((*graph)->SetEndpointSink("out", &sink).ok());
+  auto shared_sink = std::make_shared<RecordingSink>();
+  RecordingSink& sink = *shared_sink;
+  ASSERT_TRUE((*graph)->SetEndpointSink("out", shared_sink).ok());
   driver::DeviceOutput out = Out({S(1)}, 10);
   out.power.push_back({5, 1, 0.5});
   (*graph)->Process(out);
@@ -265,9 +309,10 @@ TEST(GraphTest, EndpointCountsWhatItsSinkDrops) {
                         {{"src", "out"}}),
                    GraphContext{});
   ASSERT_TRUE(graph.ok()) << graph.status();
-  RecordingSink sink;
+  auto shared_sink = std::make_shared<RecordingSink>();
+  RecordingSink& sink = *shared_sink;
   sink.drop_per_publish = 2;
-  ASSERT_TRUE((*graph)->SetEndpointSink("out", &sink).ok());
+  ASSERT_TRUE((*graph)->SetEndpointSink("out", shared_sink).ok());
   (*graph)->Process(Out({S(1)}, 1));
   EXPECT_EQ(CountersOf(**graph, "out").dropped, 2u);
   // Detached: only counted.
@@ -282,10 +327,10 @@ TEST(GraphTest, EndpointSinksAndOutputTypes) {
   absl::StatusOr<std::unique_ptr<Graph>> graph =
       Graph::Build(FanOutSpec(), GraphContext{});
   ASSERT_TRUE(graph.ok()) << graph.status();
-  RecordingSink sink;
-  EXPECT_EQ((*graph)->SetEndpointSink("nope", &sink).code(),
+  auto sink = std::make_shared<RecordingSink>();
+  EXPECT_EQ((*graph)->SetEndpointSink("nope", sink).code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ((*graph)->SetEndpointSink("count", &sink).code(),
+  EXPECT_EQ((*graph)->SetEndpointSink("count", sink).code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(*(*graph)->OutputType("count"), PortType::kCounts);
   EXPECT_EQ(*(*graph)->OutputType("collect"), PortType::kCollections);
@@ -333,8 +378,9 @@ TEST(GraphTest, SinabsTutorialSpikeCounts) {
   absl::StatusOr<std::unique_ptr<Graph>> graph =
       Graph::Build(spec, GraphContext{});
   ASSERT_TRUE(graph.ok()) << graph.status();
-  RecordingSink sink;
-  ASSERT_TRUE((*graph)->SetEndpointSink("out", &sink).ok());
+  auto shared_sink = std::make_shared<RecordingSink>();
+  RecordingSink& sink = *shared_sink;
+  ASSERT_TRUE((*graph)->SetEndpointSink("out", shared_sink).ok());
 
   constexpr int kSpikes = 25001;
   constexpr int kPerOutput = 777;  // not a multiple of a window

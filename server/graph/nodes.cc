@@ -289,12 +289,19 @@ const Packet* DeviceSinkNode::Receive(const Packet& in) {
   for (const chip::Spike& spike : in.spikes) {
     events_.push_back(chip::InputEvent::FromSpike(spike));
   }
-  CountDropped(sink_->Write(events_));
+  absl::StatusOr<uint64_t> refused = sink_->Write(events_, lease_id_);
+  if (refused.ok()) {
+    CountDropped(*refused);
+    return nullptr;
+  }
+  CountDropped(events_.size());
+  RequestStop(absl::StrCat("node '", name(), "' may no longer write into ",
+                           target_, ": ", refused.status().message()));
   return nullptr;
 }
 
 const Packet* EndpointNode::Receive(const Packet& in) {
-  EndpointSink* sink = sink_.load(std::memory_order_acquire);
+  std::shared_ptr<EndpointSink> sink = std::atomic_load(&sink_);
   if (sink != nullptr) CountDropped(sink->Publish(in));
   return nullptr;
 }

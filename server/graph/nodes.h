@@ -15,7 +15,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -55,6 +57,10 @@ class Node {
   virtual const Packet* Receive(const Packet& in);
   // The device configuration changed.
   virtual void Reconfigure(const chip::SpeckConfig& config) {}
+  // Why this node wants its graph stopped, once (see Graph::TakeStopRequest).
+  std::optional<std::string> TakeStopRequest() {
+    return std::exchange(stop_request_, std::nullopt);
+  }
 
   // Counters are written by the processing thread only and read from any:
   // relaxed load + store (no read-modify-write) is enough for one writer.
@@ -64,6 +70,7 @@ class Node {
 
  protected:
   void CountDropped(uint64_t n) { Add(dropped_, n); }
+  void RequestStop(std::string why) { stop_request_ = std::move(why); }
 
  private:
   static void Add(std::atomic<uint64_t>& counter, uint64_t n) {
@@ -74,6 +81,7 @@ class Node {
 
   const std::string name_;
   const NodeKind kind_;
+  std::optional<std::string> stop_request_;  // processing thread only
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> emitted_{0};
   std::atomic<uint64_t> dropped_{0};
@@ -107,17 +115,24 @@ class PowerSourceNode final : public Node {
 };
 
 // device_sink (in events, out none): writes incoming spikes into a device as
-// input spikes (the spike's layer is the target core). NodeSpec has no device
-// field, so `member` holds the target device id. The InputSink must outlive
-// the graph. Non-spike items are dropped, and so is whatever Write refuses.
+// input spikes (the spike's layer is the target core), as the holder of
+// `lease_id`. NodeSpec has no device field, so `member` holds the target
+// device id. The InputSink must outlive the graph. Non-spike items are
+// dropped, and so is whatever Write refuses; once the lease no longer holds
+// the target, the node asks for its graph to stop.
 class DeviceSinkNode final : public Node {
  public:
   DeviceSinkNode(const NodeSpec& spec, InputSink* sink)
-      : Node(spec), sink_(sink) {}
+      : Node(spec),
+        sink_(sink),
+        target_(spec.member),
+        lease_id_(spec.lease_id) {}
   const Packet* Receive(const Packet& in) override;
 
  private:
   InputSink* const sink_;
+  const std::string target_;
+  const std::string lease_id_;
   std::vector<chip::InputEvent> events_;
 };
 
@@ -292,13 +307,13 @@ class EndpointNode final : public Node {
  public:
   using Node::Node;
   const Packet* Receive(const Packet& in) override;
-  // Any thread. Detaching does not wait for a Publish in progress.
-  void SetSink(EndpointSink* sink) {
-    sink_.store(sink, std::memory_order_release);
+  // Any thread. A Publish in progress keeps the old sink alive.
+  void SetSink(std::shared_ptr<EndpointSink> sink) {
+    std::atomic_store(&sink_, std::move(sink));
   }
 
  private:
-  std::atomic<EndpointSink*> sink_{nullptr};
+  std::shared_ptr<EndpointSink> sink_;  // std::atomic_load / atomic_store
 };
 
 }  // namespace speckd::server::graph

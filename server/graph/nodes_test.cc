@@ -133,7 +133,9 @@ GraphSpec ChainSpec(std::vector<NodeSpec> middle,
 // A built chain with a RecordingSink on "out".
 struct Chain {
   std::unique_ptr<Graph> graph;
-  RecordingSink sink;
+  std::shared_ptr<RecordingSink> shared_sink =
+      std::make_shared<RecordingSink>();
+  RecordingSink& sink = *shared_sink;
 
   NodeCounters counters(const std::string& node) const {
     for (const NodeCounters& c : graph->Counters()) {
@@ -153,7 +155,7 @@ std::unique_ptr<Chain> MakeChain(std::vector<NodeSpec> middle,
   EXPECT_TRUE(graph.ok()) << graph.status();
   if (!graph.ok()) return nullptr;
   chain->graph = *std::move(graph);
-  EXPECT_TRUE(chain->graph->SetEndpointSink("out", &chain->sink).ok());
+  EXPECT_TRUE(chain->graph->SetEndpointSink("out", chain->shared_sink).ok());
   return chain;
 }
 
@@ -205,12 +207,17 @@ TEST(PowerSourceTest, EmitsOnlyPower) {
 
 class FakeInputSink : public InputSink {
  public:
-  uint64_t Write(absl::Span<const chip::InputEvent> in) override {
+  absl::StatusOr<uint64_t> Write(absl::Span<const chip::InputEvent> in,
+                                 const std::string& lease_id) override {
+    if (lease_id != lease) {
+      return absl::FailedPreconditionError("the lease has expired");
+    }
     events.insert(events.end(), in.begin(), in.end());
     return refuse;
   }
   std::vector<chip::InputEvent> events;
   uint64_t refuse = 0;
+  std::string lease = "the-lease";
 };
 
 TEST(DeviceSinkTest, WritesSpikesIntoTheNamedDevice) {
@@ -224,6 +231,7 @@ TEST(DeviceSinkTest, WritesSpikesIntoTheNamedDevice) {
   };
   NodeSpec sink = Spec("sink", NodeKind::kDeviceSink);
   sink.member = "speck2edevkit:1";
+  sink.lease_id = "the-lease";
   GraphSpec spec;
   spec.nodes = {Spec("src", NodeKind::kDeviceSource), sink};
   spec.edges = {{"src", "sink"}};
@@ -242,6 +250,18 @@ TEST(DeviceSinkTest, WritesSpikesIntoTheNamedDevice) {
                                           chip::InputEvent::Kind::kSpike));
   EXPECT_THAT((*graph)->Counters()[1],
               Counted(3, 0, 2));  // the readout value and the refused spike
+  EXPECT_FALSE((*graph)->TakeStopRequest().has_value());
+
+  // Once the lease no longer holds the target, the graph asks to stop.
+  device.lease = "someone-else";
+  (*graph)->Process(Out({S(40)}, 40));
+  std::optional<std::string> stop = (*graph)->TakeStopRequest();
+  ASSERT_TRUE(stop.has_value());
+  EXPECT_EQ(*stop,
+            "node 'sink' may no longer write into speck2edevkit:1: the lease "
+            "has expired");
+  EXPECT_FALSE((*graph)->TakeStopRequest().has_value());  // said once
+  EXPECT_EQ((*graph)->Counters()[1].dropped, 3u);
 }
 
 TEST(DeviceSinkTest, NeedsAKnownDevice) {

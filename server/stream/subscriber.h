@@ -6,13 +6,18 @@
 //
 //   auto sub = std::make_shared<Subscriber>(SubscriberOptions{});
 //   sub->SetReadyCallback([reactor] { reactor->MaybeWrite(); });
-//   sub->Push(payload);                 // producer
-//   std::optional<Delivery> d = sub->Pop();   // consumer: d->header +
-//   d->payload
+//   sub->Push(payload);                       // producer
+//   std::optional<Delivery> d = sub->Pop();   // consumer: header + payload
 //
-// Memory stays under the caps whatever the consumer does: DROP_OLDEST
-// discards the oldest queued messages (and counts their items), LOSSLESS
-// makes Push wait for room (back-pressure on the producer).
+// Memory stays under the caps whatever the consumer does:
+// - DROP_OLDEST discards the oldest queued messages (and counts their
+//   items); its queued bytes are also charged to a QueueBudget shared by
+//   every such subscriber.
+// - LOSSLESS makes Push wait for room (back-pressure on the producer), but
+//   only for a bounded time in all: a burst of `stall_burst`, earned back at
+//   `stall_refill` of the clock's time. A subscriber that needs more is ended
+//   with RESOURCE_EXHAUSTED instead of stalling the device.
+// Notices bypass the caps: they are few, and never dropped.
 #ifndef SPECKD_SERVER_STREAM_SUBSCRIBER_H_
 #define SPECKD_SERVER_STREAM_SUBSCRIBER_H_
 
@@ -25,8 +30,11 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "driver/clock.h"
 #include "driver/util/mutex.h"
+#include "server/stream/queue_budget.h"
 
 namespace speckd::server {
 
@@ -47,6 +55,17 @@ struct SubscriberOptions {
   OverflowPolicy policy = OverflowPolicy::kDropOldest;
   size_t max_messages = 256;
   size_t max_bytes = size_t{16} << 20;
+  // LOSSLESS: the producer may wait on this subscriber for `stall_burst`,
+  // and earns `stall_refill` seconds of waiting back per second.
+  absl::Duration stall_burst = absl::Seconds(2);
+  double stall_refill = 0.1;
+  // DROP_OLDEST: shared by every such subscriber, charged for the bytes one
+  // queues beyond its first 256 KiB (so subscribers that keep up never
+  // compete with stalled ones); nullptr for none. LOSSLESS subscribers are
+  // bounded by their own caps (and their number) instead.
+  QueueBudget* budget = nullptr;
+  // What LOSSLESS waits are timed by; must outlive the subscriber.
+  driver::Clock* clock = driver::RealClock();
 };
 
 struct SubscriberStats {
@@ -69,31 +88,38 @@ class Subscriber {
   };
 
   explicit Subscriber(const SubscriberOptions& options);
+  ~Subscriber();
   Subscriber(const Subscriber&) = delete;
   Subscriber& operator=(const Subscriber&) = delete;
 
-  // Queues `payload`. DROP_OLDEST never blocks. LOSSLESS blocks while the
-  // queue is full, until there is room, the subscriber is closed, or
-  // `deadline` passes (then the payload is dropped and counted). Returns
-  // false once closed. Calls the ready callback when the queue was empty.
-  bool Push(PayloadPtr payload, absl::Time deadline = absl::InfiniteFuture());
+  // Queues `payload` (see the policies above) and returns the items this
+  // push made the subscriber lose: evicted messages, or the payload itself.
+  // Nothing is queued (and 0 returned) once closed. Calls the ready callback
+  // when the queue was empty.
+  uint64_t Push(PayloadPtr payload);
+  // Queues a notice past every cap.
+  void PushNotice(PayloadPtr payload);
 
-  // Counts `items` lost upstream (e.g. a producer could not keep up); they are
-  // reported in the next message's dropped_since_last.
+  // Counts `items` lost upstream; reported in the next message's
+  // dropped_since_last.
   void AddDropped(uint64_t items);
 
   // Next message, or nullopt if the queue is empty.
   std::optional<Delivery> Pop();
 
   // Invoked (outside the queue's lock, never concurrently with itself) when a
-  // message arrives in an empty queue. Replacing or clearing it waits for a
-  // running invocation to return, so a reactor can clear it before deleting
-  // itself.
+  // message arrives in an empty queue, and when the subscriber is closed.
+  // Replacing or clearing it waits for a running invocation to return, so a
+  // reactor can clear it before deleting itself.
   void SetReadyCallback(std::function<void()> callback);
 
-  // Stops accepting messages and wakes blocked producers. Idempotent.
-  void Close();
+  // Stops accepting messages and wakes blocked producers. With a non-OK
+  // `reason` the stream is to end with it, without draining the queue; OK
+  // keeps what is queued for draining. The first reason sticks.
+  void Close(absl::Status reason = absl::OkStatus());
   bool closed() const;
+  // Why it was closed; OK if it was not, or closed without a failure.
+  absl::Status close_reason() const;
 
   SubscriberStats stats() const;
   const SubscriberOptions& options() const { return options_; }
@@ -105,16 +131,40 @@ class Subscriber {
 
  private:
   void NotifyReady();
+  // Evicts the oldest data message; the items it carried.
+  uint64_t DropOldestLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Charges (or gives back) the shared budget for the bytes queued beyond
+  // the uncharged allowance; false if the budget cannot take more.
+  bool RechargeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountDroppedLocked(uint64_t items) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // LOSSLESS: waits for room within the stall budget; false if it ran out
+  // (the subscriber is then closed with RESOURCE_EXHAUSTED).
+  bool WaitForRoomLocked(size_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool FullLocked(size_t bytes) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CloseLocked(absl::Status reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const SubscriberOptions options_;
+  // Lock order: callback_mu_ is taken without mu_ held (NotifyReady runs
+  // outside mu_), and the callback may take mu_ (it pops).
   mutable Mutex mu_;
   CondVar room_;  // LOSSLESS producers wait here
-  std::deque<PayloadPtr> queue_ ABSL_GUARDED_BY(mu_);
-  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  struct Queued {
+    PayloadPtr payload;
+    bool notice = false;  // not counted against the caps or the budget
+  };
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // non-notice messages
+  size_t queued_messages_ ABSL_GUARDED_BY(mu_) = 0;
+  // What this subscriber holds of options_.budget.
+  size_t charged_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_sequence_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t dropped_since_last_ ABSL_GUARDED_BY(mu_) = 0;
   SubscriberStats stats_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status close_reason_ ABSL_GUARDED_BY(mu_);
+  // LOSSLESS stall budget left, as of stall_time_.
+  absl::Duration stall_left_ ABSL_GUARDED_BY(mu_);
+  absl::Time stall_time_ ABSL_GUARDED_BY(mu_);
 
   Mutex callback_mu_;
   std::function<void()> ready_ ABSL_GUARDED_BY(callback_mu_);

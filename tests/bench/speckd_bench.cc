@@ -92,8 +92,10 @@ class SpikeCounter {
   // With `t0` (when the stop watch read 0), records each spike's latency from
   // the later of its due time and the time its batch was written (`written`,
   // per millisecond of timestamps; a batch written late cannot be early).
+  // LOSSLESS needs the device's lease: `lease`.
   SpikeCounter(v1::EventService::Stub* stub, v1::OverflowPolicy policy,
-               uint64_t origin_us = 0, absl::Time t0 = absl::InfinitePast(),
+               const std::string& lease, uint64_t origin_us = 0,
+               absl::Time t0 = absl::InfinitePast(),
                const std::vector<std::atomic<int64_t>>* written = nullptr)
       : written_(written) {
     if (written != nullptr) {
@@ -103,6 +105,7 @@ class SpikeCounter {
     }
     v1::SubscribeEventsRequest request;
     request.mutable_options()->set_overflow_policy(policy);
+    request.mutable_options()->set_lease_id(lease);
     reader_ = stub->SubscribeEvents(&context_, request);
     reader_->WaitForInitialMetadata();
     thread_ = std::thread([this, origin_us, t0] {
@@ -358,8 +361,8 @@ int Main() {
     if (!wanted("stream")) break;
     std::vector<std::unique_ptr<SpikeCounter>> counters;
     for (int i = 0; i < subscribers; ++i) {
-      counters.push_back(
-          std::make_unique<SpikeCounter>(bench.events(), v1::LOSSLESS));
+      counters.push_back(std::make_unique<SpikeCounter>(
+          bench.events(), v1::LOSSLESS, bench.lease()));
     }
     std::vector<v1::WriteEventsRequest> batches = bench.Batches(n, batch);
     const ProcessUsage before = Usage(pid);
@@ -429,7 +432,8 @@ int Main() {
     const absl::Time before = absl::Now();
     bench.ResetStopWatch();
     const absl::Time t0 = before + (absl::Now() - before) / 2;
-    SpikeCounter counter(bench.events(), v1::LOSSLESS, 0, t0, &written);
+    SpikeCounter counter(bench.events(), v1::LOSSLESS, bench.lease(), 0, t0,
+                         &written);
     const int64_t step =
         std::max<int64_t>(1, absl::GetFlag(FLAGS_latency_write_ms));
     for (int64_t ms = 0; ms < milliseconds; ms += step) {

@@ -1,0 +1,228 @@
+#include "server/devices/input_writer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace speckd::server {
+namespace {
+
+absl::Status ShuttingDown() {
+  return absl::UnavailableError("speckd is shutting down");
+}
+
+}  // namespace
+
+InputWriter::InputWriter(driver::Device* device, driver::Clock* clock,
+                         const InputWriterOptions& options)
+    : device_(device), clock_(clock), options_(options) {
+  thread_ = std::thread([this] { Loop(); });
+  expirer_ = std::thread([this] { ExpireLoop(); });
+}
+
+InputWriter::~InputWriter() { Stop(); }
+
+absl::Status InputWriter::Submit(WriteJob job) {
+  {
+    MutexLock lock(&mu_);
+    if (stopping_) return ShuttingDown();
+    if (!waiting_.empty() || admitted_.size() + converting_ >= kMaxAdmitted) {
+      if (waiting_.size() >= options_.max_waiting) {
+        return absl::ResourceExhaustedError(absl::StrCat(
+            waiting_.size(), " writes already wait for room in device ",
+            device_->descriptor().id,
+            "; retry later, or write from one stream at a time"));
+      }
+      waiting_.push_back(std::move(job));
+      cv_.SignalAll();  // the expirer times the new deadline
+      return absl::OkStatus();
+    }
+    ++converting_;
+  }
+  // Admitted at once: converted here, off the writer's thread.
+  absl::StatusOr<std::vector<chip::InputEvent>> events =
+      job.inputs(*device_->configuration());
+  MutexLock lock(&mu_);
+  --converting_;
+  cv_.SignalAll();
+  if (PendingLocked() == 0) empty_cv_.SignalAll();
+  if (!events.ok()) return events.status();
+  if (stopping_) return ShuttingDown();
+  admitted_.push_back({std::move(job), *std::move(events)});
+  return absl::OkStatus();
+}
+
+void InputWriter::ExpireLocked(
+    std::vector<std::pair<WriteJob, absl::Status>>* failed) {
+  const absl::Time now = clock_->Now();
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    if (it->deadline > now) {
+      ++it;
+      continue;
+    }
+    failed->push_back(
+        {std::move(*it),
+         absl::DeadlineExceededError(absl::StrCat(
+             "the write waited until its deadline for room in device ",
+             device_->descriptor().id, "'s input queue"))});
+    it = waiting_.erase(it);
+  }
+}
+
+void InputWriter::AdmitLocked(
+    std::vector<std::pair<WriteJob, absl::Status>>* failed) {
+  ExpireLocked(failed);
+  while (!waiting_.empty() && admitted_.size() + converting_ < kMaxAdmitted) {
+    WriteJob job = std::move(waiting_.front());
+    waiting_.pop_front();
+    ++converting_;
+    mu_.Unlock();
+    absl::StatusOr<std::vector<chip::InputEvent>> events =
+        job.inputs(*device_->configuration());
+    mu_.Lock();
+    --converting_;
+    if (!events.ok()) {
+      failed->push_back({std::move(job), events.status()});
+    } else {
+      admitted_.push_back({std::move(job), *std::move(events)});
+    }
+  }
+}
+
+void InputWriter::FailLocked(
+    std::vector<std::pair<WriteJob, absl::Status>>* failed) {
+  mu_.Unlock();
+  for (auto& [job, status] : *failed) job.done(status);
+  mu_.Lock();
+  failed->clear();
+  if (PendingLocked() == 0) empty_cv_.SignalAll();
+}
+
+void InputWriter::ExpireLoop() {
+  MutexLock lock(&mu_);
+  while (!stopping_) {
+    std::vector<std::pair<WriteJob, absl::Status>> failed;
+    ExpireLocked(&failed);
+    if (!failed.empty()) {
+      FailLocked(&failed);
+      continue;
+    }
+    if (waiting_.empty()) {
+      cv_.Wait(&mu_);
+      continue;
+    }
+    absl::Time wake = absl::InfiniteFuture();
+    for (const WriteJob& job : waiting_) wake = std::min(wake, job.deadline);
+    clock_->WaitUntil(&cv_, &mu_, wake);
+  }
+}
+
+void InputWriter::Loop() {
+  MutexLock lock(&mu_);
+  while (true) {
+    std::vector<std::pair<WriteJob, absl::Status>> failed;
+    AdmitLocked(&failed);
+    if (!failed.empty()) {
+      FailLocked(&failed);
+      continue;
+    }
+    if (!admitted_.empty()) {
+      Admitted next = std::move(admitted_.front());
+      admitted_.pop_front();
+      writing_ = true;
+      mu_.Unlock();
+      Write(std::move(next));
+      mu_.Lock();
+      writing_ = false;
+      if (PendingLocked() == 0) empty_cv_.SignalAll();
+      continue;
+    }
+    if (stopping_ && waiting_.empty() && converting_ == 0) return;
+    // Until a write arrives or room opens (the expirer times deadlines).
+    cv_.Wait(&mu_);
+  }
+}
+
+void InputWriter::Write(Admitted admitted) {
+  WriteJob& job = admitted.job;
+  WriteResult result;
+  result.accepted = admitted.events.size();
+  if (!admitted.events.empty()) {
+    result.last_timestamp_us = admitted.events.back().timestamp_us;
+  }
+  absl::Status status = absl::OkStatus();
+  if (!admitted.events.empty()) {
+    // Blocks while the device queue is full: this is where writers are
+    // slowed down (back-pressure), off the gRPC threads.
+    status = device_->Write(std::move(admitted.events), job.deadline);
+  }
+  if (status.ok() && job.flush) device_->Flush();
+  if (status.ok() && result.accepted > 0 && job.on_written) job.on_written();
+  if (status.ok()) {
+    job.done(result);
+  } else {
+    job.done(status);
+  }
+}
+
+InputWriter::Dropped InputWriter::Cancel(absl::string_view reason) {
+  std::deque<Admitted> admitted;
+  std::deque<WriteJob> waiting;
+  {
+    MutexLock lock(&mu_);
+    admitted.swap(admitted_);
+    waiting.swap(waiting_);
+    cv_.SignalAll();
+    if (PendingLocked() == 0) empty_cv_.SignalAll();
+  }
+  Dropped dropped;
+  const absl::Status aborted = absl::AbortedError(reason);
+  for (Admitted& a : admitted) {
+    dropped.inputs += a.events.size();
+    ++dropped.writes;
+    a.job.done(aborted);
+  }
+  for (WriteJob& job : waiting) {
+    ++dropped.writes;
+    job.done(aborted);
+  }
+  return dropped;
+}
+
+void InputWriter::Stop() {
+  std::deque<Admitted> admitted;
+  std::deque<WriteJob> waiting;
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+    admitted.swap(admitted_);
+    waiting.swap(waiting_);
+    cv_.SignalAll();
+  }
+  for (Admitted& a : admitted) a.job.done(ShuttingDown());
+  for (WriteJob& job : waiting) job.done(ShuttingDown());
+  if (thread_.joinable()) thread_.join();
+  if (expirer_.joinable()) expirer_.join();
+}
+
+size_t InputWriter::PendingLocked() const {
+  return admitted_.size() + waiting_.size() + converting_ + (writing_ ? 1 : 0);
+}
+
+size_t InputWriter::pending() const {
+  MutexLock lock(&mu_);
+  return PendingLocked();
+}
+
+bool InputWriter::WaitUntilEmpty(absl::Time deadline) const {
+  MutexLock lock(&mu_);
+  while (PendingLocked() > 0) {
+    if (empty_cv_.WaitWithDeadline(&mu_, deadline)) {
+      return PendingLocked() == 0;
+    }
+  }
+  return true;
+}
+
+}  // namespace speckd::server
