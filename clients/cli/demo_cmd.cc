@@ -152,6 +152,12 @@ class Demo {
                               " windows"));
           }
           for (const v1::SpikeCount& w : message.spike_counts().windows()) {
+            const uint64_t interval_us = uint64_t{kIntervalMs} * 1000;
+            if (w.empty_windows_before() > 0) {
+              view.EmptyWindows(
+                  w.window_start_us() - w.empty_windows_before() * interval_us,
+                  interval_us, w.empty_windows_before());
+            }
             std::vector<uint32_t> counts(w.counts().begin(), w.counts().end());
             counts.resize(kClasses);
             view.Window(w.window_start_us(), w.window_end_us(), counts);

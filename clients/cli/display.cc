@@ -196,4 +196,22 @@ void CountsView::Window(uint64_t window_start_us, uint64_t window_end_us,
   rows_.Row(cells);
 }
 
+void CountsView::EmptyWindows(uint64_t first_start_us, uint64_t interval_us,
+                              uint64_t n) {
+  if (live_) return;  // the next window redraws the chart
+  if (format_ == Format::kTable) {
+    std::fprintf(
+        out_, "  ... %llu empty windows (%llu..%llu us)\n",
+        static_cast<unsigned long long>(n),
+        static_cast<unsigned long long>(first_start_us),
+        static_cast<unsigned long long>(first_start_us + n * interval_us));
+    return;
+  }
+  const std::vector<uint32_t> zeros(rows_.columns() - 1, 0);
+  for (uint64_t i = 0; i < n; ++i) {
+    const uint64_t start = first_start_us + i * interval_us;
+    Window(start, start + interval_us, zeros);
+  }
+}
+
 }  // namespace speckd::cli

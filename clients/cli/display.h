@@ -95,6 +95,10 @@ class CountsView {
   void Begin();
   void Window(uint64_t window_start_us, uint64_t window_end_us,
               const std::vector<uint32_t>& counts);
+  // `n` empty windows of `interval_us` from `first_start_us`, which the
+  // daemon sends as one (SpikeCount.empty_windows_before): csv and json get
+  // a row each; a table one line saying how many.
+  void EmptyWindows(uint64_t first_start_us, uint64_t interval_us, uint64_t n);
   void Flush() { std::fflush(out_); }
   const BarChart& chart() const { return chart_; }
 

@@ -94,6 +94,7 @@ class RowPrinter {
   void Flush() { std::fflush(out_); }
   // The line Row() prints, without the newline.
   std::string Line(const std::vector<std::string>& cells) const;
+  size_t columns() const { return columns_.size(); }
 
  private:
   std::vector<Column> columns_;

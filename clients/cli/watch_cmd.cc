@@ -165,6 +165,12 @@ absl::Status WatchCounts(Client& client, const std::string& device,
         ReportExtras(message, "windows");
         for (const v1::SpikeCount& w : message.spike_counts().windows()) {
           if (max_windows > 0 && windows >= max_windows) break;
+          const uint64_t interval_us = w.window_end_us() - w.window_start_us();
+          if (w.empty_windows_before() > 0) {
+            view.EmptyWindows(
+                w.window_start_us() - w.empty_windows_before() * interval_us,
+                interval_us, w.empty_windows_before());
+          }
           ++windows;
           view.Window(w.window_start_us(), w.window_end_us(),
                       {w.counts().begin(), w.counts().end()});

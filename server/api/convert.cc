@@ -436,72 +436,121 @@ PayloadPtr EncodePayload(const google::protobuf::MessageLite& message,
   return payload;
 }
 
-std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
-  std::vector<PayloadPtr> out;
-  // At most kSpikesPerMessage spikes per message: bounds what one queued
-  // message costs a subscriber (and how long one write holds a stream).
+namespace {
+
+void EncodeSpikes(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
   for (size_t first = 0; first < packet.spikes.size();
        first += kSpikesPerMessage) {
     const absl::Span<const chip::Spike> part =
         packet.spikes.subspan(first, kSpikesPerMessage);
     v1::StreamMessage message;
     AppendSpikes(part, message.mutable_spikes());
-    out.push_back(EncodePayload(message, part.size()));
+    out->push_back(EncodePayload(message, part.size()));
   }
-  if (!packet.readout_values.empty() || !packet.readout_pins.empty() ||
-      !packet.majority.empty()) {
+}
+
+// Readout values, pins and majority decisions, kItemsPerMessage at a time.
+void EncodeReadout(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
+  const size_t total = packet.readout_values.size() +
+                       packet.readout_pins.size() + packet.majority.size();
+  for (size_t first = 0; first < total; first += kItemsPerMessage) {
+    const size_t last = std::min(total, first + kItemsPerMessage);
     v1::StreamMessage message;
     v1::ReadoutBatch* batch = message.mutable_readout();
-    for (const chip::ReadoutValue& v : packet.readout_values) {
-      v1::ReadoutValue* value = batch->add_values();
-      value->set_timestamp_us(v.timestamp_us);
-      value->set_value(v.value);
-    }
-    for (const chip::ReadoutPinValue& p : packet.readout_pins) {
-      v1::ReadoutPinValue* pin = batch->add_pins();
-      pin->set_timestamp_us(p.timestamp_us);
-      pin->set_index(p.index);
-    }
-    for (const graph::MajorityDecision& m : packet.majority) {
+    for (size_t i = first; i < last; ++i) {
+      size_t k = i;
+      if (k < packet.readout_values.size()) {
+        const chip::ReadoutValue& v = packet.readout_values[k];
+        v1::ReadoutValue* value = batch->add_values();
+        value->set_timestamp_us(v.timestamp_us);
+        value->set_value(v.value);
+        continue;
+      }
+      k -= packet.readout_values.size();
+      if (k < packet.readout_pins.size()) {
+        const chip::ReadoutPinValue& p = packet.readout_pins[k];
+        v1::ReadoutPinValue* pin = batch->add_pins();
+        pin->set_timestamp_us(p.timestamp_us);
+        pin->set_index(p.index);
+        continue;
+      }
+      const graph::MajorityDecision& m =
+          packet.majority[k - packet.readout_pins.size()];
       v1::MajorityReadout* decision = batch->add_majority();
       decision->set_window_start_us(m.start_us);
       decision->set_window_end_us(m.end_us);
       decision->set_feature(m.feature);
       decision->set_count(m.count);
       decision->set_decided(m.decided);
+      decision->set_empty_windows_before(m.empty_before);
     }
-    out.push_back(EncodePayload(message, packet.readout_values.size() +
-                                             packet.readout_pins.size() +
-                                             packet.majority.size()));
+    out->push_back(EncodePayload(message, last - first));
   }
-  if (!packet.power.empty()) {
+}
+
+void EncodePower(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
+  for (size_t first = 0; first < packet.power.size();
+       first += kItemsPerMessage) {
+    const absl::Span<const driver::PowerMeasurement> part =
+        packet.power.subspan(first, kItemsPerMessage);
     v1::StreamMessage message;
     v1::MeasurementBatch* batch = message.mutable_measurements();
-    for (const driver::PowerMeasurement& m : packet.power) {
+    for (const driver::PowerMeasurement& m : part) {
       batch->add_timestamp_us(m.timestamp_us);
       batch->add_channel(static_cast<v1::PowerRail>(m.channel));
       batch->add_value(m.value_w);
     }
-    out.push_back(EncodePayload(message, packet.power.size()));
+    out->push_back(EncodePayload(message, part.size()));
   }
+}
+
+// Each window in parts of at most kSpikesPerMessage spikes; a window counts
+// as one item, on its last part.
+void EncodeCollections(const graph::Packet& packet,
+                       std::vector<PayloadPtr>* out) {
   for (const graph::SpikeWindow& w : packet.collections) {
-    v1::StreamMessage message;
-    v1::SpikeCollection* c = message.mutable_spike_collection();
-    c->set_window_start_us(w.start_us);
-    c->set_window_end_us(w.end_us);
-    AppendSpikes(w.spikes, c->mutable_spikes());
-    out.push_back(EncodePayload(message, 1));
+    const absl::Span<const chip::Spike> spikes(w.spikes);
+    size_t first = 0;
+    do {
+      const absl::Span<const chip::Spike> part =
+          spikes.subspan(first, kSpikesPerMessage);
+      first += part.size();
+      const bool continued = first < spikes.size();
+      v1::StreamMessage message;
+      v1::SpikeCollection* c = message.mutable_spike_collection();
+      c->set_window_start_us(w.start_us);
+      c->set_window_end_us(w.end_us);
+      c->set_empty_windows_before(w.empty_before);
+      c->set_continued(continued);
+      AppendSpikes(part, c->mutable_spikes());
+      out->push_back(EncodePayload(message, continued ? 0 : 1));
+    } while (first < spikes.size());
   }
-  if (!packet.counts.empty()) {
+}
+
+void EncodeCounts(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
+  size_t first = 0;
+  while (first < packet.counts.size()) {
     v1::StreamMessage message;
     v1::SpikeCountBatch* batch = message.mutable_spike_counts();
-    for (const graph::CountWindow& w : packet.counts) {
+    size_t values = 0;
+    size_t i = first;
+    // At least one window per message, however many features it counts.
+    for (; i < packet.counts.size() && i - first < kWindowsPerMessage; ++i) {
+      const graph::CountWindow& w = packet.counts[i];
+      if (i > first && values + w.counts.size() > kCountsPerMessage) break;
+      values += w.counts.size();
       v1::SpikeCount* count = batch->add_windows();
       SetWindow(w.start_us, w.end_us, count);
+      count->set_empty_windows_before(w.empty_before);
       count->mutable_counts()->Add(w.counts.begin(), w.counts.end());
     }
-    out.push_back(EncodePayload(message, packet.counts.size()));
+    out->push_back(EncodePayload(message, i - first));
+    first = i;
   }
+}
+
+void EncodeFrames(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
   for (const graph::ActivityFrame& f : packet.frames) {
     v1::StreamMessage message;
     v1::ActivityFrame* frame = message.mutable_activity_frame();
@@ -512,8 +561,21 @@ std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
     frame->set_height(f.height);
     frame->mutable_counts()->Add(f.counts.begin(), f.counts.end());
     frame->set_total(f.total);
-    out.push_back(EncodePayload(message, 1));
+    frame->set_empty_windows_before(f.empty_before);
+    out->push_back(EncodePayload(message, 1));
   }
+}
+
+}  // namespace
+
+std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
+  std::vector<PayloadPtr> out;
+  EncodeSpikes(packet, &out);
+  EncodeReadout(packet, &out);
+  EncodePower(packet, &out);
+  EncodeCollections(packet, &out);
+  EncodeCounts(packet, &out);
+  EncodeFrames(packet, &out);
   return out;
 }
 

@@ -58,13 +58,19 @@ void NodeCatalogue(speckd::v1::ListNodeTypesResponse* out);
 
 SubscribeOptions OptionsFromProto(const speckd::v1::SubscriptionOptions& p);
 
-// Spikes per stream message, at most.
-inline constexpr size_t kSpikesPerMessage = 16384;
+// Stream messages stay small whatever a packet holds (a few hundred KB at
+// most, far below gRPC's 4 MiB default): spikes, readout items and
+// measurements at most kItemsPerMessage per message; a spike collection's
+// window split into parts of at most that many spikes; count windows at
+// most kWindowsPerMessage and kCountsPerMessage count values per message;
+// one activity frame (at most 256 x 256) per message.
+inline constexpr size_t kItemsPerMessage = 16384;
+inline constexpr size_t kSpikesPerMessage = kItemsPerMessage;
+inline constexpr size_t kWindowsPerMessage = 1024;
+inline constexpr size_t kCountsPerMessage = 65536;
 
 // A packet as stream-message payloads (fields >= 10 only), serialized once
-// for every subscriber: spikes in messages of at most kSpikesPerMessage,
-// readout and measurements one message each, windows and frames one message
-// each. Time-only packets give none.
+// for every subscriber, bounded as above. Time-only packets give none.
 std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet);
 
 // `message` serialized once as a shared payload of `items` items.

@@ -370,24 +370,19 @@ void WindowingNode::Restart(const Packet& in) {
 }
 
 void WindowingNode::CloseWindows(uint64_t n) {
-  for (uint64_t i = 0; i < n; ++i) {
-    if (closed_ == kMaxWindowsPerPacket) {
-      // A jump of the time line: skip ahead instead of emitting millions of
-      // empty windows. The open window's spikes go with it.
-      Discard();
-      CountDropped(n - i);
-      start_us_ += (n - i) * interval_us_;
-      return;
-    }
-    Close(start_us_, start_us_ + interval_us_);
-    start_us_ += interval_us_;
-    ++closed_;
-  }
+  if (n == 0) return;
+  Close(start_us_, start_us_ + interval_us_, 0);
+  Advance(1);
+  if (n == 1) return;
+  // The rest are empty: one item for all of them, the last one standing for
+  // the n - 2 before it.
+  Advance(n - 2);
+  Close(start_us_, start_us_ + interval_us_, n - 2);
+  Advance(1);
 }
 
 const Packet* WindowingNode::Receive(const Packet& in) {
   BeginOutput();
-  closed_ = 0;
   CountDropped(NonSpikeItems(in));
   if (!started_ || in.time.epoch != epoch_) Restart(in);
   for (const chip::Spike& spike : in.spikes) {
@@ -419,10 +414,12 @@ bool SpikeCollectionNode::Add(const chip::Spike& spike) {
   return true;
 }
 
-void SpikeCollectionNode::Close(uint64_t start_us, uint64_t end_us) {
+void SpikeCollectionNode::Close(uint64_t start_us, uint64_t end_us,
+                                uint64_t empty_before) {
   SpikeWindow& window = NextSlot(windows_, used_);
   window.start_us = start_us;
   window.end_us = end_us;
+  window.empty_before = empty_before;
   // Swap rather than copy: both vectors keep their capacity.
   window.spikes.clear();
   window.spikes.swap(open_);
@@ -460,11 +457,13 @@ bool ActivityFrameNode::Add(const chip::Spike& spike) {
   return true;
 }
 
-void ActivityFrameNode::Close(uint64_t start_us, uint64_t end_us) {
+void ActivityFrameNode::Close(uint64_t start_us, uint64_t end_us,
+                              uint64_t empty_before) {
   ActivityFrame& frame = NextSlot(frames_, used_);
   frame.layer = layer_;
   frame.start_us = start_us;
   frame.end_us = end_us;
+  frame.empty_before = empty_before;
   frame.width = width_;
   frame.height = height_;
   frame.total = open_total_;
@@ -494,6 +493,7 @@ const Packet* SpikeCountNode::Receive(const Packet& in) {
     CountWindow& counts = NextSlot(windows_, used);
     counts.start_us = window.start_us;
     counts.end_us = window.end_us;
+    counts.empty_before = window.empty_before;
     counts.counts.assign(feature_count_, 0);
     for (const chip::Spike& spike : window.spikes) {
       if (spike.feature < feature_count_) {
@@ -524,6 +524,7 @@ MajorityDecision MajorityReadoutNode::Decide(const SpikeWindow& window) {
   MajorityDecision d;
   d.start_us = window.start_us;
   d.end_us = window.end_us;
+  d.empty_before = window.empty_before;
   d.feature = default_feature_;
   std::fill(counts_.begin(), counts_.end(), 0);
   for (const chip::Spike& spike : window.spikes) {

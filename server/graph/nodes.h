@@ -171,12 +171,11 @@ class MemberSelectNode final : public Node {
 // packet's time and its spikes. Spikes arrive in time order: a spike past the
 // open window closes it, a spike before it is late (dropped). Windows close,
 // empty or not, once time_us reaches their end; a flush closes every window
-// that starts at or before last_input_us. A packet closing more than
-// kMaxWindowsPerPacket windows skips the rest (counted as dropped).
+// that starts at or before last_input_us. A run of empty windows is put out
+// as its last window with `empty_before` saying how many precede it: a jump
+// of the time line costs O(1), however long.
 class WindowingNode : public Node {
  public:
-  static constexpr uint64_t kMaxWindowsPerPacket = 1'000'000;
-
   const Packet* Receive(const Packet& in) final;
 
  protected:
@@ -186,8 +185,10 @@ class WindowingNode : public Node {
   virtual bool Selects(const chip::Spike& spike) const { return true; }
   // Adds a spike to the open window; false if it does not fit (dropped).
   virtual bool Add(const chip::Spike& spike) = 0;
-  // Appends the open window [start_us, end_us) to the output and empties it.
-  virtual void Close(uint64_t start_us, uint64_t end_us) = 0;
+  // Appends the open window [start_us, end_us) to the output and empties it;
+  // `empty_before` empty windows precede it (not put out).
+  virtual void Close(uint64_t start_us, uint64_t end_us,
+                     uint64_t empty_before) = 0;
   // Empties the open window; returns the spikes it held (then dropped).
   virtual uint64_t Discard() = 0;
   // Starts an empty output / points `out` at the windows closed since.
@@ -198,12 +199,13 @@ class WindowingNode : public Node {
   void Restart(const Packet& in);
   // Closes the open window and the n - 1 (empty) windows after it.
   void CloseWindows(uint64_t n);
+  // Moves to the next window, empty.
+  void Advance(uint64_t windows) { start_us_ += windows * interval_us_; }
 
   const uint64_t interval_us_;
   bool started_ = false;
   uint64_t epoch_ = 0;
   uint64_t start_us_ = 0;  // of the open window
-  uint64_t closed_ = 0;    // windows closed by the current packet
   Packet out_;
 };
 
@@ -215,7 +217,8 @@ class SpikeCollectionNode final : public WindowingNode {
 
  private:
   bool Add(const chip::Spike& spike) override;
-  void Close(uint64_t start_us, uint64_t end_us) override;
+  void Close(uint64_t start_us, uint64_t end_us,
+             uint64_t empty_before) override;
   uint64_t Discard() override;
   void BeginOutput() override { used_ = 0; }
   void FinishOutput(Packet& out) override;
@@ -248,7 +251,8 @@ class ActivityFrameNode final : public WindowingNode {
     return spike.layer == layer_;
   }
   bool Add(const chip::Spike& spike) override;
-  void Close(uint64_t start_us, uint64_t end_us) override;
+  void Close(uint64_t start_us, uint64_t end_us,
+             uint64_t empty_before) override;
   uint64_t Discard() override;
   void BeginOutput() override { used_ = 0; }
   void FinishOutput(Packet& out) override;

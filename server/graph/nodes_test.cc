@@ -380,12 +380,18 @@ TEST(SpikeCollectionTest, EmptyWindowsWhileTimeAdvances) {
   chain->graph->Process(Out({S(1000, 1)}, 1000));
   EXPECT_THAT(chain->sink.counts, IsEmpty());
   chain->graph->Process(Out({}, 200000));
-  ASSERT_THAT(chain->sink.counts, SizeIs(4));
+  // Windows 1 and 2 are empty: window 3 stands for them.
+  ASSERT_THAT(chain->sink.counts, SizeIs(2));
   EXPECT_THAT(chain->sink.counts[0].counts, ElementsAre(0, 1));
-  for (int i = 1; i < 4; ++i) {
-    EXPECT_EQ(chain->sink.counts[i].start_us, 50000u * i);
-    EXPECT_THAT(chain->sink.counts[i].counts, ElementsAre(0, 0));
-  }
+  EXPECT_EQ(chain->sink.counts[0].empty_before, 0u);
+  EXPECT_EQ(chain->sink.counts[1].start_us, 150000u);
+  EXPECT_EQ(chain->sink.counts[1].empty_before, 2u);
+  EXPECT_THAT(chain->sink.counts[1].counts, ElementsAre(0, 0));
+  // Time moving one window at a time gives every window.
+  chain->graph->Process(Out({}, 250000));
+  ASSERT_THAT(chain->sink.counts, SizeIs(3));
+  EXPECT_EQ(chain->sink.counts[2].start_us, 200000u);
+  EXPECT_EQ(chain->sink.counts[2].empty_before, 0u);
 }
 
 TEST(SpikeCollectionTest, FlushClosesTheWindowOfTheLastInput) {
@@ -428,13 +434,20 @@ TEST(SpikeCollectionTest, NewEpochRestartsTheWindows) {
   EXPECT_EQ(chain->counters("collect").dropped, 1u);
 }
 
-TEST(SpikeCollectionTest, HugeTimeJumpSkipsWindows) {
+// A jump of the time line costs two windows, however long: nothing is
+// skipped or dropped, and the gap says how many empty windows it stands for.
+TEST(SpikeCollectionTest, HugeTimeJumpCostsTwoWindows) {
   auto chain = MakeChain({Collection(1)});
-  chain->graph->Process(Out({}, 0));
+  chain->graph->Process(Out({S(100)}, 0));
   chain->graph->Process(Out({}, 1'500'000'000));  // 1.5 M windows of 1 ms
-  EXPECT_THAT(chain->counters("collect"), Counted(0, 1'000'000, 500'000));
+  EXPECT_THAT(chain->counters("collect"), Counted(1, 2, 0));
+  ASSERT_THAT(chain->sink.windows, SizeIs(2));
+  EXPECT_THAT(chain->sink.windows[0].spikes, SizeIs(1));
+  EXPECT_EQ(chain->sink.windows[1].start_us, 1'499'999'000u);
+  EXPECT_EQ(chain->sink.windows[1].empty_before, 1'499'998u);
   chain->graph->Process(Out({S(1'500'000'100)}, 1'500'001'000));
   EXPECT_EQ(chain->sink.windows.back().start_us, 1'500'000'000u);
+  EXPECT_EQ(chain->sink.windows.back().empty_before, 0u);
   EXPECT_THAT(chain->sink.windows.back().spikes, SizeIs(1));
 }
 
@@ -493,10 +506,11 @@ TEST(ActivityFrameTest, EmptyFramesWhileTimeAdvances) {
   auto chain = MakeChain({Frame(2, 10)}, CoreContext());
   chain->graph->Process(Out({}, 0));
   chain->graph->Process(Out({}, 30000));
-  ASSERT_THAT(chain->sink.frames, SizeIs(3));
-  EXPECT_EQ(chain->sink.frames[2].start_us, 20000u);
-  EXPECT_EQ(chain->sink.frames[2].total, 0u);
-  EXPECT_THAT(chain->sink.frames[2].counts, SizeIs(12));
+  ASSERT_THAT(chain->sink.frames, SizeIs(2));
+  EXPECT_EQ(chain->sink.frames[1].start_us, 20000u);
+  EXPECT_EQ(chain->sink.frames[1].empty_before, 1u);
+  EXPECT_EQ(chain->sink.frames[1].total, 0u);
+  EXPECT_THAT(chain->sink.frames[1].counts, SizeIs(12));
 }
 
 TEST(ActivityFrameTest, DvsLayerSizeFollowsPoolingCutAndOrigin) {

@@ -41,15 +41,21 @@ struct TimeLine {
   uint64_t last_input_us = 0;
 };
 
+// Windowed items say how many empty windows came between the previous
+// window and this one (`empty_before`), so that a jump of the time line
+// costs one item, whatever its length. Those windows are empty, not dropped.
+
 struct SpikeWindow {
   uint64_t start_us = 0;
   uint64_t end_us = 0;
+  uint64_t empty_before = 0;
   std::vector<chip::Spike> spikes;
 };
 
 struct CountWindow {
   uint64_t start_us = 0;
   uint64_t end_us = 0;
+  uint64_t empty_before = 0;
   std::vector<uint32_t> counts;  // per feature
 };
 
@@ -57,6 +63,7 @@ struct ActivityFrame {
   uint32_t layer = 0;
   uint64_t start_us = 0;
   uint64_t end_us = 0;
+  uint64_t empty_before = 0;
   uint32_t width = 0;
   uint32_t height = 0;
   std::vector<uint32_t> counts;  // [y * width + x], summed over features
@@ -66,6 +73,7 @@ struct ActivityFrame {
 struct MajorityDecision {
   uint64_t start_us = 0;
   uint64_t end_us = 0;
+  uint64_t empty_before = 0;
   uint32_t feature = 0;
   uint32_t count = 0;
   bool decided = false;  // false: the default feature was chosen

@@ -40,19 +40,31 @@ export class CountsChart {
     const t = window.windowStartUs / 1e6;
     // A new epoch (stop watch reset) starts the picture over.
     if (this.times.length && t < this.times[this.times.length - 1]) this.reset(this.labels);
-    this.times.push(t);
+    // A run of empty windows comes as one: draw it as zeros from its first
+    // window to its last (two points, however long the run).
+    const empty = window.emptyWindowsBefore;
+    if (empty > 0) {
+      const interval = (window.windowEndUs - window.windowStartUs) / 1e6;
+      this.point(t - empty * interval, []);
+      if (empty > 1) this.point(t - interval, []);
+    }
+    this.point(t, window.counts);
     this.windows.push({ startUs: window.windowStartUs, counts: [...window.counts] });
-    this.labels.forEach((_, i) => this.series[i].push(window.counts[i] ?? 0));
+    if (this.windows.length > KEEP_WINDOWS) this.windows.shift();
+    const parts = this.labels.map((l, i) => `${l} ${window.counts[i] ?? 0}`);
+    this.summary.textContent = `window ${(t * 1000).toFixed(0)} ms: ${parts.join(" · ")}`;
+    this.dirty = true;
+  }
+
+  private point(t: number, counts: readonly number[]): void {
+    this.times.push(t);
+    this.labels.forEach((_, i) => this.series[i].push(counts[i] ?? 0));
     // The span only limits what is drawn: changing it shows older windows
     // again, up to a bounded history.
     if (this.times.length > KEEP_WINDOWS) {
       this.times.shift();
       this.series.forEach((s) => s.shift());
     }
-    if (this.windows.length > KEEP_WINDOWS) this.windows.shift();
-    const parts = this.labels.map((l, i) => `${l} ${window.counts[i] ?? 0}`);
-    this.summary.textContent = `window ${(t * 1000).toFixed(0)} ms: ${parts.join(" · ")}`;
-    this.dirty = true;
   }
 
   draw(): boolean {
