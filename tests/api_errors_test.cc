@@ -2,11 +2,14 @@
 // and the daemon keeps serving; the control lease is enforced and expires.
 #include <google/protobuf/text_format.h>
 
+#include <thread>
+
 #include "driver/clock_fake.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/codec/config_codec.h"
 #include "tests/bench/networks.h"
+#include "tests/grpc/raw_calls.h"
 #include "tests/grpc/speckd_fixture.h"
 #include "tests/grpc/stream_collector.h"
 
@@ -200,6 +203,107 @@ TEST_F(ApiErrorsTest, BadSubscriptionsEndAtOnceWithTheField) {
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_THAT(end->error_message(), HasSubstr("speck2edevkit:0"));
+}
+
+// Bytes that are no protobuf message: field 1, length-delimited, with a
+// length running past the end.
+constexpr char kGarbage[] = "\x0a\xff\xff\xff\xff\x0f";
+
+TEST_F(ApiErrorsTest, UnaryRequestsThatDoNotParseAreInvalidArguments) {
+  for (const char* method : {"/speckd.v1.DeviceService/GetDevice",
+                             "/speckd.v1.ConfigService/ApplyConfiguration",
+                             "/speckd.v1.GraphService/CreateGraph",
+                             "/speckd.v1.EventService/WriteEventBatch"}) {
+    RawResult result = RawUnary(speckd_.channel, method, kGarbage);
+    EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << method;
+    EXPECT_THAT(result.status.error_message(),
+                HasSubstr("the request is not a valid speckd.v1."))
+        << method;
+  }
+}
+
+// A write stream with one unparseable message in the middle ends there,
+// naming it; the messages before it were accepted and played, those after
+// it were not (the first version answered OK and dropped them).
+TEST_F(ApiErrorsTest, GarbageInAWriteStreamEndsItAndSaysWhatWasAccepted) {
+  std::vector<std::string> messages;
+  for (int i = 0; i < 5; ++i) {
+    std::vector<chip::InputEvent> one = bench::TutorialInput(3);
+    for (chip::InputEvent& e : one) e.timestamp_us += 1000 * i;
+    v1::WriteEventsRequest request =
+        SpeckdFixture::ToRequest(one.data(), one.size());
+    if (i == 0) {
+      request.set_device_id("speck2edevkit:0");
+      request.set_lease_id(lease_);
+    }
+    messages.push_back(i == 2 ? std::string(kGarbage)
+                              : request.SerializeAsString());
+  }
+  RawResult result = RawClientStream(
+      speckd_.channel, "/speckd.v1.EventService/WriteEvents", messages);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(result.status.error_message(),
+            "message 2: the request is not a valid "
+            "speckd.v1.WriteEventsRequest (the 2 messages before it, 6 "
+            "events, were accepted)");
+  auto accepted = result.trailers.find("speckd-accepted-events");
+  ASSERT_NE(accepted, result.trailers.end());
+  EXPECT_EQ(accepted->second, "6");
+  EXPECT_EQ(speckd_.WaitIdle().events_in(), 6u);
+}
+
+// With the device's queue full, writes beyond the waiting cap are refused at
+// once instead of piling up in memory; the waiting ones end at their
+// deadline; the daemon keeps serving.
+TEST(PendingWritesTest, WritesBeyondTheWaitingCapAreRefusedAtOnce) {
+  SpeckdFixture speckd({driver::Pacing::kRealTime, driver::RealClock(),
+                        /*input_queue_capacity=*/1000});
+  const std::string lease = speckd.AcquireLease();
+  ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
+  // 1000 inputs an hour from now fill the queue.
+  std::vector<chip::InputEvent> far = bench::TutorialInput(1000);
+  for (chip::InputEvent& e : far) e.timestamp_us += 3'600'000'000;
+  v1::WriteEventsResponse response;
+  ASSERT_TRUE(speckd.WriteBatch(lease, far, false, &response).ok());
+
+  constexpr int kWriters = 40;
+  std::vector<grpc::Status> results(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      grpc::ClientContext context;
+      context.set_deadline(
+          absl::ToChronoTime(absl::Now() + absl::Milliseconds(1500)));
+      v1::WriteEventsRequest request =
+          SpeckdFixture::ToRequest(far.data(), far.size());
+      request.set_device_id("speck2edevkit:0");
+      request.set_lease_id(lease);
+      v1::WriteEventsResponse reply;
+      results[i] =
+          speckd.event_stub->WriteEventBatch(&context, request, &reply);
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  int refused = 0;
+  for (const grpc::Status& status : results) {
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++refused;
+      EXPECT_THAT(status.error_message(),
+                  HasSubstr("writes already wait for room in device"));
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
+          << status.error_message();
+    }
+  }
+  // At most 1 in hand, 4 admitted and 16 waiting; the rest at once.
+  EXPECT_GE(refused, kWriters - 21);
+  EXPECT_EQ(speckd.Health(), "SERVING");
+  grpc::ClientContext context;
+  v1::GetDeviceRequest get;
+  v1::Device device;
+  ASSERT_TRUE(speckd.device_stub->GetDevice(&context, get, &device).ok());
+  EXPECT_EQ(device.queued_inputs(), 1000u);
 }
 
 TEST(LeaseExpiryTest, AnExpiredLeaseFreesTheDevice) {

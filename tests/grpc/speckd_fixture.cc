@@ -15,6 +15,7 @@ SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
   driver::sim::SimDeviceOptions sim;
   sim.clock = options.clock;
   sim.pacing = options.pacing;
+  sim.input_queue_capacity = options.input_queue_capacity;
   EXPECT_TRUE(devices_->Add(driver::sim::NewSimDevice(sim)).ok());
   auto server = server::SpeckdServer::Start({"127.0.0.1:0"}, devices_.get());
   EXPECT_TRUE(server.ok()) << server.status();
@@ -40,6 +41,25 @@ std::shared_ptr<grpc::Channel> SpeckdFixture::NewChannel() const {
   args.SetMaxReceiveMessageSize(64 << 20);
   return grpc::CreateCustomChannel(server_->address(),
                                    grpc::InsecureChannelCredentials(), args);
+}
+
+std::shared_ptr<grpc::Channel> SpeckdFixture::NewDefaultChannel() const {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(server_->address(),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+v1::Device SpeckdFixture::WaitIdle(absl::Duration timeout) {
+  grpc::ClientContext context;
+  v1::WaitIdleRequest request;
+  request.set_device_id("speck2edevkit:0");
+  request.set_timeout_ms(
+      static_cast<uint32_t>(absl::ToInt64Milliseconds(timeout)));
+  v1::Device device;
+  grpc::Status status = device_stub->WaitIdle(&context, request, &device);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return device;
 }
 
 std::string SpeckdFixture::AcquireLease(const std::string& holder) {

@@ -30,6 +30,8 @@ namespace v1 = ::speckd::v1;
 struct FixtureOptions {
   driver::Pacing pacing = driver::Pacing::kAsFastAsPossible;
   driver::Clock* clock = driver::RealClock();
+  // The simulated devkit's input queue (inputs).
+  size_t input_queue_capacity = size_t{1} << 21;
 };
 
 // Spikes carried by a subscription's messages.
@@ -60,6 +62,10 @@ class SpeckdFixture {
                           bool flush, v1::WriteEventsResponse* response);
   // "SERVING" while the server answers health checks.
   std::string Health();
+  // The device once it has processed everything written (WaitIdle).
+  v1::Device WaitIdle(absl::Duration timeout = absl::Seconds(30));
+  // A channel with gRPC's default limits (4 MiB messages), as most clients.
+  std::shared_ptr<grpc::Channel> NewDefaultChannel() const;
 
   static v1::WriteEventsRequest ToRequest(const chip::InputEvent* events,
                                           size_t count);
