@@ -23,7 +23,7 @@ struct SpeckdServer::Services {
       : devices(devices),
         registry(RegistryOptions(devices)),
         hub(devices, devices->clock()),
-        device_api(devices),
+        device_api(devices, &hub),
         config_api(devices),
         event_api(devices, &hub),
         graph_api(devices, &hub),

@@ -17,6 +17,7 @@ set -- --nocache_test_results "$@"
 daemon_suites=(
   //driver/... //server/...
   //tests:api_errors_test //tests:graph_service_test
+  //tests:input_queue_test //tests:stream_limits_test
   //tests:streaming_test //tests:tutorial_e2e_test
 )
 bazel test //... "$@"

@@ -283,6 +283,45 @@ TEST(StreamingTest, ActivityFramesOfTheDvsLayerAndPowerMeasurements) {
   EXPECT_GT(first.value(0), 0.0);
 }
 
+// With DVS pooling 2 and mirror.x the DVS layer's x runs 64..127 for the
+// default cut: the heatmap must be wide enough to hold every event (it once
+// was 64 wide and dropped all of them).
+TEST(StreamingTest, HeatmapOfAPooledMirroredDvsLayerHoldsEveryEvent) {
+  SpeckdFixture speckd;
+  const std::string lease = speckd.AcquireLease();
+  chip::SpeckConfig config = bench::TutorialNetwork();
+  config.dvs_layer.pooling = {2, 2};
+  config.dvs_layer.mirror.x = true;
+  config.dvs_layer.monitor_enable = true;
+  ASSERT_TRUE(speckd.ApplyConfig(config, lease).ok());
+  v1::SubscribeActivityRequest request;
+  request.set_layer(13);
+  request.set_frame_interval_ms(10);
+  StreamCollector<v1::StreamMessage> frames([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeActivity(ctx, request);
+  });
+
+  std::vector<chip::InputEvent> events;
+  for (uint64_t i = 0; i < 300; ++i) {
+    const uint8_t x = static_cast<uint8_t>((i * 37) % 128);
+    const uint8_t y = static_cast<uint8_t>((i * 11) % 128);
+    events.push_back(chip::InputEvent::FromDvs({i * 10, x, y, i % 2 == 0}));
+  }
+  events.push_back(chip::InputEvent::FromDvs({20000, 0, 0, true}));  // closes
+  v1::WriteEventsResponse response;
+  ASSERT_TRUE(speckd.WriteBatch(lease, events, true, &response).ok());
+  ASSERT_TRUE(frames.WaitFor([](const std::vector<v1::StreamMessage>& m) {
+    return !m.empty() && m[0].has_activity_frame();
+  }));
+  const v1::ActivityFrame frame = frames.messages()[0].activity_frame();
+  EXPECT_EQ(frame.width(), 128u);
+  EXPECT_EQ(frame.height(), 64u);
+  EXPECT_EQ(frame.total(), 300u);
+  uint64_t sum = 0;
+  for (uint32_t c : frame.counts()) sum += c;
+  EXPECT_EQ(sum, 300u);
+}
+
 TEST(StreamingTest, WatchDevicesSendsTheListThenChanges) {
   SpeckdFixture speckd;
   StreamCollector<v1::DeviceChange> changes([&](grpc::ClientContext* ctx) {

@@ -185,11 +185,22 @@ void PrintInfoTable(const v1::Device& d,
   line("events", absl::StrCat("in ", d.events_in(), ", out ", d.events_out()));
   std::string work = absl::StrCat(d.synops(), " synops, ", d.queued_inputs(),
                                   " queued, ", d.late_inputs(), " late");
+  if (d.pending_writes() > 0) {
+    absl::StrAppend(&work, ", ", d.pending_writes(), " writes waiting");
+  }
+  if (d.dropped_inputs() > 0) {
+    absl::StrAppend(&work, ", ", d.dropped_inputs(),
+                    " dropped (cancel, reset or apply)");
+  }
   if (d.cascade_overflow() > 0) {
     absl::StrAppend(&work, ", ", d.cascade_overflow(),
                     " spikes cut off (runaway cascade)");
   }
   line("work", work);
+  if (d.stalled_subscribers_ended() > 0) {
+    line("subscribers", absl::StrCat(d.stalled_subscribers_ended(),
+                                     " LOSSLESS ended for stalling the device"));
+  }
   line("configuration",
        config.applied() ? "applied" : "not applied (chip defaults)");
   const v1::SpeckConfiguration& c = config.configuration();

@@ -22,14 +22,6 @@ void LeaseToProto(const std::string& device_id, const LeaseInfo& lease,
   out->set_expires_unix_ms(absl::ToUnixMillis(lease.expires));
 }
 
-PayloadPtr EncodeChange(v1::DeviceChange::Kind kind,
-                        const DeviceSnapshot& snapshot) {
-  v1::DeviceChange change;
-  change.set_kind(kind);
-  ToProto(snapshot, change.mutable_device());
-  return EncodePayload(change, 1);
-}
-
 // Neuron addresses of `in`, which must have one feature, x and y (and, for
 // writes, value) per neuron.
 absl::StatusOr<std::vector<driver::NeuronAddress>> Addresses(
@@ -52,6 +44,23 @@ absl::StatusOr<std::vector<driver::NeuronAddress>> Addresses(
 
 }  // namespace
 
+void DeviceApi::Describe(const DeviceSnapshot& snapshot,
+                         v1::Device* out) const {
+  ToProto(snapshot, out);
+  if (hub_ != nullptr) {
+    out->set_stalled_subscribers_ended(
+        hub_->stalled_subscribers_ended(snapshot.descriptor.id));
+  }
+}
+
+PayloadPtr DeviceApi::EncodeChange(v1::DeviceChange::Kind kind,
+                                   const DeviceSnapshot& snapshot) const {
+  v1::DeviceChange change;
+  change.set_kind(kind);
+  Describe(snapshot, change.mutable_device());
+  return EncodePayload(change, 1);
+}
+
 DeviceApi::~DeviceApi() {
   MutexLock lock(&mu_);
   stopping_ = true;
@@ -61,7 +70,7 @@ DeviceApi::~DeviceApi() {
 absl::Status DeviceApi::ListDevices(const v1::ListDevicesRequest&,
                                     v1::ListDevicesResponse* response) {
   for (const DeviceSnapshot& snapshot : devices_->List()) {
-    ToProto(snapshot, response->add_devices());
+    Describe(snapshot, response->add_devices());
   }
   return absl::OkStatus();
 }
@@ -71,7 +80,7 @@ absl::StatusOr<Subscription> DeviceApi::WatchDevices(
   auto subscriber = std::make_shared<Subscriber>(SubscriberOptions{});
   std::weak_ptr<Subscriber> weak = subscriber;
   const int token =
-      devices_->AddWatcher([weak](const DeviceSnapshot& snapshot) {
+      devices_->AddWatcher([this, weak](const DeviceSnapshot& snapshot) {
         std::shared_ptr<Subscriber> s = weak.lock();
         if (s != nullptr) {
           s->Push(EncodeChange(v1::DeviceChange::CHANGED, snapshot));
@@ -91,7 +100,7 @@ absl::Status DeviceApi::GetDevice(const v1::GetDeviceRequest& request,
                                   v1::Device* response) {
   absl::StatusOr<DeviceSnapshot> snapshot = devices_->Get(request.device_id());
   if (!snapshot.ok()) return snapshot.status();
-  ToProto(*snapshot, response);
+  Describe(*snapshot, response);
   return absl::OkStatus();
 }
 
@@ -267,7 +276,7 @@ absl::Status DeviceApi::WaitIdleBlocking(ManagedDevice* device,
           "them)"));
     }
   }
-  ToProto(device->Snapshot(), response);
+  Describe(device->Snapshot(), response);
   return absl::OkStatus();
 }
 

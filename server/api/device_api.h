@@ -22,8 +22,11 @@ namespace v1 = ::speckd::v1;
 
 class DeviceApi {
  public:
-  // `devices` must outlive the API.
-  explicit DeviceApi(DeviceManager* devices) : devices_(devices) {}
+  // `devices` (and `hub`, which counts the subscribers it ended, if given)
+  // must outlive the API.
+  explicit DeviceApi(DeviceManager* devices,
+                     const SubscriptionHub* hub = nullptr)
+      : devices_(devices), hub_(hub) {}
   // Ends WaitIdle calls still waiting (UNAVAILABLE) and waits for them.
   ~DeviceApi();
 
@@ -64,10 +67,15 @@ class DeviceApi {
   static constexpr int kMaxWaiters = 8;
 
  private:
+  // The device as clients see it: its snapshot and the hub's counts.
+  void Describe(const DeviceSnapshot& snapshot, v1::Device* out) const;
+  PayloadPtr EncodeChange(v1::DeviceChange::Kind kind,
+                          const DeviceSnapshot& snapshot) const;
   absl::Status WaitIdleBlocking(ManagedDevice* device, absl::Duration timeout,
                                 v1::Device* response);
 
   DeviceManager* const devices_;
+  const SubscriptionHub* const hub_;
   Mutex mu_;
   CondVar waiters_done_;
   int waiters_ ABSL_GUARDED_BY(mu_) = 0;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/api/convert.h"
+#include "server/log/log.h"
 
 namespace speckd::server::api {
 
@@ -148,6 +149,13 @@ void SubscriptionHub::Release(const std::string& branch_key,
     --subscriptions_;
     if (subscriber->options().policy == OverflowPolicy::kLossless) {
       --lossless_[branch.device->id()];
+      const absl::Status reason = subscriber->close_reason();
+      if (absl::IsResourceExhausted(reason)) {
+        ++stalled_ended_[branch.device->id()];
+        log::Warning("lossless_subscriber_ended",
+                     {{"device", branch.device->id()},
+                      {"reason", reason.message()}});
+      }
     }
     if (!branch.subscribers.empty()) return;
     gone = std::move(branch);
@@ -197,6 +205,13 @@ size_t SubscriptionHub::internal_graphs() const {
 size_t SubscriptionHub::subscriptions() const {
   MutexLock lock(&mu_);
   return subscriptions_;
+}
+
+uint64_t SubscriptionHub::stalled_subscribers_ended(
+    const std::string& device_id) const {
+  MutexLock lock(&mu_);
+  auto it = stalled_ended_.find(device_id);
+  return it == stalled_ended_.end() ? 0 : it->second;
 }
 
 }  // namespace speckd::server::api

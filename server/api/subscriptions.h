@@ -14,6 +14,7 @@
 #define SPECKD_SERVER_API_SUBSCRIPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -91,6 +92,9 @@ class SubscriptionHub final : public NoticeSink {
   // Internal graphs and subscriptions now (tests, diagnostics).
   size_t internal_graphs() const;
   size_t subscriptions() const;
+  // LOSSLESS subscribers of `device_id` ended because they made the device
+  // wait beyond their stall budget (counted when their stream is done).
+  uint64_t stalled_subscribers_ended(const std::string& device_id) const;
 
  private:
   struct Branch {
@@ -125,6 +129,7 @@ class SubscriptionHub final : public NoticeSink {
   std::map<std::string, Branch> branches_ ABSL_GUARDED_BY(mu_);
   size_t subscriptions_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<std::string, size_t> lossless_ ABSL_GUARDED_BY(mu_);  // by device
+  std::map<std::string, uint64_t> stalled_ended_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace speckd::server::api
