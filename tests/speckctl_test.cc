@@ -63,10 +63,9 @@ RunResult RunSpeckctl(const std::vector<std::string>& args,
 class SpeckctlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<StartedSpeckd> speckd =
-        StartSpeckd(RunfilePath("server/speckd"),
-                    {"--listen=127.0.0.1:0",
-                     "--web_listen=", "--sim_pacing=as_fast_as_possible"});
+    absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
+        RunfilePath("server/speckd"),
+        {"--listen=127.0.0.1:0", "--web_listen=", "--sim_pacing=" + pacing_});
     ASSERT_TRUE(speckd.ok()) << speckd.status();
     speckd_ = std::move(speckd->process);
     address_ = speckd->address;
@@ -96,8 +95,31 @@ class SpeckctlTest : public ::testing::Test {
     ASSERT_EQ(apply.exit_code, 0) << apply.stderr_text;
   }
 
+  // A counter of the device (speckctl devices --output=json).
+  uint64_t DeviceCounter(const std::string& name) {
+    RunResult json = Speck({"devices", "--output=json"});
+    google::protobuf::Struct parsed;
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(json.stdout_text, &parsed)
+            .ok())
+        << json.stdout_text << json.stderr_text;
+    const auto& devices = parsed.fields().at("devices").list_value();
+    if (devices.values_size() != 1) return 0;
+    const auto& fields = devices.values(0).struct_value().fields();
+    auto it = fields.find(name);
+    EXPECT_NE(it, fields.end()) << name;
+    return it == fields.end() ? 0 : std::stoull(it->second.string_value());
+  }
+
+  std::string pacing_ = "as_fast_as_possible";
   std::unique_ptr<Subprocess> speckd_;
   std::string address_;
+};
+
+// The daemon as it runs by default: real-time pacing.
+class SpeckctlRealTimeTest : public SpeckctlTest {
+ protected:
+  SpeckctlRealTimeTest() { pacing_ = "real_time"; }
 };
 
 TEST_F(SpeckctlTest, DemoSpikeCountGivesSinabsResult) {
@@ -305,6 +327,43 @@ TEST_F(SpeckctlTest, WriteRejectsABadRowWithFileLineAndField) {
             "speckctl: " + spikes +
                 ":3: y: 16 is outside core 0's input height (0..15)\n");
   EXPECT_THAT(Speck({"lease"}).stdout_text, HasSubstr("free"));
+}
+
+TEST_F(SpeckctlRealTimeTest, CtrlCInAWriteDropsWhatTheDeviceHasNotPlayed) {
+  ApplyTutorial();
+  // A minute of input: accepted at once, played as the stop watch runs.
+  auto write = StartSpeck({"write", "--pattern=tutorial", "--duration=60s"});
+  ASSERT_NE(write, nullptr);
+  const absl::Time deadline = absl::Now() + kTimeout;
+  while (DeviceCounter("queued_inputs") == 0 && absl::Now() < deadline) {
+  }
+  ASSERT_GT(DeviceCounter("queued_inputs"), 0u);
+  write->Signal(SIGINT);
+  absl::StatusOr<int> code = write->Wait(absl::Seconds(20));
+  ASSERT_TRUE(code.ok()) << "write did not stop on SIGINT";
+  EXPECT_EQ(*code, 1);
+  EXPECT_THAT(write->stderr_text(),
+              ContainsRegex("interrupted.*; dropped the [1-9][0-9]* accepted "
+                            "inputs the device had not played yet"));
+  EXPECT_EQ(DeviceCounter("queued_inputs"), 0u);
+  EXPECT_GT(DeviceCounter("dropped_inputs"), 0u);
+  EXPECT_THAT(Speck({"lease"}).stdout_text, HasSubstr("free"));
+}
+
+TEST_F(SpeckctlRealTimeTest, CancelDropsWhatANowaitWriteLeftPlaying) {
+  ApplyTutorial();
+  RunResult write =
+      Speck({"write", "--nowait", "--pattern=tutorial", "--duration=60s"});
+  ASSERT_EQ(write.exit_code, 0) << write.stderr_text;
+  EXPECT_THAT(write.stdout_text, HasSubstr("wrote 300001 events"));
+  RunResult cancel = Speck({"cancel", "--output=json"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.stderr_text;
+  EXPECT_THAT(cancel.stdout_text,
+              ContainsRegex("\"dropped_inputs\":\"?[1-9][0-9]*"));
+  EXPECT_EQ(DeviceCounter("queued_inputs"), 0u);
+  RunResult again = Speck({"cancel"});
+  EXPECT_THAT(again.stdout_text,
+              HasSubstr("speck2edevkit:0: dropped 0 inputs not yet played"));
 }
 
 TEST_F(SpeckctlTest, GraphCreateShowDelete) {

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -249,6 +250,34 @@ absl::StatusOr<v1::StopWatch> Client::SetStopWatch(const Lease& lease,
   });
   if (!status.ok()) return status;
   return watch;
+}
+
+absl::StatusOr<v1::CancelInputsResponse> Client::CancelInputs(
+    const Lease& lease) {
+  v1::CancelInputsRequest request;
+  request.set_device_id(lease.device_id());
+  request.set_lease_id(lease.id());
+  v1::CancelInputsResponse response;
+  absl::Status status = Cleanup([&](grpc::ClientContext* context) {
+    return devices().CancelInputs(context, request, &response);
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<v1::Device> Client::WaitIdle(const std::string& device_id,
+                                            absl::Duration timeout) {
+  v1::WaitIdleRequest request;
+  request.set_device_id(device_id);
+  request.set_timeout_ms(static_cast<uint32_t>(
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(timeout))));
+  v1::Device device;
+  grpc::ClientContext context;
+  CancelOnInterrupt cancel(&context);
+  context.set_deadline(Deadline(timeout + options_.timeout));
+  absl::Status status = Error(devices().WaitIdle(&context, request, &device));
+  if (!status.ok()) return status;
+  return device;
 }
 
 absl::StatusOr<v1::GetConfigurationResponse> Client::GetConfiguration() {

@@ -117,6 +117,14 @@ class Client {
   absl::StatusOr<speckd::v1::StopWatch> SetStopWatch(const Lease& lease,
                                                      std::optional<bool> enable,
                                                      bool reset);
+  // Drops the inputs the lease's device has not played yet. A cleanup step:
+  // it runs after Ctrl-C too.
+  absl::StatusOr<speckd::v1::CancelInputsResponse> CancelInputs(
+      const Lease& lease);
+  // The device once it has played everything written so far;
+  // DEADLINE_EXCEEDED after `timeout` (Ctrl-C cancels the wait).
+  absl::StatusOr<speckd::v1::Device> WaitIdle(const std::string& device_id,
+                                              absl::Duration timeout);
 
  private:
   explicit Client(GlobalOptions options) : options_(std::move(options)) {}

@@ -198,8 +198,9 @@ void PrintInfoTable(const v1::Device& d,
   }
   line("work", work);
   if (d.stalled_subscribers_ended() > 0) {
-    line("subscribers", absl::StrCat(d.stalled_subscribers_ended(),
-                                     " LOSSLESS ended for stalling the device"));
+    line("subscribers",
+         absl::StrCat(d.stalled_subscribers_ended(),
+                      " LOSSLESS ended for stalling the device"));
   }
   line("configuration",
        config.applied() ? "applied" : "not applied (chip defaults)");
@@ -368,6 +369,46 @@ int RunStopWatch(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+int RunCancel(const std::vector<std::string>& args) {
+  if (!args.empty()) return UsageError("cancel", "takes no arguments");
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
+  if (!client.ok()) return Fail(client.status());
+  absl::StatusOr<std::unique_ptr<Lease>> lease =
+      Lease::Acquire(client->get(), /*keep_renewed=*/false);
+  if (!lease.ok()) return Fail(lease.status());
+  absl::StatusOr<v1::CancelInputsResponse> dropped =
+      (*client)->CancelInputs(**lease);
+  const std::string device_id = (*lease)->device_id();
+  absl::Status released = (*lease)->Release();
+  if (!dropped.ok()) return Fail(dropped.status());
+  if (!released.ok()) return Fail(released);
+  switch ((*client)->options().format) {
+    case Format::kTable:
+      std::printf(
+          "%s: dropped %llu inputs not yet played (and %llu write calls "
+          "that had not reached the device)\n",
+          device_id.c_str(),
+          static_cast<unsigned long long>(dropped->dropped_inputs()),
+          static_cast<unsigned long long>(dropped->dropped_writes()));
+      break;
+    case Format::kCsv:
+      std::printf("device_id,dropped_inputs,dropped_writes\n%s,%llu,%llu\n",
+                  CsvField(device_id).c_str(),
+                  static_cast<unsigned long long>(dropped->dropped_inputs()),
+                  static_cast<unsigned long long>(dropped->dropped_writes()));
+      break;
+    case Format::kJson: {
+      JsonObject object;
+      object.AddString("device_id", device_id)
+          .AddUint("dropped_inputs", dropped->dropped_inputs())
+          .AddUint("dropped_writes", dropped->dropped_writes());
+      std::printf("%s\n", object.str().c_str());
+      break;
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 const Command kDevicesCommand = {
@@ -422,10 +463,28 @@ const Command kStopWatchCommand = {
     "show (default): the stop watch's state, time and epoch.\n"
     "reset: restarts it at 0 (a new epoch); takes the lease briefly. Input\n"
     "timestamps are released when the stop watch reaches them, and outputs\n"
-    "are stamped with it.\n"
+    "are stamped with it; a reset drops the inputs queued for the old epoch\n"
+    "(subscribers get an INPUTS_DROPPED notice).\n"
     "\n"
     "example:\n"
     "  speckctl stopwatch reset\n",
     RunStopWatch};
+
+const Command kCancelCommand = {
+    "cancel", "drop the inputs the device has not played yet",
+    "usage: speckctl cancel [--device=ID] [--output=table|json|csv]\n"
+    "\n"
+    "Drops every input speckd accepted for the device that has not played\n"
+    "yet: what the device has queued (real-time pacing holds inputs until the\n"
+    "stop watch reaches them) and writes still waiting to reach it (those\n"
+    "calls end ABORTED). The stop watch and the configuration stay as they\n"
+    "are. Takes the lease briefly, so it fails while another client holds\n"
+    "it (speckctl lease shows who). Subscribers get an INPUTS_DROPPED notice\n"
+    "with the count; the device's dropped_inputs counter adds it up.\n"
+    "\n"
+    "example:\n"
+    "  speckctl write --nowait --pattern=tutorial --duration=60s && "
+    "speckctl cancel\n",
+    RunCancel};
 
 }  // namespace speckd::cli

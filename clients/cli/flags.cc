@@ -36,6 +36,9 @@ ABSL_FLAG(bool, reset_stop_watch, true,
           "write: reset the device's stop watch first, so that the file's "
           "timestamps start at the device's time 0.");
 ABSL_FLAG(int64_t, batch, 10000, "write: events per WriteEvents message.");
+ABSL_FLAG(bool, wait, true,
+          "write: wait until the device has played the events (real-time "
+          "pacing queues them); --nowait returns once they are accepted.");
 ABSL_FLAG(std::string, pattern, "",
           "write: generate the input instead of reading a file: tutorial "
           "(sinabs' spike-count tutorial input) or uniform (uniform over the "

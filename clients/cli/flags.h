@@ -26,6 +26,7 @@ ABSL_DECLARE_FLAG(bool, watch);
 ABSL_DECLARE_FLAG(absl::Duration, duration);
 ABSL_DECLARE_FLAG(bool, reset_stop_watch);
 ABSL_DECLARE_FLAG(int64_t, batch);
+ABSL_DECLARE_FLAG(bool, wait);
 ABSL_DECLARE_FLAG(std::string, pattern);
 ABSL_DECLARE_FLAG(double, rate);
 ABSL_DECLARE_FLAG(std::string, layer);

@@ -83,9 +83,9 @@ const Command kSimulateCommand = {
 
 // `speckctl help` order: first steps, then the rest.
 const Command* const kCommands[] = {
-    &kDevicesCommand, &kInfoCommand,     &kConfigCommand, &kWriteCommand,
-    &kWatchCommand,   &kDemoCommand,     &kGraphCommand,  &kStopWatchCommand,
-    &kLeaseCommand,   &kSimulateCommand,
+    &kDevicesCommand, &kInfoCommand,  &kConfigCommand,   &kWriteCommand,
+    &kWatchCommand,   &kDemoCommand,  &kGraphCommand,    &kStopWatchCommand,
+    &kCancelCommand,  &kLeaseCommand, &kSimulateCommand,
 };
 
 const Command* FindCommand(absl::string_view name) {

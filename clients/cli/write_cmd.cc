@@ -67,6 +67,46 @@ absl::Status CheckAgainstConfiguration(
   return ReadEventCsv(args[0], &chip_config).status();
 }
 
+// Waits while the device plays what it queued (real-time pacing holds each
+// input until the stop watch reaches it).
+absl::Status WaitUntilPlayed(Client& client, const Lease& lease) {
+  bool told = false;
+  while (true) {
+    absl::StatusOr<v1::Device> idle =
+        client.WaitIdle(lease.device_id(), absl::Seconds(1));
+    if (idle.ok()) return absl::OkStatus();
+    if (Interrupted()) {
+      return absl::CancelledError("interrupted while the device played");
+    }
+    if (!absl::IsDeadlineExceeded(idle.status())) return idle.status();
+    if (!told) {
+      Note(
+          "the device plays the events in real time; waiting (Ctrl-C drops "
+          "what is left, --nowait returns at once)");
+      told = true;
+    }
+  }
+}
+
+// Drops what the device still holds after `failure` and says how much.
+absl::Status DropQueued(Client& client, const Lease& lease,
+                        const absl::Status& failure) {
+  absl::StatusOr<v1::CancelInputsResponse> dropped = client.CancelInputs(lease);
+  if (!dropped.ok()) {
+    return absl::Status(failure.code(),
+                        absl::StrCat(failure.message(),
+                                     "; dropping the inputs still queued "
+                                     "failed too: ",
+                                     dropped.status().message()));
+  }
+  if (dropped->dropped_inputs() == 0) return failure;
+  return absl::Status(
+      failure.code(),
+      absl::StrCat(failure.message(), "; dropped the ",
+                   dropped->dropped_inputs(),
+                   " accepted inputs the device had not played yet"));
+}
+
 absl::Status Write(const std::vector<std::string>& args) {
   const int64_t batch = absl::GetFlag(FLAGS_batch);
   if (batch < 1 || batch > kMaxBatch) {
@@ -105,9 +145,15 @@ absl::Status Write(const std::vector<std::string>& args) {
       StreamEvents(**client, **lease, events, static_cast<size_t>(batch),
                    [&](uint64_t n) { progress.Update(sent = n); });
   progress.Finish(written.ok() ? written->accepted() : sent);
+  absl::Status played = written.status();
+  if (played.ok() && absl::GetFlag(FLAGS_wait)) {
+    played = WaitUntilPlayed(**client, **lease);
+  }
+  // A write that fails or is interrupted leaves nothing playing.
+  if (!played.ok()) played = DropQueued(**client, **lease, played);
   const double seconds = absl::ToDoubleSeconds(progress.elapsed());
   absl::Status released = (*lease)->Release();
-  if (!written.ok()) return written.status();
+  if (!played.ok()) return played;
   if (!released.ok()) {
     Note(absl::StrCat("releasing the lease: ", released.message()));
   }
@@ -202,6 +248,7 @@ absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
 const Command kWriteCommand = {
     "write", "write events from a CSV file or a generator into the device",
     "usage: speckctl write FILE [--batch=10000] [--reset_stop_watch=true]\n"
+    "                            [--nowait]\n"
     "       speckctl write --pattern=tutorial|uniform [--rate=5000] "
     "[--duration=5s]\n"
     "\n"
@@ -217,10 +264,13 @@ const Command kWriteCommand = {
     "background), resets the stop watch so that timestamps start at the\n"
     "device's time 0 (--noreset_stop_watch keeps it running), streams the\n"
     "events in messages of --batch, closes the stream (which closes\n"
-    "spike-count windows) and releases the lease. A device paced in real time\n"
-    "takes the events as its stop watch reaches them: the write then waits\n"
-    "(back-pressure), and the progress on stderr shows it. Prints 'wrote N\n"
-    "events (t0..t1 us) in S s'.\n"
+    "spike-count windows), waits until the device has played them, and\n"
+    "releases the lease. A device paced in real time plays the events as its\n"
+    "stop watch reaches them: the write then takes as long as the input\n"
+    "(--nowait returns once the events are accepted; `speckctl cancel` drops\n"
+    "them later). Ctrl-C, or a write that fails, drops every accepted input\n"
+    "the device has not played yet. Prints 'wrote N events (t0..t1 us) in\n"
+    "S s'.\n"
     "\n"
     "examples:\n"
     "  speckctl write $PWD/examples/tutorial/events.csv\n"
