@@ -13,6 +13,7 @@
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/display.h"
+#include "clients/cli/event_columns.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/tutorial.h"
 #include "clients/cli/write_cmd.h"
@@ -110,11 +111,11 @@ class Demo {
   // Writes the input on a thread once the counts subscription is attached,
   // and shows the windows until the one holding the last event.
   absl::Status Stream() {
-    const std::vector<chip::InputEvent> events =
+    const v1::WriteEventsRequest events =
         TutorialEvents(kDefaultPatternRateHz, kDefaultPatternDuration);
     const uint64_t interval_us = uint64_t{kIntervalMs} * 1000;
     const uint64_t last_window =
-        events.back().timestamp_us / interval_us * interval_us;
+        LastTimestamp(events) / interval_us * interval_us;
 
     v1::SubscribeSpikeCountsRequest request;
     request.set_device_id(lease_->device_id());
@@ -183,7 +184,7 @@ class Demo {
     return absl::OkStatus();
   }
 
-  absl::Status Write(const std::vector<chip::InputEvent>& events) {
+  absl::Status Write(const v1::WriteEventsRequest& events) {
     absl::StatusOr<v1::WriteEventsResponse> response =
         StreamEvents(client_, *lease_, events, kBatch, nullptr);
     if (!response.ok()) return response.status();

@@ -102,8 +102,11 @@ absl::StatusOr<EventFile> ParseEventCsv(absl::string_view name,
         return RowError(name, line_number, "p",
                         absl::StrCat(p, " must be 0 (OFF) or 1 (ON)"));
       }
-      file.events.push_back(chip::InputEvent::FromDvs(
-          {t, static_cast<uint8_t>(x), static_cast<uint8_t>(y), p == 1}));
+      speckd::v1::DvsEventBatch* dvs = file.events.mutable_dvs_events();
+      dvs->add_timestamp_us(t);
+      dvs->add_x(static_cast<uint32_t>(x));
+      dvs->add_y(static_cast<uint32_t>(y));
+      dvs->add_p(p == 1);
       continue;
     }
     const uint64_t layer = values[1], feature = values[2], x = values[3],
@@ -112,9 +115,12 @@ absl::StatusOr<EventFile> ParseEventCsv(absl::string_view name,
       const chip::InputProblem bad = check.SpikeProblem(layer, feature, x, y);
       return RowError(name, line_number, bad.field, bad.message);
     }
-    file.events.push_back(chip::InputEvent::FromSpike(
-        {t, static_cast<uint16_t>(feature), static_cast<uint8_t>(layer),
-         static_cast<uint8_t>(x), static_cast<uint8_t>(y)}));
+    speckd::v1::SpikeBatch* spikes = file.events.mutable_spikes();
+    spikes->add_timestamp_us(t);
+    spikes->add_layer(static_cast<uint32_t>(layer));
+    spikes->add_feature(static_cast<uint32_t>(feature));
+    spikes->add_x(static_cast<uint32_t>(x));
+    spikes->add_y(static_cast<uint32_t>(y));
   }
   if (!have_header) {
     return absl::InvalidArgumentError(

@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "driver/chip/config.h"
 #include "driver/chip/events.h"
+#include "proto/speckd/v1/event_service.pb.h"
 
 namespace speckd::cli {
 
@@ -24,7 +25,8 @@ enum class EventFormat { kDvsEvents, kSpikes };
 
 struct EventFile {
   EventFormat format = EventFormat::kDvsEvents;
-  std::vector<chip::InputEvent> events;
+  // In speckd.v1's columns (event_columns.h): dvs_events or spikes.
+  speckd::v1::WriteEventsRequest events;
 };
 
 // Parses `text` (the content of `name`, used in messages). With `config`,

@@ -21,11 +21,12 @@ TEST(EventCsvTest, ReadsDvsEvents) {
       "ev.csv", "timestamp_us,x,y,p\r\n0,1,2,1\r\n\n5,127,0,0\n", nullptr);
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->format, EventFormat::kDvsEvents);
-  ASSERT_EQ(file->events.size(), 2u);
-  EXPECT_EQ(file->events[0].kind, chip::InputEvent::Kind::kDvsEvent);
-  EXPECT_TRUE(file->events[0].p);
-  EXPECT_EQ(file->events[1].x, 127);
-  EXPECT_EQ(file->events[1].timestamp_us, 5u);
+  const speckd::v1::DvsEventBatch& dvs = file->events.dvs_events();
+  ASSERT_EQ(dvs.timestamp_us_size(), 2);
+  EXPECT_FALSE(file->events.has_spikes());
+  EXPECT_TRUE(dvs.p(0));
+  EXPECT_EQ(dvs.x(1), 127u);
+  EXPECT_EQ(dvs.timestamp_us(1), 5u);
 }
 
 TEST(EventCsvTest, ReadsSpikesIntoCores) {
@@ -34,10 +35,13 @@ TEST(EventCsvTest, ReadsSpikesIntoCores) {
       nullptr);
   ASSERT_TRUE(file.ok()) << file.status();
   EXPECT_EQ(file->format, EventFormat::kSpikes);
-  ASSERT_EQ(file->events.size(), 1u);
-  EXPECT_EQ(file->events[0].layer, 3);
-  EXPECT_EQ(file->events[0].feature, 700);
-  EXPECT_EQ(file->events[0].y, 5);
+  const speckd::v1::SpikeBatch& spikes = file->events.spikes();
+  ASSERT_EQ(spikes.timestamp_us_size(), 1);
+  EXPECT_EQ(spikes.timestamp_us(0), 10u);
+  EXPECT_EQ(spikes.layer(0), 3u);
+  EXPECT_EQ(spikes.feature(0), 700u);
+  EXPECT_EQ(spikes.x(0), 4u);
+  EXPECT_EQ(spikes.y(0), 5u);
 }
 
 TEST(EventCsvTest, ErrorsNameFileLineAndField) {

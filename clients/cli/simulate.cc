@@ -11,6 +11,7 @@
 #include "clients/cli/event_csv.h"
 #include "driver/chip/model.h"
 #include "proto/codec/config_codec.h"
+#include "proto/codec/events_codec.h"
 
 namespace speckd::cli {
 namespace {
@@ -50,8 +51,12 @@ absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
   }
   if (error_count > 0) return absl::InvalidArgumentError(errors);
 
-  absl::StatusOr<EventFile> events =
-      ReadEventCsv(options.events_path, &*config);
+  absl::StatusOr<EventFile> file = ReadEventCsv(options.events_path, &*config);
+  if (!file.ok()) return file.status();
+  // The daemon's own way in (the file is already checked: this cannot fail
+  // on its account).
+  absl::StatusOr<std::vector<chip::InputEvent>> events =
+      codec::InputsFromProto(file->events, *config);
   if (!events.ok()) return events.status();
 
   absl::StatusOr<std::unique_ptr<chip::ChipModel>> model =
@@ -73,12 +78,11 @@ absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
     summary.readout_values += batch.readout_values.size();
     batch.clear();
   };
-  for (const chip::InputEvent& input : events->events) {
+  for (const chip::InputEvent& input : *events) {
     (*model)->Process(input, &batch);
     if (batch.spikes.size() >= kWriteBlock) drain();
   }
-  uint64_t end =
-      events->events.empty() ? 0 : events->events.back().timestamp_us;
+  uint64_t end = events->empty() ? 0 : events->back().timestamp_us;
   if (options.until_us.has_value()) end = *options.until_us;
   (*model)->AdvanceTo(end, &batch);
   drain();
@@ -88,7 +92,7 @@ absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
   }
 
   const chip::ModelStats& stats = (*model)->stats();
-  summary.input_events = events->events.size();
+  summary.input_events = events->size();
   summary.end_us = end;
   summary.synops = stats.TotalSynops();
   for (int i = 0; i < chip::kNumCores; ++i) {

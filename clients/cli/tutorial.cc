@@ -94,41 +94,38 @@ v1::SpeckConfiguration TutorialConfiguration() {
   return config;
 }
 
-std::vector<chip::InputEvent> TutorialEvents(double rate_hz,
-                                             absl::Duration duration) {
+v1::WriteEventsRequest TutorialEvents(double rate_hz, absl::Duration duration) {
   const uint64_t half_us =
       static_cast<uint64_t>(absl::ToInt64Microseconds(duration)) / 2;
   Random random(kSeed);
-  std::vector<chip::InputEvent> events;
+  v1::WriteEventsRequest events;
+  v1::DvsEventBatch* dvs = events.mutable_dvs_events();
   for (uint64_t t : Timestamps(rate_hz, duration)) {
-    chip::DvsEvent e;
-    e.timestamp_us = t;
-    e.x = static_cast<uint8_t>(random.Below(kPatch));
+    dvs->add_timestamp_us(t);
+    dvs->add_x(random.Below(kPatch));
     const uint32_t row = random.Below(kPatch / 2);
-    e.y = static_cast<uint8_t>(t < half_us ? row : row + kPatch / 2);
-    e.p = random.Below(2) == 1;
-    events.push_back(chip::InputEvent::FromDvs(e));
+    dvs->add_y(t < half_us ? row : row + kPatch / 2);
+    dvs->add_p(random.Below(2) == 1);
   }
   return events;
 }
 
-std::vector<chip::InputEvent> UniformEvents(double rate_hz,
-                                            absl::Duration duration) {
+v1::WriteEventsRequest UniformEvents(double rate_hz, absl::Duration duration) {
   Random random(kSeed + 1);
-  std::vector<chip::InputEvent> events;
+  v1::WriteEventsRequest events;
+  v1::DvsEventBatch* dvs = events.mutable_dvs_events();
   for (uint64_t t : Timestamps(rate_hz, duration)) {
-    chip::DvsEvent e;
-    e.timestamp_us = t;
-    e.x = static_cast<uint8_t>(random.Below(128));
-    e.y = static_cast<uint8_t>(random.Below(128));
-    e.p = random.Below(2) == 1;
-    events.push_back(chip::InputEvent::FromDvs(e));
+    dvs->add_timestamp_us(t);
+    dvs->add_x(random.Below(128));
+    dvs->add_y(random.Below(128));
+    dvs->add_p(random.Below(2) == 1);
   }
   return events;
 }
 
-absl::StatusOr<std::vector<chip::InputEvent>> PatternEvents(
-    absl::string_view pattern, double rate_hz, absl::Duration duration) {
+absl::StatusOr<v1::WriteEventsRequest> PatternEvents(absl::string_view pattern,
+                                                     double rate_hz,
+                                                     absl::Duration duration) {
   if (!(rate_hz > 0) || rate_hz > 1e6) {
     return absl::InvalidArgumentError(
         absl::StrCat("--rate=", rate_hz, ": must be in (0, 1000000] events/s"));

@@ -10,13 +10,12 @@
 #define SPECKD_CLIENTS_CLI_TUTORIAL_H_
 
 #include <cstdint>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "driver/chip/events.h"
 #include "proto/speckd/v1/config.pb.h"
+#include "proto/speckd/v1/event_service.pb.h"
 
 namespace speckd::cli {
 
@@ -32,16 +31,17 @@ speckd::v1::SpeckConfiguration TutorialConfiguration();
 // 5,005,000 µs). x is pseudo-random in 0..15; y is in the top half 0..7
 // while t < duration / 2 and in the bottom half 8..15 after; p is
 // pseudo-random. Deterministic: the same arguments give the same events.
-std::vector<chip::InputEvent> TutorialEvents(double rate_hz,
-                                             absl::Duration duration);
+// In speckd.v1's columns (dvs_events), ready to send.
+speckd::v1::WriteEventsRequest TutorialEvents(double rate_hz,
+                                              absl::Duration duration);
 
 // The same timing, x and y uniform over the 128x128 DVS array.
-std::vector<chip::InputEvent> UniformEvents(double rate_hz,
-                                            absl::Duration duration);
+speckd::v1::WriteEventsRequest UniformEvents(double rate_hz,
+                                             absl::Duration duration);
 
 // "tutorial" or "uniform"; INVALID_ARGUMENT for another name, a rate that
 // is not positive or a duration that is negative.
-absl::StatusOr<std::vector<chip::InputEvent>> PatternEvents(
+absl::StatusOr<speckd::v1::WriteEventsRequest> PatternEvents(
     absl::string_view pattern, double rate_hz, absl::Duration duration);
 
 }  // namespace speckd::cli

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/codec/config_codec.h"
+#include "proto/codec/events_codec.h"
 #include "tests/util/subprocess.h"
 
 namespace speckd::cli {
@@ -38,22 +39,25 @@ TEST(TutorialConfigurationTest, IsTheExampleFile) {
 }
 
 TEST(TutorialEventsTest, FollowsTheTutorialsTimingAndHalves) {
-  const std::vector<chip::InputEvent> events =
+  const speckd::v1::WriteEventsRequest events =
       TutorialEvents(kDefaultPatternRateHz, kDefaultPatternDuration);
-  ASSERT_EQ(events.size(), 25001u);
-  EXPECT_EQ(events.front().timestamp_us, 5000u);
-  EXPECT_EQ(events.back().timestamp_us, 5005000u);
-  std::set<int> xs;
+  EXPECT_FALSE(events.has_spikes());
+  const speckd::v1::DvsEventBatch& dvs = events.dvs_events();
+  ASSERT_EQ(dvs.timestamp_us_size(), 25001);
+  ASSERT_EQ(dvs.x_size(), 25001);
+  ASSERT_EQ(dvs.y_size(), 25001);
+  ASSERT_EQ(dvs.p_size(), 25001);
+  EXPECT_EQ(dvs.timestamp_us(0), 5000u);
+  EXPECT_EQ(dvs.timestamp_us(25000), 5005000u);
+  std::set<uint32_t> xs;
   std::set<bool> ps;
-  for (size_t i = 0; i < events.size(); ++i) {
-    const chip::InputEvent& e = events[i];
-    ASSERT_EQ(e.kind, chip::InputEvent::Kind::kDvsEvent);
-    ASSERT_EQ(e.timestamp_us, 5000 + 200 * i);
-    ASSERT_LT(e.x, 16);
-    ASSERT_EQ(e.y < 8, e.timestamp_us < 2500000) << "event " << i;
-    ASSERT_LT(e.y, 16);
-    xs.insert(e.x);
-    ps.insert(e.p);
+  for (int i = 0; i < dvs.timestamp_us_size(); ++i) {
+    ASSERT_EQ(dvs.timestamp_us(i), 5000u + 200u * static_cast<uint64_t>(i));
+    ASSERT_LT(dvs.x(i), 16u);
+    ASSERT_EQ(dvs.y(i) < 8, dvs.timestamp_us(i) < 2500000) << "event " << i;
+    ASSERT_LT(dvs.y(i), 16u);
+    xs.insert(dvs.x(i));
+    ps.insert(dvs.p(i));
   }
   EXPECT_EQ(xs.size(), 16u);
   EXPECT_EQ(ps.size(), 2u);
@@ -62,24 +66,24 @@ TEST(TutorialEventsTest, FollowsTheTutorialsTimingAndHalves) {
 TEST(TutorialEventsTest, IsDeterministic) {
   const auto a = TutorialEvents(1000, absl::Seconds(1));
   const auto b = TutorialEvents(1000, absl::Seconds(1));
-  ASSERT_EQ(a.size(), 1001u);
-  EXPECT_EQ(a.back().timestamp_us, 1005000u);
-  for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(a[i].x, b[i].x);
-    ASSERT_EQ(a[i].y, b[i].y);
-    ASSERT_EQ(a[i].p, b[i].p);
-  }
+  ASSERT_EQ(a.dvs_events().timestamp_us_size(), 1001);
+  EXPECT_EQ(a.dvs_events().timestamp_us(1000), 1005000u);
+  EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString());
 }
 
 // The generated input through the chip model gives sinabs' result.
 TEST(TutorialEventsTest, GivesSinabsCountsThroughTheChipModel) {
-  auto model =
-      chip::ChipModel::Create(codec::FromProto(TutorialConfiguration()));
+  const chip::SpeckConfig config = codec::FromProto(TutorialConfiguration());
+  auto model = chip::ChipModel::Create(config);
   ASSERT_TRUE(model.ok()) << model.status();
-  const auto events =
-      TutorialEvents(kDefaultPatternRateHz, kDefaultPatternDuration);
+  // As the daemon takes them in.
+  const absl::StatusOr<std::vector<chip::InputEvent>> events =
+      codec::InputsFromProto(
+          TutorialEvents(kDefaultPatternRateHz, kDefaultPatternDuration),
+          config);
+  ASSERT_TRUE(events.ok()) << events.status();
   chip::OutputBatch out;
-  (*model)->Process(events.data(), events.size(), &out);
+  (*model)->Process(events->data(), events->size(), &out);
   std::map<int, uint64_t> per_feature;
   std::map<uint64_t, std::vector<int>> windows;
   for (const chip::Spike& s : out.spikes) {
@@ -98,14 +102,15 @@ TEST(TutorialEventsTest, GivesSinabsCountsThroughTheChipModel) {
 TEST(PatternEventsTest, UniformCoversTheArrayAndBadArgumentsAreRejected) {
   auto uniform = PatternEvents("uniform", 5000, absl::Seconds(1));
   ASSERT_TRUE(uniform.ok());
-  ASSERT_EQ(uniform->size(), 5001u);
-  int max_x = 0, max_y = 0;
-  for (const chip::InputEvent& e : *uniform) {
-    max_x = std::max<int>(max_x, e.x);
-    max_y = std::max<int>(max_y, e.y);
+  const speckd::v1::DvsEventBatch& dvs = uniform->dvs_events();
+  ASSERT_EQ(dvs.timestamp_us_size(), 5001);
+  uint32_t max_x = 0, max_y = 0;
+  for (int i = 0; i < dvs.timestamp_us_size(); ++i) {
+    max_x = std::max(max_x, dvs.x(i));
+    max_y = std::max(max_y, dvs.y(i));
   }
-  EXPECT_GT(max_x, 100);
-  EXPECT_GT(max_y, 100);
+  EXPECT_GT(max_x, 100u);
+  EXPECT_GT(max_y, 100u);
 
   auto unknown = PatternEvents("sine", 5000, absl::Seconds(1));
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);

@@ -11,11 +11,11 @@
 #include "absl/strings/str_format.h"
 #include "clients/cli/command.h"
 #include "clients/cli/display.h"
+#include "clients/cli/event_columns.h"
 #include "clients/cli/event_csv.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/tutorial.h"
 #include "proto/codec/config_codec.h"
-#include "proto/codec/events_codec.h"
 
 namespace speckd::cli {
 namespace {
@@ -27,7 +27,7 @@ constexpr int64_t kMaxBatch = 1000000;
 struct Input {
   std::string name;     // file name or "pattern tutorial"
   bool spikes = false;  // Spikes into cores (rows depend on the config)
-  std::vector<chip::InputEvent> events;
+  v1::WriteEventsRequest events;  // event_columns.h
 };
 
 // The events to write, read before connecting so that bad input is exit 2
@@ -41,7 +41,7 @@ absl::StatusOr<Input> LoadInput(const std::vector<std::string>& args) {
     const absl::Duration duration = FlagGiven("duration")
                                         ? absl::GetFlag(FLAGS_duration)
                                         : kDefaultPatternDuration;
-    absl::StatusOr<std::vector<chip::InputEvent>> events =
+    absl::StatusOr<v1::WriteEventsRequest> events =
         PatternEvents(pattern, rate, duration);
     if (!events.ok()) return events.status();
     input.name = absl::StrCat("pattern ", pattern);
@@ -138,8 +138,8 @@ absl::Status Write(const std::vector<std::string>& args) {
     if (!reset.ok()) return reset.status();
   }
 
-  const std::vector<chip::InputEvent>& events = input->events;
-  Progress progress(stderr, isatty(STDERR_FILENO) != 0, events.size());
+  const v1::WriteEventsRequest& events = input->events;
+  Progress progress(stderr, isatty(STDERR_FILENO) != 0, EventCount(events));
   uint64_t sent = 0;
   absl::StatusOr<v1::WriteEventsResponse> written =
       StreamEvents(**client, **lease, events, static_cast<size_t>(batch),
@@ -158,8 +158,8 @@ absl::Status Write(const std::vector<std::string>& args) {
     Note(absl::StrCat("releasing the lease: ", released.message()));
   }
 
-  const uint64_t first = events.empty() ? 0 : events.front().timestamp_us;
-  const uint64_t last = events.empty() ? 0 : events.back().timestamp_us;
+  const uint64_t first = FirstTimestamp(events);
+  const uint64_t last = LastTimestamp(events);
   switch ((*client)->options().format) {
     case Format::kJson: {
       JsonObject summary;
@@ -207,18 +207,18 @@ int RunWrite(const std::vector<std::string>& args) {
 }  // namespace
 
 absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
-    Client& client, const Lease& lease,
-    const std::vector<chip::InputEvent>& events, size_t batch,
-    const std::function<void(uint64_t sent)>& on_sent) {
+    Client& client, const Lease& lease, const v1::WriteEventsRequest& events,
+    size_t batch, const std::function<void(uint64_t sent)>& on_sent) {
   grpc::ClientContext context;
   CancelOnInterrupt cancel(&context);
   v1::WriteEventsResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::WriteEventsRequest>> writer =
       client.events().WriteEvents(&context, &response);
+  const size_t total = EventCount(events);
   uint64_t sent = 0;
   size_t next = 0;
   do {
-    const size_t count = std::min(batch, events.size() - next);
+    const size_t count = std::min(batch, total - next);
     v1::WriteEventsRequest request;
     // The first message names the device and the lease (an empty input
     // still sends it, so that closing flushes the device's windows).
@@ -226,19 +226,19 @@ absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
       request.set_device_id(lease.device_id());
       request.set_lease_id(lease.id());
     }
-    codec::AppendEvents(events.data() + next, count, &request);
+    AppendSlice(events, next, count, &request);
     // Blocks while gRPC flow control holds it: the device is behind.
     if (!writer->Write(request)) break;
     next += count;
     sent += count;
     if (on_sent) on_sent(sent);
-  } while (next < events.size());
+  } while (next < total);
   writer->WritesDone();
   const grpc::Status status = writer->Finish();
   if (!status.ok()) {
     if (Interrupted()) {
-      return absl::CancelledError(absl::StrCat(
-          "interrupted after ", sent, " of ", events.size(), " events"));
+      return absl::CancelledError(
+          absl::StrCat("interrupted after ", sent, " of ", total, " events"));
     }
     return client.Error(status);
   }

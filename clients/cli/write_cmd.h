@@ -7,23 +7,22 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "clients/cli/client.h"
-#include "driver/chip/events.h"
 #include "proto/speckd/v1/event_service.pb.h"
 
 namespace speckd::cli {
 
-// Streams `events` in messages of `batch` events, then closes the stream
+// Streams `events` (one kind, in columns: event_columns.h) in messages of
+// `batch` events, then closes the stream
 // (which closes spike-count windows up to the last timestamp). Writes block
 // while the device's queue is full (back-pressure from a real-time device);
 // `on_sent(n)` runs after each message with the events sent so far. Ctrl-C
 // cancels: CANCELLED "interrupted after N of M events".
 absl::StatusOr<speckd::v1::WriteEventsResponse> StreamEvents(
     Client& client, const Lease& lease,
-    const std::vector<chip::InputEvent>& events, size_t batch,
+    const speckd::v1::WriteEventsRequest& events, size_t batch,
     const std::function<void(uint64_t sent)>& on_sent);
 
 }  // namespace speckd::cli

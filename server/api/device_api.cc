@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "proto/codec/device_codec.h"
 #include "server/api/convert.h"
 
 namespace speckd::server::api {
@@ -153,9 +154,7 @@ absl::Status DeviceApi::SetStopWatch(const v1::SetStopWatchRequest& request,
   absl::StatusOr<driver::StopWatchState> state =
       (*device)->SetStopWatch(request.lease_id(), enable, request.reset());
   if (!state.ok()) return state.status();
-  response->set_enabled(state->enabled);
-  response->set_time_us(state->time_us);
-  response->set_epoch(state->epoch);
+  codec::ToProto(*state, response);
   return absl::OkStatus();
 }
 
@@ -167,8 +166,7 @@ absl::Status DeviceApi::SetSlowClock(const v1::SetSlowClockRequest& request,
       request.lease_id(), request.slow_clock().enabled(),
       request.slow_clock().rate_hz());
   if (!clock.ok()) return clock.status();
-  response->set_enabled(clock->enabled);
-  response->set_rate_hz(clock->rate_hz);
+  codec::ToProto(*clock, response);
   return absl::OkStatus();
 }
 
@@ -177,13 +175,9 @@ absl::Status DeviceApi::SetPacing(const v1::SetPacingRequest& request,
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
   if (!device.ok()) return device.status();
   absl::StatusOr<driver::Pacing> pacing = (*device)->SetPacing(
-      request.lease_id(), request.pacing() == v1::AS_FAST_AS_POSSIBLE
-                              ? driver::Pacing::kAsFastAsPossible
-                              : driver::Pacing::kRealTime);
+      request.lease_id(), codec::PacingFromProto(request.pacing()));
   if (!pacing.ok()) return pacing.status();
-  response->set_pacing(*pacing == driver::Pacing::kRealTime
-                           ? v1::REAL_TIME
-                           : v1::AS_FAST_AS_POSSIBLE);
+  response->set_pacing(codec::ToProto(*pacing));
   return absl::OkStatus();
 }
 

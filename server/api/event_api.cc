@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "proto/codec/events_codec.h"
 #include "server/api/convert.h"
 #include "server/api/subscription_specs.h"
 
@@ -15,7 +16,7 @@ absl::Status EventApi::Write(
   WriteJob job;
   // Converted when the writer takes it, against the configuration then.
   job.inputs = [&request](const chip::SpeckConfig& config) {
-    return InputsFromProto(request, config);
+    return codec::InputsFromProto(request, config);
   };
   job.flush = flush;
   job.deadline = devices_->clock()->Now() +

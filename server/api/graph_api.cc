@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "proto/codec/graph_codec.h"
 #include "server/api/convert.h"
 #include "server/log/log.h"
 
@@ -41,8 +42,8 @@ absl::Status GraphApi::CreateGraph(const v1::CreateGraphRequest& request,
     return absl::FailedPreconditionError(absl::StrCat(
         "creating a graph needs the device's lease: ", held.message()));
   }
-  absl::StatusOr<graph::GraphSpec> spec =
-      GraphSpecFromProto(request.spec(), (*device)->id(), request.lease_id());
+  absl::StatusOr<graph::GraphSpec> spec = codec::GraphSpecFromProto(
+      request.spec(), (*device)->id(), request.lease_id());
   if (!spec.ok()) return spec.status();
   if (absl::Status s = CheckSinks(*spec); !s.ok()) return s;
   std::shared_ptr<const chip::SpeckConfig> config = (*device)->configuration();

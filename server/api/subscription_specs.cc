@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "driver/chip/config.h"
+#include "proto/codec/graph_codec.h"
 #include "server/api/convert.h"
 
 namespace speckd::server::api {
@@ -68,7 +69,8 @@ absl::StatusOr<InternalGraph> SpecFor(const v1::SubscribeEventsRequest& r) {
   spec.nodes.push_back(Node("endpoint", graph::NodeKind::kEndpoint));
   for (int number : types) {
     const auto type = static_cast<v1::EventType>(number);
-    const std::optional<graph::EventType> domain = EventTypeFromProto(type);
+    const std::optional<graph::EventType> domain =
+        codec::EventTypeFromProto(type);
     if (!domain.has_value()) {
       return absl::InvalidArgumentError(
           absl::StrCat("filter.types: ", number, " is not an event type"));
@@ -175,7 +177,7 @@ absl::StatusOr<InternalGraph> SpecFor(const v1::SubscribeReadoutRequest& r) {
   spec.nodes.push_back(collection);
   graph::NodeSpec majority =
       Node("majority", graph::NodeKind::kMajorityReadout);
-  MajorityFromProto(m, &majority);
+  codec::MajorityFromProto(m, &majority);
   spec.nodes.push_back(majority);
   spec.edges.push_back({"source", "spikes"});
   spec.edges.push_back({"spikes", "layers"});

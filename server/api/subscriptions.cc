@@ -152,9 +152,9 @@ void SubscriptionHub::Release(const std::string& branch_key,
       const absl::Status reason = subscriber->close_reason();
       if (absl::IsResourceExhausted(reason)) {
         ++stalled_ended_[branch.device->id()];
-        log::Warning("lossless_subscriber_ended",
-                     {{"device", branch.device->id()},
-                      {"reason", reason.message()}});
+        log::Warning(
+            "lossless_subscriber_ended",
+            {{"device", branch.device->id()}, {"reason", reason.message()}});
       }
     }
     if (!branch.subscribers.empty()) return;

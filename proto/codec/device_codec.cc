@@ -1,0 +1,48 @@
+#include "proto/codec/device_codec.h"
+
+namespace speckd::codec {
+
+namespace v1 = ::speckd::v1;
+
+void ToProto(const driver::DeviceDescriptor& d, v1::Device* out) {
+  out->set_id(d.id);
+  out->set_type_name(d.type_name);
+  out->set_serial_number(d.serial_number);
+  out->set_backend(d.backend == driver::Backend::kSim ? v1::SIM : v1::USB);
+  out->set_usb_bus_number(d.usb_bus_number);
+  out->set_usb_device_address(d.usb_device_address);
+  out->set_logic_version(d.logic_version);
+}
+
+void ToProto(const driver::StopWatchState& state, v1::StopWatch* out) {
+  out->set_enabled(state.enabled);
+  out->set_time_us(state.time_us);
+  out->set_epoch(state.epoch);
+}
+
+void ToProto(const driver::SlowClockState& state, v1::SlowClock* out) {
+  out->set_enabled(state.enabled);
+  out->set_rate_hz(state.rate_hz);
+}
+
+void ToProto(const driver::DeviceCounters& counters, v1::Device* out) {
+  out->set_events_in(counters.events_in);
+  out->set_events_out(counters.events_out);
+  out->set_queued_inputs(counters.queued_inputs);
+  out->set_late_inputs(counters.late_inputs);
+  out->set_synops(counters.synops);
+  out->set_cascade_overflow(counters.cascade_overflow);
+  out->set_dropped_inputs(counters.dropped_inputs);
+}
+
+v1::Pacing ToProto(driver::Pacing pacing) {
+  return pacing == driver::Pacing::kRealTime ? v1::REAL_TIME
+                                             : v1::AS_FAST_AS_POSSIBLE;
+}
+
+driver::Pacing PacingFromProto(v1::Pacing pacing) {
+  return pacing == v1::AS_FAST_AS_POSSIBLE ? driver::Pacing::kAsFastAsPossible
+                                           : driver::Pacing::kRealTime;
+}
+
+}  // namespace speckd::codec
