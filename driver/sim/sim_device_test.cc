@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 
+#include "driver/chip/test_networks.h"
 #include "driver/clock_fake.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -74,20 +75,6 @@ class RecordingListener : public OutputListener {
   std::vector<chip::Spike> spikes_ ABSL_GUARDED_BY(mu_);
 };
 
-// One core: every input spike into (0, 0) makes feature 0 fire once.
-chip::SpeckConfig OneNeuron() {
-  chip::SpeckConfig config;
-  chip::CnnLayerConfig& core = config.cnn_layers[0];
-  core.dimensions.input_shape = {{1, 1}, 1};
-  core.dimensions.output_shape = {{1, 1}, 1};
-  core.dimensions.kernel_size = 1;
-  core.weights = {10};
-  core.threshold_high = 10;
-  core.threshold_low = -10;
-  core.monitor_enable = true;
-  return config;
-}
-
 chip::InputEvent SpikeAt(uint64_t t) {
   return chip::InputEvent::FromSpike({t, 0, 0, 0, 0});
 }
@@ -101,7 +88,7 @@ class SimDeviceTest : public ::testing::Test {
     options.input_queue_capacity = capacity;
     std::unique_ptr<Device> device = NewSimDevice(options);
     device->SetOutputListener(&listener_);
-    EXPECT_TRUE(device->ApplyConfiguration(OneNeuron()).ok());
+    EXPECT_TRUE(device->ApplyConfiguration(chip::testing::OneNeuron()).ok());
     return device;
   }
 
@@ -232,7 +219,7 @@ TEST_F(SimDeviceTest,
   auto device = Make(Pacing::kRealTime);
   ASSERT_TRUE(device->Write({SpikeAt(500000), SpikeAt(600000)}, Soon()).ok());
   std::shared_ptr<const chip::SpeckConfig> before = device->configuration();
-  ASSERT_TRUE(device->ApplyConfiguration(OneNeuron()).ok());
+  ASSERT_TRUE(device->ApplyConfiguration(chip::testing::OneNeuron()).ok());
   EXPECT_NE(device->configuration(), before);
   EXPECT_EQ(device->counters().queued_inputs, 0u);
   EXPECT_EQ(device->stop_watch().epoch, 0u);  // the time line continues
@@ -352,7 +339,7 @@ TEST_F(SimDeviceTest, NeuronsCanBeReadAndWritten) {
 
 TEST_F(SimDeviceTest, SlowClockDrivesLeakOnTheDeviceTimeLine) {
   auto device = Make(Pacing::kAsFastAsPossible);
-  chip::SpeckConfig config = OneNeuron();
+  chip::SpeckConfig config = chip::testing::OneNeuron();
   config.cnn_layers[0].leak_enable = true;
   config.cnn_layers[0].biases = {5};
   config.cnn_layers[0].weights = {0};

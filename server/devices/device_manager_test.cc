@@ -2,6 +2,7 @@
 // the state machine and change notifications.
 #include "server/devices/device_manager.h"
 
+#include "driver/chip/test_networks.h"
 #include "driver/clock_fake.h"
 #include "driver/sim/sim_device.h"
 #include "driver/util/mutex.h"
@@ -12,19 +13,6 @@ namespace speckd::server {
 namespace {
 
 using ::testing::HasSubstr;
-
-chip::SpeckConfig OneCore() {
-  chip::SpeckConfig config;
-  chip::CnnLayerConfig& core = config.cnn_layers[0];
-  core.dimensions.input_shape = {{1, 1}, 1};
-  core.dimensions.output_shape = {{1, 1}, 1};
-  core.dimensions.kernel_size = 1;
-  core.weights = {10};
-  core.threshold_high = 10;
-  core.threshold_low = -10;
-  core.monitor_enable = true;
-  return config;
-}
 
 class DeviceManagerTest : public ::testing::Test {
  protected:
@@ -107,12 +95,12 @@ TEST_F(DeviceManagerTest, ReleaseFreesTheDeviceForTheNextHolder) {
 
 TEST_F(DeviceManagerTest, ApplyNeedsTheLeaseAndAValidConfiguration) {
   absl::StatusOr<chip::ValidationReport> no_lease =
-      device_->ApplyConfiguration(OneCore(), "");
+      device_->ApplyConfiguration(chip::testing::OneNeuron(), "");
   EXPECT_EQ(no_lease.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(no_lease.status().message(), HasSubstr("AcquireLease"));
 
   LeaseInfo lease = device_->AcquireLease("alice", absl::Seconds(10)).value();
-  chip::SpeckConfig bad = OneCore();
+  chip::SpeckConfig bad = chip::testing::OneNeuron();
   bad.cnn_layers[0].dimensions.kernel_size = 17;
   absl::StatusOr<chip::ValidationReport> invalid =
       device_->ApplyConfiguration(bad, lease.lease_id);
@@ -121,7 +109,9 @@ TEST_F(DeviceManagerTest, ApplyNeedsTheLeaseAndAValidConfiguration) {
               HasSubstr("cnn_layers[0].dimensions.kernel_size"));
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kReady);
 
-  ASSERT_TRUE(device_->ApplyConfiguration(OneCore(), lease.lease_id).ok());
+  ASSERT_TRUE(
+      device_->ApplyConfiguration(chip::testing::OneNeuron(), lease.lease_id)
+          .ok());
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kConfigured);
   EXPECT_TRUE(device_->configured());
 }
@@ -141,7 +131,9 @@ TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
   LeaseInfo lease = device_->AcquireLease("alice", absl::Seconds(60)).value();
   EXPECT_EQ(device_->SubmitWrite(lease.lease_id, Job({}, nullptr)).code(),
             absl::StatusCode::kFailedPrecondition);  // not configured yet
-  ASSERT_TRUE(device_->ApplyConfiguration(OneCore(), lease.lease_id).ok());
+  ASSERT_TRUE(
+      device_->ApplyConfiguration(chip::testing::OneNeuron(), lease.lease_id)
+          .ok());
   Notification written;
   absl::StatusOr<WriteResult> result = absl::UnknownError("not written");
   ASSERT_TRUE(

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "driver/chip/test_networks.h"
 #include "driver/clock_fake.h"
 #include "driver/sim/sim_device.h"
 #include "driver/util/mutex.h"
@@ -15,18 +16,6 @@ namespace speckd::server {
 namespace {
 
 constexpr absl::Duration kLongWait = absl::Seconds(10);
-
-chip::SpeckConfig OneCore() {
-  chip::SpeckConfig config;
-  chip::CnnLayerConfig& core = config.cnn_layers[0];
-  core.dimensions.input_shape = {{1, 1}, 1};
-  core.dimensions.output_shape = {{1, 1}, 1};
-  core.dimensions.kernel_size = 1;
-  core.weights = {10};
-  core.threshold_high = 10;
-  core.threshold_low = -10;
-  return config;
-}
 
 std::vector<chip::InputEvent> Spikes(size_t n, uint64_t t) {
   return std::vector<chip::InputEvent>(n, chip::InputEvent::FromSpike({t}));
@@ -46,7 +35,7 @@ class InputWriterTest : public ::testing::Test {
     options.clock = &clock_;
     options.input_queue_capacity = 10;
     device_ = driver::sim::NewSimDevice(options);
-    EXPECT_TRUE(device_->ApplyConfiguration(OneCore()).ok());
+    EXPECT_TRUE(device_->ApplyConfiguration(chip::testing::OneNeuron()).ok());
     InputWriterOptions writer_options;
     writer_options.max_waiting = 2;
     writer_ =

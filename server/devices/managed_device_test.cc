@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "driver/chip/test_networks.h"
 #include "driver/clock_fake.h"
 #include "driver/sim/sim_device.h"
 #include "driver/util/mutex.h"
@@ -24,18 +25,10 @@ using ::testing::HasSubstr;
 
 constexpr absl::Duration kLongWait = absl::Seconds(30);
 
-// One core: every input spike into (0, 0) makes feature 0 fire once; the DVS
-// layer's monitor is on with `dvs_pooling`.
+// The test network with the DVS layer merged into core 0 and its monitor on,
+// pooled by `dvs_pooling`.
 chip::SpeckConfig OneNeuron(uint32_t dvs_pooling = 1) {
-  chip::SpeckConfig config;
-  chip::CnnLayerConfig& core = config.cnn_layers[0];
-  core.dimensions.input_shape = {{1, 1}, 1};
-  core.dimensions.output_shape = {{1, 1}, 1};
-  core.dimensions.kernel_size = 1;
-  core.weights = {10};
-  core.threshold_high = 10;
-  core.threshold_low = -10;
-  core.monitor_enable = true;
+  chip::SpeckConfig config = chip::testing::OneNeuron();
   config.dvs_layer.monitor_enable = true;
   config.dvs_layer.merge = true;
   config.dvs_layer.pooling = {dvs_pooling, dvs_pooling};
