@@ -162,7 +162,8 @@ class Device {
   // Queues inputs, all or none: in non-decreasing timestamp order and each
   // one fit for the configuration (INVALID_ARGUMENT naming the first that is
   // not). Blocks while the input queue is full, up to `deadline` (then
-  // UNAVAILABLE, nothing queued); ABORTED if the queue is dropped meanwhile.
+  // DEADLINE_EXCEEDED, nothing queued); ABORTED if the queue is dropped
+  // meanwhile; UNAVAILABLE once the device is stopping.
   // FAILED_PRECONDITION before a configuration is applied. The batch is moved
   // into the device's queue (no copy).
   virtual absl::Status Write(std::vector<chip::InputEvent> events,

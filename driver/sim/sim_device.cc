@@ -135,7 +135,7 @@ class SimDevice final : public Device {
     const uint64_t generation = drop_generation_;
     while (!stop_ && !queue_.Fits(events.size())) {
       if (clock_->Now() >= deadline) {
-        return absl::UnavailableError(absl::StrCat(
+        return absl::DeadlineExceededError(absl::StrCat(
             "the device's input queue stayed full (", queue_.size(),
             " events waiting for their time) until the deadline"));
       }

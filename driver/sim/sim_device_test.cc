@@ -280,7 +280,7 @@ TEST_F(SimDeviceTest, FullQueueBlocksTheWriterUntilItsDeadline) {
   clock_.Advance(absl::Milliseconds(60));
   ASSERT_TRUE(written.WaitForNotificationWithTimeout(absl::Seconds(10)));
   writer.join();
-  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(device->counters().queued_inputs, 8u);
   // Once the queue drains, the same write goes through.
   clock_.Advance(absl::Seconds(1));
