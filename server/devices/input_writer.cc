@@ -132,10 +132,15 @@ void InputWriter::Loop() {
       admitted_.pop_front();
       writing_ = true;
       mu_.Unlock();
-      Write(std::move(next));
+      absl::StatusOr<WriteResult> outcome = Write(&next);
       mu_.Lock();
       writing_ = false;
       if (PendingLocked() == 0) empty_cv_.SignalAll();
+      // Only now the caller hears: once it has, pending() no longer counts
+      // its write.
+      mu_.Unlock();
+      next.job.done(std::move(outcome));
+      mu_.Lock();
       continue;
     }
     if (stopping_ && waiting_.empty() && converting_ == 0) return;
@@ -144,7 +149,8 @@ void InputWriter::Loop() {
   }
 }
 
-void InputWriter::Write(Admitted admitted) {
+absl::StatusOr<WriteResult> InputWriter::Write(Admitted* admitted_write) {
+  Admitted& admitted = *admitted_write;
   WriteJob& job = admitted.job;
   WriteResult result;
   result.accepted = admitted.events.size();
@@ -159,11 +165,8 @@ void InputWriter::Write(Admitted admitted) {
   }
   if (status.ok() && job.flush) device_->Flush();
   if (status.ok() && result.accepted > 0 && job.on_written) job.on_written();
-  if (status.ok()) {
-    job.done(result);
-  } else {
-    job.done(status);
-  }
+  if (!status.ok()) return status;
+  return result;
 }
 
 InputWriter::Dropped InputWriter::Cancel(absl::string_view reason) {

@@ -121,7 +121,9 @@ class InputWriter {
   void FailLocked(std::vector<std::pair<WriteJob, absl::Status>>* failed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   size_t PendingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Write(Admitted admitted);
+  // Hands one admitted write to the device (blocking while its queue is
+  // full); what the write's `done` is to hear.
+  absl::StatusOr<WriteResult> Write(Admitted* admitted);
 
   driver::Device* const device_;
   driver::Clock* const clock_;
