@@ -4,14 +4,19 @@
 
 #include <cstdio>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "driver/sim/sim_device.h"
 #include "server/devices/device_manager.h"
+#include "server/listen/listen_check.h"
 #include "server/log/log.h"
 #include "server/speckd_server.h"
 #include "server/web/web_server.h"
@@ -35,10 +40,24 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long in-flight calls may take to finish on SIGTERM/SIGINT.");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 
+// --help lists speckd's own flags (absl's default matches only files named
+// after the binary, and finds none).
+bool IsSpeckdFlagFile(absl::string_view file) {
+  return absl::StrContains(file, "server/") ||
+         absl::StrContains(file, "driver/");
+}
+
 int main(int argc, char** argv) {
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = IsSpeckdFlagFile;
+  usage.contains_helpshort_flags = IsSpeckdFlagFile;
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
-      "speckd: serve Speck2e devkits over gRPC.\n"
-      "  speckd --listen=127.0.0.1:50051");
+      "owns Speck2e devkits (a simulated one by default) and serves "
+      "them over gRPC,\nwith the dashboard and grpc-web on --web_listen.\n"
+      "  speckd --listen=127.0.0.1:50051 --web_listen=127.0.0.1:8080\n"
+      "docs/daemon.md says how it behaves; deploy/run.sh builds and starts "
+      "it.");
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil with Mutex deadlock detection on, which tracks every
   // lock acquisition in a graph: a cost on the data path. Tests keep it.
@@ -54,6 +73,20 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Before anything starts: a second speckd on the same ports is the
+  // commonest mistake, and gRPC's own error for it is a dump.
+  for (const auto& [address, what] :
+       {std::pair<std::string, const char*>{absl::GetFlag(FLAGS_listen),
+                                            "gRPC"},
+        {absl::GetFlag(FLAGS_web_listen), "web"}}) {
+    if (address.empty()) continue;
+    if (absl::Status free = speckd::server::CheckCanListen(address, what);
+        !free.ok()) {
+      std::fprintf(stderr, "speckd: %s\n", std::string(free.message()).c_str());
+      return 1;
+    }
+  }
 
   const std::string pacing = absl::GetFlag(FLAGS_sim_pacing);
   if (pacing != "real_time" && pacing != "as_fast_as_possible") {

@@ -34,8 +34,7 @@ TEST(SpeckctlSimulateTest, TutorialGivesSinabsCountsPerClass) {
   const std::string out = TempDir() + "/out.csv";
   RunResult run = RunSpeckctl(
       {"simulate", "--config=" + RunfilePath("examples/tutorial/config.json"),
-       "--events=" + RunfilePath("examples/tutorial/events.csv"),
-       "--output=" + out});
+       "--events=" + RunfilePath("examples/tutorial/events.csv"), out});
   ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
   EXPECT_THAT(run.stderr_text, HasSubstr("simulated 25001 input events"));
 
@@ -75,9 +74,8 @@ TEST(SpeckctlSimulateTest, InvalidConfigurationListsEveryProblemAndExits2) {
       "destinations": [{"layer": 9, "enable": true}]}]})");
   const std::string events =
       WriteTempFile("ev.csv", "timestamp_us,x,y,p\n0,1,1,1\n");
-  RunResult run =
-      RunSpeckctl({"simulate", "--config=" + config, "--events=" + events,
-                   "--output=" + TempDir() + "/never.csv"});
+  RunResult run = RunSpeckctl({"simulate", "--config=" + config,
+                               "--events=" + events, TempDir() + "/never.csv"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.stderr_text,
               HasSubstr(config + ": cnn_layers[0].dimensions.kernel_size: 17 "
@@ -89,9 +87,8 @@ TEST(SpeckctlSimulateTest, InvalidConfigurationListsEveryProblemAndExits2) {
 TEST(SpeckctlSimulateTest, UnknownConfigFieldNamesTheFileAndField) {
   const std::string config = WriteTempFile("typo.json", R"({"cnn_layer": []})");
   const std::string events = WriteTempFile("ev2.csv", "timestamp_us,x,y,p\n");
-  RunResult run =
-      RunSpeckctl({"simulate", "--config=" + config, "--events=" + events,
-                   "--output=" + TempDir() + "/never.csv"});
+  RunResult run = RunSpeckctl({"simulate", "--config=" + config,
+                               "--events=" + events, TempDir() + "/never.csv"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.stderr_text, HasSubstr(config));
   EXPECT_THAT(run.stderr_text, HasSubstr("cnn_layer"));
@@ -102,7 +99,7 @@ TEST(SpeckctlSimulateTest, BadEventRowNamesFileLineAndField) {
       WriteTempFile("bad.csv", "timestamp_us,x,y,p\n0,1,1,1\n10,1,130,0\n");
   RunResult run = RunSpeckctl(
       {"simulate", "--config=" + RunfilePath("examples/tutorial/config.json"),
-       "--events=" + events, "--output=" + TempDir() + "/never.csv"});
+       "--events=" + events, TempDir() + "/never.csv"});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(
       run.stderr_text,
@@ -112,14 +109,20 @@ TEST(SpeckctlSimulateTest, BadEventRowNamesFileLineAndField) {
 TEST(SpeckctlSimulateTest, MissingFileAndMissingFlagsAreUsageErrors) {
   RunResult missing =
       RunSpeckctl({"simulate", "--config=/nonexistent/c.json",
-                   "--events=/nonexistent/e.csv", "--output=/tmp/x.csv"});
+                   "--events=/nonexistent/e.csv", "/tmp/x.csv"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.stderr_text, HasSubstr("/nonexistent/c.json"));
 
   RunResult no_flags = RunSpeckctl({"simulate"});
   EXPECT_EQ(no_flags.exit_code, 2);
   EXPECT_THAT(no_flags.stderr_text,
-              HasSubstr("needs --config, --events and --output"));
+              HasSubstr("needs --config, --events and OUT.csv"));
+  // --output means the format everywhere; a file name there is a mistake.
+  RunResult old_style = RunSpeckctl(
+      {"simulate", "--config=c.json", "--events=e.csv", "--output=/tmp/o.csv"});
+  EXPECT_EQ(old_style.exit_code, 2);
+  EXPECT_THAT(old_style.stderr_text,
+              HasSubstr("give the spike file as the last argument"));
 }
 
 TEST(SpeckctlSimulateTest, SlowClockAndUntilExtendTheRun) {
@@ -133,9 +136,9 @@ TEST(SpeckctlSimulateTest, SlowClockAndUntilExtendTheRun) {
   const std::string events =
       WriteTempFile("one.csv", "timestamp_us,layer,feature,x,y\n0,0,0,0,0\n");
   const std::string out = TempDir() + "/leak.csv";
-  RunResult run = RunSpeckctl({"simulate", "--config=" + config,
-                               "--events=" + events, "--output=" + out,
-                               "--slow_clock_hz=1000", "--until_us=5000"});
+  RunResult run =
+      RunSpeckctl({"simulate", "--config=" + config, "--events=" + events, out,
+                   "--slow_clock_hz=1000", "--until_us=5000"});
   ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
   // Ticks at 0..5000 (6 ticks, +5 each): spikes at 1000, 3000 and 5000.
   EXPECT_EQ(ReadFile(out),

@@ -233,7 +233,7 @@ TEST_F(SpeckctlTest, ConfigApplyThenGetRoundTrips) {
   RunResult simulated =
       RunSpeckctl({"simulate", "--config=" + saved,
                    "--events=" + RunfilePath("examples/tutorial/events.csv"),
-                   "--output=" + TempDir() + "/roundtrip_out.csv"});
+                   TempDir() + "/roundtrip_out.csv"});
   ASSERT_EQ(simulated.exit_code, 0) << simulated.stderr_text;
   EXPECT_THAT(simulated.stderr_text, HasSubstr("neuron spikes core 0: 25001"));
 }
@@ -400,7 +400,12 @@ TEST_F(SpeckctlTest, GraphCreateShowDelete) {
   EXPECT_EQ(Speck({"graph", "delete", id}).stdout_text, "deleted " + id + "\n");
   RunResult gone = Speck({"graph", "show", id});
   EXPECT_EQ(gone.exit_code, 2);
-  EXPECT_EQ(gone.stderr_text, "speckctl: not_found: no graph '" + id + "'\n");
+  EXPECT_EQ(gone.stderr_text, "speckctl: no graph '" + id + "'\n");
+  RunResult gone_json = Speck({"graph", "show", id, "--output=json"});
+  EXPECT_EQ(gone_json.exit_code, 2);
+  EXPECT_EQ(gone_json.stderr_text,
+            "{\"error\":{\"code\":\"not_found\",\"message\":\"no graph '" + id +
+                "'\"}}\n");
 }
 
 TEST_F(SpeckctlTest, StopWatchResetStartsANewEpoch) {

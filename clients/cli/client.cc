@@ -101,12 +101,52 @@ std::string ResolveServer(absl::string_view flag_value, bool flag_given,
   return std::string(flag_value);
 }
 
+absl::Status CheckServerAddress(absl::string_view address,
+                                absl::string_view source) {
+  const std::string given = absl::StrCat(source, "=", address);
+  if (address.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(given, ": needs HOST:PORT, e.g. 127.0.0.1:50051"));
+  }
+  // gRPC's own target forms pass as they are.
+  for (absl::string_view grpc_scheme : {"unix:", "dns:", "ipv4:", "ipv6:"}) {
+    if (absl::StartsWith(address, grpc_scheme)) return absl::OkStatus();
+  }
+  for (absl::string_view scheme : {"http://", "https://", "grpc://"}) {
+    if (absl::StartsWith(address, scheme)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(given, ": write HOST:PORT without ", scheme, " (e.g. ",
+                       address.substr(scheme.size()), ")"));
+    }
+  }
+  // The port follows the last ':' (after the ']' of an IPv6 address).
+  const size_t bracket = address.rfind(']');
+  const size_t colon = address.rfind(':');
+  const bool has_port =
+      colon != absl::string_view::npos &&
+      (bracket == absl::string_view::npos || colon > bracket) &&
+      colon + 1 < address.size() &&
+      (address[0] == '[' || address.find(':') == colon);
+  if (!has_port) {
+    const bool ipv6 = address.find(':') != absl::string_view::npos;
+    return absl::InvalidArgumentError(absl::StrCat(
+        given, ": no port given; speckd's gRPC port is 50051 by default (e.g. ",
+        ipv6 && address[0] != '[' ? absl::StrCat("[", address, "]") : address,
+        ":50051)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags() {
   GlobalOptions options;
   options.server = ResolveServer(absl::GetFlag(FLAGS_server),
                                  FlagGiven("server"), std::getenv(kServerEnv));
-  if (options.server.empty()) {
-    return absl::InvalidArgumentError("--server: needs HOST:PORT");
+  const bool from_env = !FlagGiven("server") && std::getenv(kServerEnv) &&
+                        *std::getenv(kServerEnv) != '\0';
+  if (absl::Status s = CheckServerAddress(
+          options.server, from_env ? "$SPECKD_SERVER" : "--server");
+      !s.ok()) {
+    return s;
   }
   options.device = absl::GetFlag(FLAGS_device);
   options.timeout = absl::GetFlag(FLAGS_timeout);
@@ -137,12 +177,23 @@ std::string StatusCodeName(grpc::StatusCode code) {
 
 absl::Status FromGrpc(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
+  // speckd's messages are sentences; an empty one still says something.
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(StatusCodeName(status.error_code()), ": ",
-                                   status.error_message()));
+                      status.error_message().empty()
+                          ? absl::StrCat("speckd answered ",
+                                         StatusCodeName(status.error_code()),
+                                         " without a message")
+                          : status.error_message());
 }
 
 absl::Status CannotReach(absl::string_view address, absl::string_view reason) {
+  // Something answered, but not in gRPC: the hint is about the address.
+  if (absl::StrContains(reason, "HTTP/1")) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot reach speckd at ", address, ": ", reason,
+        " \xE2\x80\x94 that looks like speckd's web port (the dashboard); "
+        "speckctl needs the gRPC port, 50051 by default"));
+  }
   return absl::UnavailableError(absl::StrCat(
       "cannot reach speckd at ", address, ": ", reason,
       " \xE2\x80\x94 is it running? (start it with deploy/run.sh)"));
@@ -157,6 +208,9 @@ std::string ConnectionFailureReason(const grpc::Status& status,
   if (absl::StrContains(text, "socket closed") ||
       absl::StrContains(text, "connection reset")) {
     return "the connection was lost";
+  }
+  if (absl::StrContains(text, "http1.x") || absl::StrContains(text, "http/1")) {
+    return "the server there speaks HTTP/1, not gRPC";
   }
   if (absl::StrContains(text, "dns resolution failed") ||
       absl::StrContains(text, "name or service not known")) {

@@ -50,7 +50,14 @@ struct GlobalOptions {
 std::string ResolveServer(absl::string_view flag_value, bool flag_given,
                           const char* env_value);
 
-// The global flags; INVALID_ARGUMENT for a bad --output or --timeout.
+// INVALID_ARGUMENT for an address speckctl cannot use, saying how to write
+// it: a URL ("http://..."), no port. `source` names where it came from
+// ("--server" or "$SPECKD_SERVER").
+absl::Status CheckServerAddress(absl::string_view address,
+                                absl::string_view source);
+
+// The global flags; INVALID_ARGUMENT for a bad --server, --output or
+// --timeout.
 absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags();
 
 class Client;
@@ -61,8 +68,8 @@ absl::StatusOr<std::unique_ptr<Client>> ConnectFromFlags();
 // "invalid_argument", "failed_precondition", ...
 std::string StatusCodeName(grpc::StatusCode code);
 
-// The status speckctl reports for a failed call, code kept:
-// "<code name>: <message>".
+// The status speckctl reports for a failed call: speckd's message, code
+// kept (shown only with --output=json, see Fail()).
 absl::Status FromGrpc(const grpc::Status& status);
 
 // "cannot reach speckd at ADDRESS: REASON — is it running? (start it with

@@ -40,18 +40,21 @@ TEST(ResolveServerTest, FlagBeatsEnvironmentBeatsDefault) {
 TEST(ErrorTest, GrpcFailuresKeepTheirCodeAndNameIt) {
   absl::Status lease = FromGrpc(grpc::Status(
       grpc::StatusCode::FAILED_PRECONDITION, "device is leased by 'x'"));
-  EXPECT_EQ(lease.message(), "failed_precondition: device is leased by 'x'");
+  EXPECT_EQ(lease.message(), "device is leased by 'x'");
+  EXPECT_EQ(lease.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ExitCodeFor(lease), kExitFailure);
 
   absl::Status bad = FromGrpc(
       grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "spikes[3].x: 16"));
-  EXPECT_EQ(bad.message(), "invalid_argument: spikes[3].x: 16");
+  EXPECT_EQ(bad.message(), "spikes[3].x: 16");
   EXPECT_EQ(ExitCodeFor(bad), kExitUsage);
 
   absl::Status missing =
       FromGrpc(grpc::Status(grpc::StatusCode::NOT_FOUND, "no device 'x'"));
   EXPECT_EQ(ExitCodeFor(missing), kExitUsage);
   EXPECT_TRUE(FromGrpc(grpc::Status::OK).ok());
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::INTERNAL, "")).message(),
+            "speckd answered internal without a message");
 }
 
 TEST(ErrorTest, StatusCodesAreNamedInLowerCase) {
@@ -78,6 +81,37 @@ TEST(ErrorTest, ConnectionFailuresGetAShortReason) {
   EXPECT_EQ(CannotReach("127.0.0.1:50051", "connection refused").message(),
             "cannot reach speckd at 127.0.0.1:50051: connection refused "
             "\xE2\x80\x94 is it running? (start it with deploy/run.sh)");
+}
+
+TEST(ErrorTest, AnHttp1ServerIsProbablyTheWebPort) {
+  const std::string reason = ConnectionFailureReason(
+      grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                   "failed to connect to all addresses; last error: INTERNAL: "
+                   "ipv4:127.0.0.1:8080: Trying to connect an http1.x server"),
+      absl::Seconds(5));
+  EXPECT_EQ(reason, "the server there speaks HTTP/1, not gRPC");
+  EXPECT_EQ(CannotReach("127.0.0.1:8080", reason).message(),
+            "cannot reach speckd at 127.0.0.1:8080: the server there speaks "
+            "HTTP/1, not gRPC \xE2\x80\x94 that looks like speckd's web port "
+            "(the dashboard); speckctl needs the gRPC port, 50051 by default");
+}
+
+TEST(CheckServerAddressTest, SaysHowToWriteTheAddress) {
+  EXPECT_TRUE(CheckServerAddress("127.0.0.1:50051", "--server").ok());
+  EXPECT_TRUE(CheckServerAddress("[::1]:50051", "--server").ok());
+  EXPECT_TRUE(CheckServerAddress("lab-pc.local:6000", "--server").ok());
+  EXPECT_TRUE(CheckServerAddress("unix:/run/speckd.sock", "--server").ok());
+  EXPECT_EQ(CheckServerAddress("http://127.0.0.1:50051", "--server").message(),
+            "--server=http://127.0.0.1:50051: write HOST:PORT without "
+            "http:// (e.g. 127.0.0.1:50051)");
+  EXPECT_EQ(CheckServerAddress("127.0.0.1", "$SPECKD_SERVER").message(),
+            "$SPECKD_SERVER=127.0.0.1: no port given; speckd's gRPC port is "
+            "50051 by default (e.g. 127.0.0.1:50051)");
+  EXPECT_EQ(CheckServerAddress("::1", "--server").message(),
+            "--server=::1: no port given; speckd's gRPC port is 50051 by "
+            "default (e.g. [::1]:50051)");
+  EXPECT_EQ(CheckServerAddress("", "--server").code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ConnectTest, NothingListeningIsCannotReach) {

@@ -2,10 +2,19 @@
 
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "clients/cli/output.h"
 
 namespace speckd::cli {
+namespace {
+
+bool json_errors = false;
+
+}  // namespace
+
+void SetJsonErrors(bool json) { json_errors = json; }
 
 int ExitCodeFor(const absl::Status& status) {
   switch (status.code()) {
@@ -21,6 +30,18 @@ int ExitCodeFor(const absl::Status& status) {
 }
 
 int Fail(const absl::Status& status) {
+  if (json_errors) {
+    JsonObject error;
+    error
+        .AddString("code", absl::AsciiStrToLower(
+                               absl::StatusCodeToString(status.code())))
+        .AddString("message", status.message());
+    JsonObject line;
+    line.AddRaw("error", error.str());
+    std::fprintf(stderr, "%s\n", line.str().c_str());
+    std::fflush(stderr);
+    return ExitCodeFor(status);
+  }
   for (absl::string_view line :
        absl::StrSplit(status.message(), '\n', absl::SkipWhitespace())) {
     Note(line);

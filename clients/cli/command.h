@@ -43,8 +43,12 @@ extern const Command kDemoCommand;
 int ExitCodeFor(const absl::Status& status);
 
 // Prints each line of the status message as "speckctl: <line>" on stderr
-// and returns the exit code for it.
+// (plain sentences; the code decides only the exit code) and returns the
+// exit code for it. With JSON errors on, prints one line
+// {"error":{"code":"not_found","message":"..."}} instead.
 int Fail(const absl::Status& status);
+// For --output=json: scripts read the code and the message.
+void SetJsonErrors(bool json);
 
 // "speckctl: <command>: <message> (see speckctl help <command>)", exit 2.
 int UsageError(absl::string_view command, absl::string_view message);

@@ -1,6 +1,8 @@
 #include "clients/cli/flags.h"
 
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/marshalling.h"
@@ -11,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "driver/util/suggest.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "HOST:PORT of speckd. The SPECKD_SERVER environment variable "
@@ -21,9 +24,8 @@ ABSL_FLAG(std::string, device, "",
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "Deadline of each unary call to speckd (streams run until done).");
 ABSL_FLAG(std::string, output, "",
-          "For every command but simulate: the output format, table "
-          "(default), json or csv. For simulate: the output spike file (CSV) "
-          "to write.");
+          "Output format: table (default), json or csv. With json, errors "
+          "are JSON too (with their code).");
 
 ABSL_FLAG(bool, watch, false,
           "devices: keep streaming device changes (until Ctrl-C or "
@@ -126,6 +128,18 @@ absl::Status CheckFlagValue(const absl::CommandLineFlag& flag,
   return absl::OkStatus();  // strings, and absl's own flags
 }
 
+// The flags speckctl defines (not absl's own), for suggestions.
+std::vector<std::string> SpeckctlFlagNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (absl::StrContains(flag->Filename(), "clients/cli/")) {
+      names.emplace_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());  // ties go the same way every time
+  return names;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<std::string>> ScanArgs(int argc, char** argv) {
@@ -155,8 +169,13 @@ absl::StatusOr<std::vector<std::string>> ScanArgs(int argc, char** argv) {
       if (!negated) flag = nullptr;
     }
     if (flag == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown flag --", name, " (speckctl help COMMAND lists the flags)"));
+      const std::string meant = Suggest(name, SpeckctlFlagNames());
+      return absl::InvalidArgumentError(
+          meant.empty()
+              ? absl::StrCat("unknown flag --", name,
+                             " (speckctl help COMMAND lists the flags)")
+              : absl::StrCat("unknown flag --", name, ": did you mean --",
+                             meant, "?"));
     }
     GivenFlags().insert(std::string(negated ? name.substr(2) : name));
     if (flag->IsOfType<bool>()) {

@@ -46,6 +46,10 @@ TEST(ScanArgsTest, UnknownFlagsAndBadValuesAreUsageErrors) {
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(unknown.status().message(),
               HasSubstr("unknown flag --frobnicate"));
+  EXPECT_EQ(Scan({"devices", "--sever=x:1"}).status().message(),
+            "unknown flag --sever: did you mean --server?");
+  EXPECT_EQ(Scan({"watch", "--intervall=5ms"}).status().message(),
+            "unknown flag --intervall: did you mean --interval?");
 
   auto duration = Scan({"devices", "--timeout=soon"});
   EXPECT_EQ(duration.status().code(), absl::StatusCode::kInvalidArgument);

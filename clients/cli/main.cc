@@ -13,6 +13,7 @@
 #include "clients/cli/command.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/simulate.h"
+#include "driver/util/suggest.h"
 
 namespace speckd::cli {
 namespace {
@@ -21,14 +22,19 @@ int RunSimulate(const std::vector<std::string>& args) {
   SimulateOptions options;
   options.config_path = absl::GetFlag(FLAGS_config);
   options.events_path = absl::GetFlag(FLAGS_events);
-  options.output_path = absl::GetFlag(FLAGS_output);
-  if (options.config_path.empty() || options.events_path.empty() ||
-      options.output_path.empty() || !args.empty()) {
-    std::fprintf(stderr,
-                 "speckctl simulate: needs --config, --events and --output "
-                 "(see speckctl simulate --help)\n");
-    return kExitUsage;
+  const std::string format = absl::GetFlag(FLAGS_output);
+  if (!format.empty() && !ParseFormat(format).ok()) {
+    return UsageError("simulate",
+                      absl::StrCat("--output is the output format (table, "
+                                   "json, csv); give the spike file as the "
+                                   "last argument: ... ",
+                                   format));
   }
+  if (options.config_path.empty() || options.events_path.empty() ||
+      args.size() != 1) {
+    return UsageError("simulate", "needs --config, --events and OUT.csv");
+  }
+  options.output_path = args[0];
   if (absl::GetFlag(FLAGS_slow_clock_hz) >= 0) {
     options.slow_clock_hz = absl::GetFlag(FLAGS_slow_clock_hz);
   }
@@ -64,7 +70,7 @@ int RunSimulate(const std::vector<std::string>& args) {
 const Command kSimulateCommand = {
     "simulate", "run the chip model offline on an event file",
     "usage: speckctl simulate --config=CONFIG.json --events=EVENTS.csv "
-    "--output=OUT.csv [--slow_clock_hz=N] [--until_us=T]\n"
+    "OUT.csv [--slow_clock_hz=N] [--until_us=T]\n"
     "\n"
     "Runs the Speck2e chip model in this process, as fast as possible (no\n"
     "daemon needed). CONFIG.json is a SpeckConfiguration in samna's field\n"
@@ -73,12 +79,11 @@ const Command kSimulateCommand = {
     "or 'timestamp_us,layer,feature,x,y' (Spikes into a core). OUT.csv gets\n"
     "every monitored output spike, in emission order. Formats: "
     "docs/formats.md.\n"
-    "For simulate, --output is the output FILE (for every other command it\n"
-    "is the output format).\n"
+
     "\n"
     "example:\n"
     "  speckctl simulate --config=examples/tutorial/config.json \\\n"
-    "      --events=examples/tutorial/events.csv --output=/tmp/out.csv\n",
+    "      --events=examples/tutorial/events.csv /tmp/out.csv\n",
     RunSimulate};
 
 // `speckctl help` order: first steps, then the rest.
@@ -107,8 +112,7 @@ void PrintOverview(std::FILE* out) {
       "                      127.0.0.1:50051)\n"
       "  --device=ID         the device (default: the only/first one)\n"
       "  --timeout=10s       deadline of each call\n"
-      "  --output=FORMAT     table (default), json or csv; for simulate, the\n"
-      "                      output file\n"
+      "  --output=FORMAT     table (default), json or csv\n"
       "\n"
       "exit codes: 0 ok, 1 runtime failure, 2 usage or invalid input.\n"
       "'speckctl help COMMAND' or 'speckctl COMMAND --help' shows a "
@@ -170,14 +174,17 @@ int Main(int argc, char** argv) {
   }
   const Command* command = FindCommand((*words)[0]);
   if (command == nullptr) {
-    std::fprintf(stderr, "speckctl: unknown command '%s'\n\n",
-                 (*words)[0].c_str());
+    std::vector<std::string> names;
+    for (const Command* c : kCommands) names.emplace_back(c->name);
+    std::fprintf(stderr, "speckctl: unknown command '%s'%s\n\n",
+                 (*words)[0].c_str(), DidYouMean((*words)[0], names).c_str());
     PrintOverview(stderr);
     return kExitUsage;
   }
   // Before gRPC starts its threads, so that they all inherit the mask.
   InstallInterruptHandler();
   absl::ParseCommandLine(argc, argv);
+  SetJsonErrors(absl::GetFlag(FLAGS_output) == "json");
   return command->run(
       std::vector<std::string>(words->begin() + 1, words->end()));
 }

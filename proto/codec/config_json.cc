@@ -1,13 +1,85 @@
 #include "proto/codec/config_json.h"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "driver/util/suggest.h"
 
 namespace speckd::codec {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Value;
+
+const FieldDescriptor* FindField(const Descriptor& type,
+                                 const std::string& name) {
+  if (const FieldDescriptor* f = type.FindFieldByName(name)) return f;
+  for (int i = 0; i < type.field_count(); ++i) {
+    if (type.field(i)->json_name() == name) return type.field(i);
+  }
+  return nullptr;
+}
+
+// Every key of `value` that `type` has no field for, with its path, and the
+// field meant when it looks like a typo; nested messages and lists too.
+void FindUnknownFields(const Value& value, const Descriptor& type,
+                       const std::string& path,
+                       std::vector<std::string>* problems) {
+  if (!value.has_struct_value()) return;  // the parser says what is wrong
+  std::vector<std::string> names;
+  for (int i = 0; i < type.field_count(); ++i) {
+    names.push_back(type.field(i)->name());
+  }
+  for (const auto& [key, child] : value.struct_value().fields()) {
+    const std::string child_path = path.empty() ? key : path + "." + key;
+    const FieldDescriptor* field = FindField(type, key);
+    if (field == nullptr) {
+      problems->push_back(
+          absl::StrCat(child_path, ": unknown field", DidYouMean(key, names)));
+      continue;
+    }
+    if (field->type() != FieldDescriptor::TYPE_MESSAGE) continue;
+    if (!field->is_repeated()) {
+      FindUnknownFields(child, *field->message_type(), child_path, problems);
+      continue;
+    }
+    if (!child.has_list_value()) continue;
+    for (int i = 0; i < child.list_value().values_size(); ++i) {
+      FindUnknownFields(child.list_value().values(i), *field->message_type(),
+                        absl::StrCat(child_path, "[", i, "]"), problems);
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> UnknownConfigurationFields(absl::string_view json) {
+  std::vector<std::string> problems;
+  Value value;
+  if (!google::protobuf::util::JsonStringToMessage(
+           google::protobuf::StringPiece(json.data(), json.size()), &value)
+           .ok()) {
+    return problems;
+  }
+  FindUnknownFields(value, *speckd::v1::SpeckConfiguration::descriptor(), "",
+                    &problems);
+  std::sort(problems.begin(), problems.end());
+  return problems;
+}
 
 absl::StatusOr<speckd::v1::SpeckConfiguration> ParseConfigurationJson(
     absl::string_view json) {
+  const std::vector<std::string> unknown = UnknownConfigurationFields(json);
+  if (!unknown.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(unknown, "\n"));
+  }
   speckd::v1::SpeckConfiguration config;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

@@ -88,12 +88,26 @@ TEST(ConfigJsonTest, RoundTripsExactlyAndPrintsSamnaNames) {
   EXPECT_EQ(ConfigurationToJson(*again), printed);
 }
 
-TEST(ConfigJsonTest, UnknownFieldIsAnErrorNamingIt) {
+TEST(ConfigJsonTest, EveryUnknownFieldIsNamedWithItsPathAndTheFieldMeant) {
   absl::StatusOr<speckd::v1::SpeckConfiguration> config =
-      ParseConfigurationJson(R"({"cnn_layers": [{"treshold_high": 5}]})");
+      ParseConfigurationJson(R"({"cnn_layers": [{"threshold_high": 5},
+          {"treshold_high": 5, "dimensions": {"kernal_size": 3}}],
+          "dvs_layer": {"cut": {"x": 1, "z": 2}}, "colour": "red"})");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(config.status().message(), HasSubstr("treshold_high"));
+  EXPECT_EQ(config.status().message(),
+            "cnn_layers[1].dimensions.kernal_size: unknown field (did you "
+            "mean kernel_size?)\n"
+            "cnn_layers[1].treshold_high: unknown field (did you mean "
+            "threshold_high?)\n"
+            "colour: unknown field\n"
+            "dvs_layer.cut.z: unknown field");
+}
+
+TEST(ConfigJsonTest, CamelCaseNamesAreFieldsToo) {
+  EXPECT_TRUE(
+      ParseConfigurationJson(R"({"cnnLayers": [{"thresholdHigh": 5}]})").ok());
+  EXPECT_TRUE(UnknownConfigurationFields("not json").empty());
 }
 
 TEST(ConfigJsonTest, WrongTypeIsAnError) {
