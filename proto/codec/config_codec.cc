@@ -7,6 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "proto/codec/config_json.h"
 
 namespace speckd::codec {
@@ -298,6 +300,12 @@ absl::StatusOr<chip::SpeckConfig> LoadConfigFile(const std::string& path) {
   size_t n;
   while ((n = std::fread(buffer, 1, sizeof(buffer), file.get())) > 0) {
     json.append(buffer, n);
+    if (json.size() > kMaxConfigFileBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": larger than ", kMaxConfigFileBytes >> 20,
+          " MiB; a Speck2e configuration is far smaller (is it the right "
+          "file?)"));
+    }
   }
   // e.g. EISDIR: a directory opens fine but cannot be read.
   if (std::ferror(file.get())) {
@@ -305,8 +313,13 @@ absl::StatusOr<chip::SpeckConfig> LoadConfigFile(const std::string& path) {
   }
   absl::StatusOr<v1::SpeckConfiguration> proto = ParseConfigurationJson(json);
   if (!proto.ok()) {
-    return absl::Status(proto.status().code(),
-                        absl::StrCat(path, ": ", proto.status().message()));
+    // Every line names the file, as a compiler's errors do.
+    return absl::Status(
+        proto.status().code(),
+        absl::StrJoin(absl::StrSplit(proto.status().message(), '\n'), "\n",
+                      [&path](std::string* out, absl::string_view line) {
+                        absl::StrAppend(out, path, ": ", line);
+                      }));
   }
   return FromProto(*proto);
 }

@@ -40,8 +40,12 @@ void ToProto(const chip::CoreMemoryUsage& usage,
 
 // Reads a configuration file (JSON, see config_json.h). NOT_FOUND,
 // PERMISSION_DENIED etc. naming the path when the file can't be read;
-// INVALID_ARGUMENT "<path>: <parser message>" for bad JSON.
+// INVALID_ARGUMENT "<path>: <problem>", one line per problem, for bad JSON
+// or a file over kMaxConfigFileBytes.
 absl::StatusOr<chip::SpeckConfig> LoadConfigFile(const std::string& path);
+
+// Far above any configuration (full kernels of all 9 cores are ~2 MiB).
+inline constexpr size_t kMaxConfigFileBytes = size_t{64} << 20;
 
 }  // namespace speckd::codec
 

@@ -31,7 +31,7 @@ const FieldDescriptor* FindField(const Descriptor& type,
 // field meant when it looks like a typo; nested messages and lists too.
 void FindUnknownFields(const Value& value, const Descriptor& type,
                        const std::string& path,
-                       std::vector<std::string>* problems) {
+                       std::vector<JsonProblem>* problems) {
   if (!value.has_struct_value()) return;  // the parser says what is wrong
   std::vector<std::string> names;
   for (int i = 0; i < type.field_count(); ++i) {
@@ -42,7 +42,7 @@ void FindUnknownFields(const Value& value, const Descriptor& type,
     const FieldDescriptor* field = FindField(type, key);
     if (field == nullptr) {
       problems->push_back(
-          absl::StrCat(child_path, ": unknown field", DidYouMean(key, names)));
+          {child_path, absl::StrCat("unknown field", DidYouMean(key, names))});
       continue;
     }
     if (field->type() != FieldDescriptor::TYPE_MESSAGE) continue;
@@ -60,36 +60,56 @@ void FindUnknownFields(const Value& value, const Descriptor& type,
 
 }  // namespace
 
-std::vector<std::string> UnknownConfigurationFields(absl::string_view json) {
-  std::vector<std::string> problems;
+std::string JsonProblem::ToString() const {
+  return path.empty() ? message : absl::StrCat(path, ": ", message);
+}
+
+namespace {
+
+// Every problem of `json`; fills `config` when there is none.
+std::vector<JsonProblem> Parse(absl::string_view json,
+                               speckd::v1::SpeckConfiguration* config) {
+  std::vector<JsonProblem> problems;
+  const google::protobuf::StringPiece text(json.data(), json.size());
   Value value;
-  if (!google::protobuf::util::JsonStringToMessage(
-           google::protobuf::StringPiece(json.data(), json.size()), &value)
-           .ok()) {
-    return problems;
+  if (google::protobuf::util::JsonStringToMessage(text, &value).ok()) {
+    FindUnknownFields(value, *speckd::v1::SpeckConfiguration::descriptor(), "",
+                      &problems);
+    std::sort(problems.begin(), problems.end(),
+              [](const JsonProblem& a, const JsonProblem& b) {
+                return a.path < b.path;
+              });
+    if (!problems.empty()) return problems;
   }
-  FindUnknownFields(value, *speckd::v1::SpeckConfiguration::descriptor(), "",
-                    &problems);
-  std::sort(problems.begin(), problems.end());
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(text, config, options);
+  if (!status.ok()) {
+    problems.push_back(
+        {"", absl::StrCat("not a valid configuration: ",
+                          std::string(status.message().data(),
+                                      status.message().size()))});
+  }
   return problems;
+}
+
+}  // namespace
+
+std::vector<JsonProblem> ConfigurationJsonProblems(absl::string_view json) {
+  speckd::v1::SpeckConfiguration unused;
+  return Parse(json, &unused);
 }
 
 absl::StatusOr<speckd::v1::SpeckConfiguration> ParseConfigurationJson(
     absl::string_view json) {
-  const std::vector<std::string> unknown = UnknownConfigurationFields(json);
-  if (!unknown.empty()) {
-    return absl::InvalidArgumentError(absl::StrJoin(unknown, "\n"));
-  }
   speckd::v1::SpeckConfiguration config;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      google::protobuf::StringPiece(json.data(), json.size()), &config,
-      options);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "not a valid configuration: ",
-        std::string(status.message().data(), status.message().size())));
+  const std::vector<JsonProblem> problems = Parse(json, &config);
+  if (!problems.empty()) {
+    return absl::InvalidArgumentError(absl::StrJoin(
+        problems, "\n", [](std::string* out, const JsonProblem& p) {
+          out->append(p.ToString());
+        }));
   }
   return config;
 }

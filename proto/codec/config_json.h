@@ -20,15 +20,25 @@
 
 namespace speckd::codec {
 
-// INVALID_ARGUMENT naming the offending field or position on bad JSON; for
-// unknown fields, one line per field as UnknownConfigurationFields says.
+// Something wrong with a configuration file's text: where (a field path,
+// empty for the text as a whole) and what.
+struct JsonProblem {
+  std::string path;
+  std::string message;
+  // "path: message", or the message alone.
+  std::string ToString() const;
+};
+
+// Every problem reading `json` as a configuration: each unknown field with
+// its path and, when it looks like a typo, the field meant ("unknown field
+// (did you mean threshold_high?)"), sorted by path; else the parser's error
+// (bad JSON, a wrong type). Empty when it parses.
+std::vector<JsonProblem> ConfigurationJsonProblems(absl::string_view json);
+
+// The configuration, or INVALID_ARGUMENT listing ConfigurationJsonProblems,
+// one per line.
 absl::StatusOr<speckd::v1::SpeckConfiguration> ParseConfigurationJson(
     absl::string_view json);
-
-// "cnn_layers[0].treshold_high: unknown field (did you mean
-// threshold_high?)" for every key of `json` that is no field, sorted by
-// path; empty when there are none or the text is not JSON at all.
-std::vector<std::string> UnknownConfigurationFields(absl::string_view json);
 
 // Pretty-printed, samna field names, fields at their zero value omitted.
 std::string ConfigurationToJson(const speckd::v1::SpeckConfiguration& config);

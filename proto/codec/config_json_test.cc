@@ -107,7 +107,10 @@ TEST(ConfigJsonTest, EveryUnknownFieldIsNamedWithItsPathAndTheFieldMeant) {
 TEST(ConfigJsonTest, CamelCaseNamesAreFieldsToo) {
   EXPECT_TRUE(
       ParseConfigurationJson(R"({"cnnLayers": [{"thresholdHigh": 5}]})").ok());
-  EXPECT_TRUE(UnknownConfigurationFields("not json").empty());
+  const std::vector<JsonProblem> not_json = ConfigurationJsonProblems("{");
+  ASSERT_EQ(not_json.size(), 1u);
+  EXPECT_EQ(not_json[0].path, "");
+  EXPECT_THAT(not_json[0].message, HasSubstr("not a valid configuration"));
 }
 
 TEST(ConfigJsonTest, WrongTypeIsAnError) {

@@ -181,6 +181,48 @@ TEST_F(ApisTest, ADeviceSinkNeedsAKnownTargetAndItsLease) {
   EXPECT_TRUE(graphs_.CreateGraph(request, &graph).ok());
 }
 
+// A configuration file's text read by speckd: every client reports its
+// problems in the same words, each where it is.
+TEST_F(ApisTest, AConfigurationFileIsReadByTheDaemon) {
+  ConfigApi config(&devices_);
+  const std::string typos =
+      R"({"cnn_layers": [{"treshold_high": 5}], "dvs_layer": {"merg": true}})";
+  v1::ValidateConfigurationRequest validate;
+  validate.set_configuration_json(typos);
+  v1::ValidateConfigurationResponse report;
+  ASSERT_TRUE(config.ValidateConfiguration(validate, &report).ok());
+  EXPECT_FALSE(report.valid());
+  ASSERT_EQ(report.problems_size(), 2);
+  EXPECT_EQ(report.problems(0).field_path(), "cnn_layers[0].treshold_high");
+  EXPECT_EQ(report.problems(0).message(),
+            "unknown field (did you mean threshold_high?)");
+  EXPECT_EQ(report.problems(0).severity(), v1::ConfigProblem::ERROR);
+  EXPECT_EQ(report.problems(1).field_path(), "dvs_layer.merg");
+
+  v1::ApplyConfigurationRequest apply;
+  apply.set_device_id("speck2edevkit:0");
+  apply.set_lease_id(Lease());
+  apply.set_configuration_json(typos);
+  v1::ApplyConfigurationResponse applied;
+  absl::Status status = config.ApplyConfiguration(apply, &applied);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "cnn_layers[0].treshold_high: unknown field (did you mean "
+            "threshold_high?)\n"
+            "dvs_layer.merg: unknown field (did you mean merge?)");
+
+  // A file that reads is validated like the message.
+  validate.set_configuration_json(R"({"cnn_layers": [{"dimensions": {
+      "input_shape": {"size": {"x": 16, "y": 16}, "feature_count": 1},
+      "output_shape": {"size": {"x": 1, "y": 1}, "feature_count": 1},
+      "kernel_size": 17}}]})");
+  report.Clear();
+  ASSERT_TRUE(config.ValidateConfiguration(validate, &report).ok());
+  EXPECT_FALSE(report.valid());
+  EXPECT_EQ(report.problems(0).field_path(),
+            "cnn_layers[0].dimensions.kernel_size");
+}
+
 TEST_F(ApisTest, WritesAreCheckedAgainstTheDevicesConfiguration) {
   v1::WriteEventsRequest request;
   request.set_device_id("speck2edevkit:0");

@@ -1,9 +1,11 @@
 #include "server/api/config_api.h"
 
 #include <memory>
+#include <vector>
 
 #include "driver/chip/validate.h"
 #include "proto/codec/config_codec.h"
+#include "proto/codec/config_json.h"
 
 namespace speckd::server::api {
 namespace {
@@ -18,6 +20,22 @@ void ReportToProto(const chip::ValidationReport& report, Response* response) {
   }
 }
 
+// The request's configuration: the message, or the file text it carries.
+template <typename Request>
+absl::StatusOr<chip::SpeckConfig> Configuration(const Request& request) {
+  if (request.configuration_json().empty()) {
+    return codec::FromProto(request.configuration());
+  }
+  if (request.has_configuration()) {
+    return absl::InvalidArgumentError(
+        "configuration and configuration_json: set one, not both");
+  }
+  absl::StatusOr<v1::SpeckConfiguration> parsed =
+      codec::ParseConfigurationJson(request.configuration_json());
+  if (!parsed.ok()) return parsed.status();
+  return codec::FromProto(*parsed);
+}
+
 }  // namespace
 
 absl::Status ConfigApi::ValidateConfiguration(
@@ -27,8 +45,21 @@ absl::Status ConfigApi::ValidateConfiguration(
     absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
     if (!device.ok()) return device.status();
   }
-  const chip::ValidationReport report =
-      chip::Validate(codec::FromProto(request.configuration()));
+  if (!request.configuration_json().empty() && !request.has_configuration()) {
+    // A file that does not read is invalid, with each problem where it is.
+    const std::vector<codec::JsonProblem> problems =
+        codec::ConfigurationJsonProblems(request.configuration_json());
+    for (const codec::JsonProblem& p : problems) {
+      v1::ConfigProblem* out = response->add_problems();
+      out->set_severity(v1::ConfigProblem::ERROR);
+      out->set_field_path(p.path);
+      out->set_message(p.message);
+    }
+    if (!problems.empty()) return absl::OkStatus();
+  }
+  absl::StatusOr<chip::SpeckConfig> config = Configuration(request);
+  if (!config.ok()) return config.status();
+  const chip::ValidationReport report = chip::Validate(*config);
   response->set_valid(report.ok());
   ReportToProto(report, response);
   return absl::OkStatus();
@@ -39,8 +70,10 @@ absl::Status ConfigApi::ApplyConfiguration(
     v1::ApplyConfigurationResponse* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
   if (!device.ok()) return device.status();
-  absl::StatusOr<chip::ValidationReport> report = (*device)->ApplyConfiguration(
-      codec::FromProto(request.configuration()), request.lease_id());
+  absl::StatusOr<chip::SpeckConfig> config = Configuration(request);
+  if (!config.ok()) return config.status();
+  absl::StatusOr<chip::ValidationReport> report =
+      (*device)->ApplyConfiguration(*config, request.lease_id());
   if (!report.ok()) return report.status();
   ReportToProto(*report, response);
   return absl::OkStatus();

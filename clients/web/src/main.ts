@@ -234,7 +234,7 @@ async function runTutorial(): Promise<void> {
   button.disabled = true;
   await lease.run(async (leaseId) => {
     status("applying the tutorial configuration…");
-    await config.applyConfiguration({ deviceId, leaseId, configuration: tutorialConfiguration() });
+    await config.applyConfiguration({ deviceId, leaseId, configuration: tutorialConfiguration(), configurationJson: "" });
     setLabels(["top", "bottom"]);
     // The tutorial counts per 50 ms, as sinabs' notebook does.
     ($("counts-interval") as HTMLSelectElement).value = "50";
@@ -274,7 +274,9 @@ async function resetStopWatch(): Promise<void> {
   }).catch(report);
 }
 
-let pendingConfig: SpeckConfiguration | undefined;
+// The text of a configuration file that validated; speckd reads it (so its
+// problems read the same as in speckctl).
+let pendingConfig: string | undefined;
 
 function showProblems(file: string, problems: { path: string; message: string; severity: string }[]): void {
   $("config-problems").innerHTML = problems.map((p) =>
@@ -285,21 +287,15 @@ async function loadConfigFile(file: File): Promise<void> {
   const apply = $("config-apply") as HTMLButtonElement;
   apply.hidden = true;
   pendingConfig = undefined;
-  let cfg: SpeckConfiguration;
-  try {
-    cfg = SpeckConfiguration.fromJsonString(await file.text(), { ignoreUnknownFields: false });
-  } catch (error) {
-    showProblems(file.name, [{ path: "", message: String((error as Error).message ?? error), severity: "error" }]);
-    return;
-  }
-  const { response } = await config.validateConfiguration({ deviceId, configuration: cfg });
+  const text = await file.text();
+  const { response } = await config.validateConfiguration({ deviceId, configurationJson: text });
   const severity = (p: ConfigProblem) =>
     p.severity === ConfigProblem_Severity.ERROR ? "error"
       : p.severity === ConfigProblem_Severity.WARNING ? "warning" : "not_modelled";
   showProblems(file.name, response.problems.map((p) =>
     ({ path: p.fieldPath, message: p.message, severity: severity(p) })));
   if (response.valid) {
-    pendingConfig = cfg;
+    pendingConfig = text;
     apply.hidden = false;
     apply.textContent = `Apply ${file.name}`;
     if (!response.problems.length) $("config-problems").innerHTML = `<div class="muted">${file.name}: valid</div>`;
@@ -307,10 +303,10 @@ async function loadConfigFile(file: File): Promise<void> {
 }
 
 async function applyPending(): Promise<void> {
-  const configuration = pendingConfig;
-  if (!configuration) return;
+  const configurationJson = pendingConfig;
+  if (!configurationJson) return;
   await lease.run(async (leaseId) => {
-    await config.applyConfiguration({ deviceId, leaseId, configuration });
+    await config.applyConfiguration({ deviceId, leaseId, configurationJson });
     ($("config-apply") as HTMLButtonElement).hidden = true;
     setLabels([]);
     status("configuration applied");

@@ -89,6 +89,19 @@ try {
   assert.ok(problems.some((p) => p.includes("cnn_layers[0].dimensions.kernel_size: 17 exceeds the chip limit 16")),
             `problems shown: ${problems.join(" | ")}`);
   assert.equal(await page.locator("#config-apply").isHidden(), true);
+  // Typos: every unknown field, with its path and the field meant, in
+  // speckctl's words (speckd reads the file for both).
+  const typos = join(shots, "typo-config.json");
+  writeFileSync(typos, JSON.stringify({ cnn_layers: [{ treshold_high: 5 }], dvs_layer: { merg: true } }));
+  await page.setInputFiles("#config-file", typos);
+  await page.waitForFunction(() => document.querySelectorAll(".problem.error").length === 2
+                                   && document.querySelector(".problem")?.textContent.includes("treshold"),
+                             null, { timeout: 10000 });
+  const typoLines = await page.locator(".problem").allTextContents();
+  assert.deepEqual(typoLines, [
+    "typo-config.json: cnn_layers[0].treshold_high: unknown field (did you mean threshold_high?)",
+    "typo-config.json: dvs_layer.merg: unknown field (did you mean merge?)",
+  ]);
 
   // 2. The tutorial, in real time (5 s of input).
   const configReads = count("GetConfiguration");
