@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "tests/grpc/speckd_fixture.h"
 #include "tests/grpc/stream_collector.h"
-#include "tests/reference/reference_case.h"
+#include "tests/util/tutorial_example.h"
 
 namespace speckd::testing {
 namespace {
@@ -26,8 +26,7 @@ constexpr char kCountingGraph[] = R"(
   edges { source: "count" target: "out" })";
 
 TEST(GraphServiceTest, TutorialCountingGraphStreamsCountersAndDeletes) {
-  absl::StatusOr<ReferenceCase> tutorial =
-      LoadReferenceCase("tutorial_spike_count");
+  absl::StatusOr<TutorialExample> tutorial = LoadTutorialExample();
   ASSERT_TRUE(tutorial.ok()) << tutorial.status();
   SpeckdFixture speckd;
   const std::string lease = speckd.AcquireLease();

@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/grpc/speckd_fixture.h"
 #include "tests/grpc/stream_collector.h"
-#include "tests/reference/reference_case.h"
+#include "tests/util/tutorial_example.h"
 
 namespace speckd::testing {
 namespace {
@@ -56,7 +56,7 @@ void ExpectSequencesWithoutDrops(
 class TutorialTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<ReferenceCase> c = LoadReferenceCase("tutorial_spike_count");
+    absl::StatusOr<TutorialExample> c = LoadTutorialExample();
     ASSERT_TRUE(c.ok()) << c.status();
     case_ = *std::move(c);
   }
@@ -72,15 +72,17 @@ class TutorialTest : public ::testing::Test {
     return request;
   }
 
+  // The output core's spikes (the example also monitors the DVS layer).
   v1::SubscribeEventsRequest SpikesRequest(const std::string& lease) {
     v1::SubscribeEventsRequest request;
     request.set_device_id("speck2edevkit:0");
+    request.mutable_filter()->add_layers(0);
     request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
     request.mutable_options()->set_lease_id(lease);
     return request;
   }
 
-  ReferenceCase case_;
+  TutorialExample case_;
 };
 
 TEST_F(TutorialTest, AsFastAsPossible) {

@@ -1,8 +1,9 @@
 """@speck_reference: the sinabs golden cases of ../shared/reference.
 
-Links the directory's JSON files when it exists. Without it (a clone outside
-the project's workspace) the repository is empty, so the rest of the build
-still works and the reference tests fail saying what is missing.
+Links the directory's JSON files when it exists. Without it (a user's clone,
+outside the project's workspace) the repository is empty, so the rest of the
+build still works and the golden-case tests skip, saying what is missing
+(tests/run_all.sh says it too).
 """
 
 def _speck_reference_impl(ctx):

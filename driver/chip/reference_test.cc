@@ -39,7 +39,14 @@ std::string Describe(const Spike& s) {
          " x=" + std::to_string(s.x) + "]";
 }
 
-class ReferenceTest : public ::testing::TestWithParam<std::string> {};
+class ReferenceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!testing::ReferenceCasesPresent()) {
+      GTEST_SKIP() << testing::kNoReferenceCases;
+    }
+  }
+};
 
 TEST_P(ReferenceTest, SpikesMatchPartAExactlyAndInOrder) {
   absl::StatusOr<testing::ReferenceCase> c =
@@ -102,6 +109,9 @@ INSTANTIATE_TEST_SUITE_P(SinabsGoldenCases, ReferenceTest,
                          });
 
 TEST(TutorialTest, FiftyMillisecondWindowsMatchSinabs) {
+  if (!testing::ReferenceCasesPresent()) {
+    GTEST_SKIP() << testing::kNoReferenceCases;
+  }
   absl::StatusOr<testing::ReferenceCase> c =
       testing::LoadReferenceCase("tutorial_spike_count");
   ASSERT_TRUE(c.ok()) << c.status();
