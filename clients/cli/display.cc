@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "clients/cli/command.h"
 
 namespace speckd::cli {
 namespace {
@@ -149,6 +150,14 @@ std::string BarChart::Redraw(uint64_t window_start_us, uint64_t window_end_us,
   return out;
 }
 
+std::string BarChart::Erase() {
+  if (lines_drawn_ == 0) return "";
+  // Up to the chart's first line, then clear to the end of the screen.
+  std::string out = absl::StrCat("\x1b[", lines_drawn_, "A\r\x1b[J");
+  lines_drawn_ = 0;
+  return out;
+}
+
 CountsView::CountsView(std::vector<std::string> labels, size_t features,
                        Format format, bool tty, std::FILE* out)
     : format_(format),
@@ -194,6 +203,18 @@ void CountsView::Window(uint64_t window_start_us, uint64_t window_end_us,
   std::vector<std::string> cells = {absl::StrCat(window_start_us)};
   for (uint32_t c : counts) cells.push_back(absl::StrCat(c));
   rows_.Row(cells);
+}
+
+void CountsView::Notice(absl::string_view text, bool restart) {
+  if (restart) chart_.Rescale();
+  if (!live_) {
+    std::fflush(out_);
+    Note(text);
+    return;
+  }
+  std::fprintf(out_, "%sspeckctl: %.*s\n", chart_.Erase().c_str(),
+               static_cast<int>(text.size()), text.data());
+  std::fflush(out_);
 }
 
 void CountsView::EmptyWindows(uint64_t first_start_us, uint64_t interval_us,

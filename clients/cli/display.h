@@ -75,6 +75,11 @@ class BarChart {
                      const std::vector<uint32_t>& counts);
   // "top" or, without labels, "feature 3".
   std::string Label(size_t feature) const;
+  // The terminal codes that wipe the chart drawn last (the next Redraw
+  // starts a new one where it stood).
+  std::string Erase();
+  // Scale the bars afresh (after a stop-watch reset: a new run).
+  void Rescale() { max_seen_ = 0; }
 
  private:
   std::vector<std::string> labels_;
@@ -99,6 +104,10 @@ class CountsView {
   // daemon sends as one (SpikeCount.empty_windows_before): csv and json get
   // a row each; a table one line saying how many.
   void EmptyWindows(uint64_t first_start_us, uint64_t interval_us, uint64_t n);
+  // A notice ("stop watch reset: …"): on the live chart, printed where the
+  // chart was, which then starts over below it (rescaled with `restart`);
+  // otherwise a "speckctl: " line on stderr.
+  void Notice(absl::string_view text, bool restart);
   void Flush() { std::fflush(out_); }
   const BarChart& chart() const { return chart_; }
 

@@ -153,5 +153,23 @@ TEST(CountsViewTest, ChartOnATerminalTable) {
   EXPECT_THAT(out.text(), HasSubstr("top    ####"));
 }
 
+// A reset mid-watch: the notice replaces the stale chart, and the chart
+// starts over below it, rescaled.
+TEST(CountsViewTest, ANoticeOnTheLiveChartTakesItsPlaceAndStartsItOver) {
+  Captured out;
+  CountsView view({"top"}, 1, Format::kTable, /*tty=*/true, out.file());
+  view.Window(0, 50000, {200});
+  view.Notice("notice: stop_watch_reset: epoch 1", /*restart=*/true);
+  view.Window(0, 50000, {10});
+  const std::string text = out.text();
+  // Up over the two chart lines, cleared, then the notice.
+  EXPECT_THAT(text, HasSubstr("\x1b[2A\r\x1b[Jspeckctl: notice: "
+                              "stop_watch_reset: epoch 1\n"));
+  // The new chart is drawn fresh (no cursor-up), scaled to its own count.
+  const std::string after = text.substr(text.find("epoch 1\n") + 8);
+  EXPECT_FALSE(absl::StrContains(after, "\x1b[2A"));
+  EXPECT_THAT(after, HasSubstr("(bars scaled to 10)"));
+}
+
 }  // namespace
 }  // namespace speckd::cli

@@ -72,8 +72,8 @@ ABSL_FLAG(int64_t, windows, 0,
           "watch counts: stop after this many windows (default: no limit).");
 ABSL_FLAG(bool, start, true, "graph create: start the graph right away.");
 ABSL_FLAG(bool, realtime, false,
-          "demo: pace the input in real time (takes ~5 s) instead of as fast "
-          "as possible.");
+          "demo: pace the input in real time (~5 s) or not (as fast as "
+          "possible); default: real time on a terminal, fast into a pipe.");
 
 ABSL_FLAG(std::string, config, "", "simulate: configuration file (JSON).");
 ABSL_FLAG(std::string, events, "", "simulate: input event file (CSV).");

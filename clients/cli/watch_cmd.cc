@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
@@ -20,18 +22,39 @@ namespace {
 
 namespace v1 = ::speckd::v1;
 
+// What a watch saw, for the line it ends with.
+struct Tally {
+  explicit Tally(std::string unit) : unit(std::move(unit)) {}
+  std::string unit;  // "spikes", "windows", ...
+  uint64_t items = 0;
+  uint64_t dropped = 0;
+  std::string detail;  // e.g. "(1234 spikes)"
+};
+
+// "notice: stop_watch_reset: ..." for a notice message.
+std::string NoticeText(const v1::StreamNotice& notice) {
+  return absl::StrCat(
+      "notice: ",
+      absl::AsciiStrToLower(v1::StreamNotice::Kind_Name(notice.kind())),
+      notice.message().empty() ? "" : ": ", notice.message());
+}
+
 // Things every stream message may carry besides data: drops and notices.
-void ReportExtras(const v1::StreamMessage& message, absl::string_view items) {
+void ReportExtras(const v1::StreamMessage& message, Tally* tally) {
   if (message.dropped_since_last() > 0) {
-    Note(absl::StrCat("dropped ", message.dropped_since_last(), " ", items));
+    tally->dropped += message.dropped_since_last();
+    Note(absl::StrCat("dropped ", message.dropped_since_last(), " ",
+                      tally->unit));
   }
-  if (message.has_notice()) {
-    Note(absl::StrCat("notice: ",
-                      absl::AsciiStrToLower(
-                          v1::StreamNotice::Kind_Name(message.notice().kind())),
-                      message.notice().message().empty() ? "" : ": ",
-                      message.notice().message()));
-  }
+  if (message.has_notice()) Note(NoticeText(message.notice()));
+}
+
+// The line a watch ends with, however it ends (Ctrl-C, --duration, a limit,
+// an error): what it saw and what it lost.
+void Summarize(const Tally& tally) {
+  Note(absl::StrCat("watched ", tally.items, " ", tally.unit,
+                    tally.detail.empty() ? "" : " ", tally.detail, ", ",
+                    tally.dropped, " dropped"));
 }
 
 void Watching(const Client& client, const std::string& device,
@@ -99,7 +122,7 @@ absl::StatusOr<WatchOptions> ParseWatchOptions(absl::string_view what) {
 }
 
 absl::Status WatchSpikes(Client& client, const std::string& device,
-                         const WatchOptions& o) {
+                         const WatchOptions& o, Tally* tally) {
   const int64_t limit = o.count;
   v1::SubscribeEventsRequest request;
   request.set_device_id(device);
@@ -123,11 +146,12 @@ absl::Status WatchSpikes(Client& client, const std::string& device,
         rows.Header();
       },
       [&](const v1::StreamMessage& message) {
-        ReportExtras(message, "events");
+        ReportExtras(message, tally);
         const v1::SpikeBatch& b = message.spikes();
         for (int i = 0; i < b.timestamp_us_size(); ++i) {
           if (limit > 0 && seen >= limit) break;
           ++seen;
+          ++tally->items;
           rows.Row({absl::StrCat(b.timestamp_us(i)), absl::StrCat(b.layer(i)),
                     absl::StrCat(b.feature(i)), absl::StrCat(b.x(i)),
                     absl::StrCat(b.y(i))});
@@ -138,7 +162,7 @@ absl::Status WatchSpikes(Client& client, const std::string& device,
 }
 
 absl::Status WatchCounts(Client& client, const std::string& device,
-                         const WatchOptions& o) {
+                         const WatchOptions& o, Tally* tally) {
   const absl::Duration interval = o.interval;
   const int64_t max_windows = o.windows;
   v1::SubscribeSpikeCountsRequest request;
@@ -150,6 +174,7 @@ absl::Status WatchCounts(Client& client, const std::string& device,
   CountsView view(o.labels, static_cast<size_t>(o.feature_count),
                   client.options().format, isatty(STDOUT_FILENO) != 0, stdout);
   int64_t windows = 0;
+  uint64_t spikes = 0;
   grpc::ClientContext context;
   SetStreamDuration(&context, absl::GetFlag(FLAGS_duration));
   auto reader = client.events().SubscribeSpikeCounts(&context, request);
@@ -162,7 +187,19 @@ absl::Status WatchCounts(Client& client, const std::string& device,
         view.Begin();
       },
       [&](const v1::StreamMessage& message) {
-        ReportExtras(message, "windows");
+        if (message.dropped_since_last() > 0) {
+          tally->dropped += message.dropped_since_last();
+          view.Notice(absl::StrCat("dropped ", message.dropped_since_last(),
+                                   " windows"),
+                      /*restart=*/false);
+        }
+        if (message.has_notice()) {
+          // A reset or a new network starts the picture over, in sight.
+          const v1::StreamNotice::Kind kind = message.notice().kind();
+          view.Notice(NoticeText(message.notice()),
+                      kind == v1::StreamNotice::STOP_WATCH_RESET ||
+                          kind == v1::StreamNotice::DEVICE_RECONFIGURED);
+        }
         for (const v1::SpikeCount& w : message.spike_counts().windows()) {
           if (max_windows > 0 && windows >= max_windows) break;
           const uint64_t interval_us = w.window_end_us() - w.window_start_us();
@@ -172,6 +209,9 @@ absl::Status WatchCounts(Client& client, const std::string& device,
                 interval_us, w.empty_windows_before());
           }
           ++windows;
+          tally->items += 1 + w.empty_windows_before();
+          for (uint64_t c : w.counts()) spikes += c;
+          tally->detail = absl::StrCat("(", spikes, " spikes)");
           view.Window(w.window_start_us(), w.window_end_us(),
                       {w.counts().begin(), w.counts().end()});
         }
@@ -208,7 +248,8 @@ absl::Status PreparePowerMonitor(Client& client, const v1::Device& device) {
   return released;
 }
 
-absl::Status WatchPower(Client& client, const v1::Device& device) {
+absl::Status WatchPower(Client& client, const v1::Device& device,
+                        Tally* tally) {
   absl::Status prepared = PreparePowerMonitor(client, device);
   if (!prepared.ok()) return prepared;
   v1::SubscribePowerRequest request;
@@ -227,8 +268,9 @@ absl::Status WatchPower(Client& client, const v1::Device& device) {
         rows.Header();
       },
       [&](const v1::StreamMessage& message) {
-        ReportExtras(message, "measurements");
+        ReportExtras(message, tally);
         const v1::MeasurementBatch& m = message.measurements();
+        tally->items += static_cast<uint64_t>(m.timestamp_us_size());
         for (int i = 0; i < m.timestamp_us_size(); ++i) {
           rows.Row({absl::StrCat(m.timestamp_us(i)),
                     absl::AsciiStrToLower(v1::PowerRail_Name(m.channel(i))),
@@ -240,7 +282,7 @@ absl::Status WatchPower(Client& client, const v1::Device& device) {
 }
 
 absl::Status WatchReadout(Client& client, const std::string& device,
-                          const WatchOptions& o) {
+                          const WatchOptions& o, Tally* tally) {
   v1::SubscribeReadoutRequest request;
   request.set_device_id(device);
   if (o.feature_count > 0) {
@@ -278,8 +320,10 @@ absl::Status WatchReadout(Client& client, const std::string& device,
         rows.Header();
       },
       [&](const v1::StreamMessage& message) {
-        ReportExtras(message, "readout items");
+        ReportExtras(message, tally);
         const v1::ReadoutBatch& r = message.readout();
+        tally->items += static_cast<uint64_t>(r.values_size() + r.pins_size() +
+                                              r.majority_size());
         for (const v1::ReadoutValue& v : r.values()) {
           // Bit 20: valid; bits 19:16: index of the max average.
           const bool valid = (v.value() >> 20) & 1;
@@ -339,12 +383,21 @@ int RunWatch(const std::vector<std::string>& args) {
   absl::StatusOr<v1::Device> device = (*client)->GetDevice();
   if (!device.ok()) return Fail(device.status());
   absl::Status status;
-  if (what == "spikes") status = WatchSpikes(**client, device->id(), *options);
-  if (what == "counts") status = WatchCounts(**client, device->id(), *options);
-  if (what == "power") status = WatchPower(**client, *device);
-  if (what == "readout") {
-    status = WatchReadout(**client, device->id(), *options);
+  Tally tally(what == "spikes"   ? "spikes"
+              : what == "counts" ? "windows"
+              : what == "power"  ? "measurements"
+                                 : "readout items");
+  if (what == "spikes") {
+    status = WatchSpikes(**client, device->id(), *options, &tally);
   }
+  if (what == "counts") {
+    status = WatchCounts(**client, device->id(), *options, &tally);
+  }
+  if (what == "power") status = WatchPower(**client, *device, &tally);
+  if (what == "readout") {
+    status = WatchReadout(**client, device->id(), *options, &tally);
+  }
+  Summarize(tally);
   return status.ok() ? kExitOk : Fail(status);
 }
 
@@ -372,7 +425,10 @@ const Command kWatchCommand = {
     "readout: readout values and pins; with --features=N also sinabs'\n"
     "  majority readout over N features per --interval.\n"
     "\n"
-    "Every stream stops on Ctrl-C (exit 0) or after --duration. The header\n"
+    "Every stream stops on Ctrl-C (exit 0) or after --duration, with a line\n"
+    "on stderr saying what it saw ('speckctl: watched 101 windows (25001\n"
+    "spikes), 0 dropped'). Notices (a stop-watch reset, a new configuration)\n"
+    "are shown where they happen; the bar chart starts over. The header\n"
     "line (tables and csv) is printed once the subscription is attached:\n"
     "nothing written after it is missed. Events the daemon had to drop\n"
     "because this client read too slowly are reported on stderr\n"
