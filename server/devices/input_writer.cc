@@ -134,13 +134,15 @@ void InputWriter::Loop() {
       mu_.Unlock();
       absl::StatusOr<WriteResult> outcome = Write(&next);
       mu_.Lock();
+      // pending() stops counting the write before its caller hears it is
+      // done; WaitUntilEmpty also waits for the reply.
       writing_ = false;
-      if (PendingLocked() == 0) empty_cv_.SignalAll();
-      // Only now the caller hears: once it has, pending() no longer counts
-      // its write.
+      ++replying_;
       mu_.Unlock();
       next.job.done(std::move(outcome));
       mu_.Lock();
+      --replying_;
+      if (PendingLocked() == 0 && replying_ == 0) empty_cv_.SignalAll();
       continue;
     }
     if (stopping_ && waiting_.empty() && converting_ == 0) return;
@@ -220,9 +222,9 @@ size_t InputWriter::pending() const {
 
 bool InputWriter::WaitUntilEmpty(absl::Time deadline) const {
   MutexLock lock(&mu_);
-  while (PendingLocked() > 0) {
+  while (PendingLocked() > 0 || replying_ > 0) {
     if (empty_cv_.WaitWithDeadline(&mu_, deadline)) {
-      return PendingLocked() == 0;
+      return PendingLocked() == 0 && replying_ == 0;
     }
   }
   return true;

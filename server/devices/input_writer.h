@@ -95,10 +95,11 @@ class InputWriter {
   // the threads. Idempotent; not concurrently with itself.
   void Stop();
 
-  // Writes admitted, waiting or in hand (diagnostics, tests).
+  // Writes admitted, waiting or in hand (a write whose caller is being told
+  // it is done no longer counts).
   size_t pending() const;
-  // True once no write is pending; false at `deadline` (wall time: a guard
-  // for callers, not a write deadline).
+  // True once no write is pending and every reply has been made; false at
+  // `deadline` (wall time: a guard for callers, not a write deadline).
   bool WaitUntilEmpty(absl::Time deadline) const;
 
  private:
@@ -139,6 +140,8 @@ class InputWriter {
   size_t converting_ ABSL_GUARDED_BY(mu_) = 0;
   // A write handed to the device and not done yet.
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // Done callbacks of finished writes still running.
+  int replying_ ABSL_GUARDED_BY(mu_) = 0;
   mutable CondVar empty_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
