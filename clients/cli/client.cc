@@ -345,11 +345,20 @@ absl::StatusOr<v1::GetConfigurationResponse> Client::GetConfiguration() {
   return response;
 }
 
+namespace {
+std::string* lease_command = new std::string;  // never destroyed
+}  // namespace
+
+void SetLeaseCommand(absl::string_view command) {
+  *lease_command = std::string(command);
+}
+
 std::string LeaseHolder() {
   char host[256] = {};
   if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return absl::StrCat("speckctl@", host[0] ? host : "localhost", " pid ",
-                      static_cast<int64_t>(getpid()));
+  return absl::StrCat("speckctl", lease_command->empty() ? "" : " ",
+                      *lease_command, " (pid ", static_cast<int64_t>(getpid()),
+                      " on ", host[0] ? host : "localhost", ")");
 }
 
 absl::StatusOr<std::unique_ptr<Lease>> Lease::Acquire(Client* client,

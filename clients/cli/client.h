@@ -144,8 +144,11 @@ class Client {
   std::unique_ptr<speckd::v1::GraphService::Stub> graphs_;
 };
 
-// How speckctl names itself to other clients: "speckctl@<host> pid <pid>".
+// How speckctl names itself to other clients in the lease:
+// "speckctl write (pid 4242 on lab1)".
 std::string LeaseHolder();
+// The command named in LeaseHolder() (main sets it).
+void SetLeaseCommand(absl::string_view command);
 
 // The device's control lease, held until Release() or destruction. With
 // keep_renewed, a thread renews it every ttl/3 (long writes, the demo).

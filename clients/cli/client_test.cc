@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::StartsWith;
 
 // A loopback port nothing listens on (bound, then closed).
 int FreePort() {
@@ -128,8 +129,10 @@ TEST(ConnectTest, NothingListeningIsCannotReach) {
 }
 
 TEST(LeaseHolderTest, NamesProgramHostAndPid) {
-  EXPECT_THAT(LeaseHolder(), MatchesRegex("speckctl@.+ pid [0-9]+"));
-  EXPECT_THAT(LeaseHolder(), HasSubstr(absl::StrCat(" pid ", getpid())));
+  EXPECT_THAT(LeaseHolder(), MatchesRegex("speckctl \\(pid [0-9]+ on .+\\)"));
+  SetLeaseCommand("write");
+  EXPECT_THAT(LeaseHolder(), StartsWith(absl::StrCat("speckctl write (pid ",
+                                                     getpid(), " on ")));
 }
 
 }  // namespace

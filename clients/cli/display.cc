@@ -18,9 +18,14 @@ double Rate(uint64_t done, absl::Duration elapsed) {
   return seconds > 0 ? static_cast<double>(done) / seconds : 0;
 }
 
-std::string Eta(uint64_t done, uint64_t total, absl::Duration elapsed) {
-  const double rate = Rate(done, elapsed);
+std::string Eta(uint64_t done, uint64_t total, absl::Duration elapsed,
+                std::optional<absl::Duration> eta) {
   if (done >= total) return "done";
+  if (eta.has_value()) {
+    return absl::StrCat("ETA ",
+                        HumanDuration(std::max(absl::ZeroDuration(), *eta)));
+  }
+  const double rate = Rate(done, elapsed);
   if (rate <= 0) return "ETA ?";
   return absl::StrCat(
       "ETA ",
@@ -51,23 +56,24 @@ std::string HumanDuration(absl::Duration d) {
 }
 
 std::string ProgressBar(uint64_t done, uint64_t total, absl::Duration elapsed,
-                        int width) {
+                        int width, std::optional<absl::Duration> eta) {
   const int filled =
       total == 0 ? width
                  : static_cast<int>(static_cast<double>(width) *
                                     static_cast<double>(std::min(done, total)) /
                                     static_cast<double>(total));
-  return absl::StrCat(
-      "[", std::string(filled, '#'), std::string(width - filled, '-'), "] ",
-      done, "/", total, " events  ", Percent(done, total), "%  ",
-      HumanCount(Rate(done, elapsed)), " ev/s  ", Eta(done, total, elapsed));
+  return absl::StrCat("[", std::string(filled, '#'),
+                      std::string(width - filled, '-'), "] ", done, "/", total,
+                      " events  ", Percent(done, total), "%  ",
+                      HumanCount(Rate(done, elapsed)), " ev/s  ",
+                      Eta(done, total, elapsed, eta));
 }
 
-std::string ProgressText(uint64_t done, uint64_t total,
-                         absl::Duration elapsed) {
+std::string ProgressText(uint64_t done, uint64_t total, absl::Duration elapsed,
+                         std::optional<absl::Duration> eta) {
   return absl::StrCat(done, "/", total, " events (", Percent(done, total),
                       "%), ", HumanCount(Rate(done, elapsed)), " ev/s, ",
-                      Eta(done, total, elapsed));
+                      Eta(done, total, elapsed, eta));
 }
 
 Progress::Progress(std::FILE* out, bool tty, uint64_t total, Clock now)
@@ -78,28 +84,28 @@ Progress::Progress(std::FILE* out, bool tty, uint64_t total, Clock now)
       start_(now_()),
       last_draw_(start_) {}
 
-void Progress::Update(uint64_t done) {
+void Progress::Update(uint64_t done, std::optional<absl::Duration> eta) {
   const absl::Time now = now_();
   if (now - last_draw_ < (tty_ ? kTerminalRedraw : kLogRedraw)) return;
   last_draw_ = now;
-  Draw(done);
+  Draw(done, eta);
 }
 
 void Progress::Finish(uint64_t done) {
-  Draw(done);
+  Draw(done, std::nullopt);
   if (tty_) std::fputc('\n', out_);
   std::fflush(out_);
 }
 
-void Progress::Draw(uint64_t done) {
+void Progress::Draw(uint64_t done, std::optional<absl::Duration> eta) {
   ++redraws_;
   if (tty_) {
     // \r back to the line start; \x1b[K clears what a longer line left.
     std::fprintf(out_, "\r%s\x1b[K",
-                 ProgressBar(done, total_, elapsed()).c_str());
+                 ProgressBar(done, total_, elapsed(), 30, eta).c_str());
   } else {
     std::fprintf(out_, "speckctl: write: %s\n",
-                 ProgressText(done, total_, elapsed()).c_str());
+                 ProgressText(done, total_, elapsed(), eta).c_str());
   }
   std::fflush(out_);
 }

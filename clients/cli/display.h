@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,14 @@ std::string HumanCount(double value);
 // "0.4 s", "12 s", "3 min 05 s".
 std::string HumanDuration(absl::Duration d);
 
-// "[##########----------] 12000/25001 events  48%  5.12k ev/s  ETA 2.5 s"
+// "[##########----------] 12000/25001 events  48%  5.12k ev/s  ETA 2.5 s";
+// the ETA from the rate so far unless `eta` says better.
 std::string ProgressBar(uint64_t done, uint64_t total, absl::Duration elapsed,
-                        int width = 30);
+                        int width = 30,
+                        std::optional<absl::Duration> eta = std::nullopt);
 // "12000/25001 events (48%), 5.12k ev/s, ETA 2.5 s"
-std::string ProgressText(uint64_t done, uint64_t total, absl::Duration elapsed);
+std::string ProgressText(uint64_t done, uint64_t total, absl::Duration elapsed,
+                         std::optional<absl::Duration> eta = std::nullopt);
 
 // Progress of a long operation on `out`: on a terminal a bar redrawn in
 // place with '\r' at most 10 times per second; otherwise plain lines at most
@@ -36,15 +40,17 @@ class Progress {
   Progress(
       std::FILE* out, bool tty, uint64_t total,
       Clock now = [] { return absl::Now(); });
-  // Redraws if the last redraw is old enough.
-  void Update(uint64_t done);
+  // Redraws if the last redraw is old enough. `eta`: what is left, when the
+  // caller knows better than the rate so far (a device playing in real
+  // time).
+  void Update(uint64_t done, std::optional<absl::Duration> eta = std::nullopt);
   // Draws the final state (a terminal gets its newline).
   void Finish(uint64_t done);
   int redraws() const { return redraws_; }
   absl::Duration elapsed() const { return now_() - start_; }
 
  private:
-  void Draw(uint64_t done);
+  void Draw(uint64_t done, std::optional<absl::Duration> eta);
 
   std::FILE* out_;
   bool tty_;

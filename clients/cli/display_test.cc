@@ -58,6 +58,9 @@ TEST(ProgressTest, BarShowsCountRateAndEta) {
             "[##########] 25001/25001 events  100%  5k ev/s  done");
   EXPECT_EQ(ProgressText(0, 10, absl::ZeroDuration()),
             "0/10 events (0%), 0 ev/s, ETA ?");
+  // A device playing in real time knows better than the rate so far.
+  EXPECT_EQ(ProgressText(5000, 25001, absl::Seconds(1), absl::Seconds(30)),
+            "5000/25001 events (19%), 5k ev/s, ETA 30 s");
 }
 
 TEST(ProgressTest, TerminalRedrawsInPlaceAtMostTenTimesASecond) {

@@ -185,6 +185,7 @@ int Main(int argc, char** argv) {
   InstallInterruptHandler();
   absl::ParseCommandLine(argc, argv);
   SetJsonErrors(absl::GetFlag(FLAGS_output) == "json");
+  SetLeaseCommand(command->name);
   return command->run(
       std::vector<std::string>(words->begin() + 1, words->end()));
 }

@@ -68,23 +68,30 @@ absl::Status CheckAgainstConfiguration(
 }
 
 // Waits while the device plays what it queued (real-time pacing holds each
-// input until the stop watch reaches it).
-absl::Status WaitUntilPlayed(Client& client, const Lease& lease) {
-  bool told = false;
+// input until the stop watch reaches it), keeping `progress` on what has
+// played and how long the rest takes: `sent` events, the last at
+// `last_us`.
+absl::Status WaitUntilPlayed(Client& client, const Lease& lease, uint64_t sent,
+                             uint64_t last_us, Progress* progress) {
   while (true) {
     absl::StatusOr<v1::Device> idle =
-        client.WaitIdle(lease.device_id(), absl::Seconds(1));
+        client.WaitIdle(lease.device_id(), absl::Milliseconds(200));
     if (idle.ok()) return absl::OkStatus();
     if (Interrupted()) {
       return absl::CancelledError("interrupted while the device played");
     }
     if (!absl::IsDeadlineExceeded(idle.status())) return idle.status();
-    if (!told) {
-      Note(
-          "the device plays the events in real time; waiting (Ctrl-C drops "
-          "what is left, --nowait returns at once)");
-      told = true;
+    absl::StatusOr<v1::Device> device = client.GetDevice();
+    if (!device.ok()) {
+      return Interrupted()
+                 ? absl::CancelledError("interrupted while the device played")
+                 : device.status();
     }
+    const uint64_t queued = std::min<uint64_t>(device->queued_inputs(), sent);
+    const uint64_t now_us = device->stop_watch().time_us();
+    progress->Update(
+        sent - queued,
+        absl::Microseconds(last_us > now_us ? last_us - now_us : 0));
   }
 }
 
@@ -144,11 +151,12 @@ absl::Status Write(const std::vector<std::string>& args) {
   absl::StatusOr<v1::WriteEventsResponse> written =
       StreamEvents(**client, **lease, events, static_cast<size_t>(batch),
                    [&](uint64_t n) { progress.Update(sent = n); });
-  progress.Finish(written.ok() ? written->accepted() : sent);
   absl::Status played = written.status();
   if (played.ok() && absl::GetFlag(FLAGS_wait)) {
-    played = WaitUntilPlayed(**client, **lease);
+    played = WaitUntilPlayed(**client, **lease, written->accepted(),
+                             LastTimestamp(events), &progress);
   }
+  progress.Finish(played.ok() ? written->accepted() : sent);
   // A write that fails or is interrupted leaves nothing playing.
   if (!played.ok()) played = DropQueued(**client, **lease, played);
   const double seconds = absl::ToDoubleSeconds(progress.elapsed());

@@ -24,15 +24,30 @@ std::string Timestamp(absl::Time t) {
 ControlLease::ControlLease(std::string device_id, driver::Clock* clock)
     : device_id_(std::move(device_id)), clock_(clock) {}
 
+std::string ControlLease::HeldByLocked(absl::Time now) const {
+  // A renewed lease is in use, and will stay held while its holder runs:
+  // its expiry would mislead.
+  if (lease_->renewed <= now) {
+    return absl::StrFormat(
+        "device %s is held by '%s', which keeps renewing its lease while it "
+        "runs (last %.1f s ago; it lapses %s after the holder stops)",
+        device_id_, lease_->holder,
+        absl::ToDoubleSeconds(now - lease_->renewed),
+        absl::FormatDuration(lease_->ttl));
+  }
+  return absl::StrFormat(
+      "device %s is leased by '%s' until %s (%.1f s from "
+      "now)",
+      device_id_, lease_->holder, Timestamp(lease_->expires),
+      absl::ToDoubleSeconds(lease_->expires - now));
+}
+
 absl::Status ControlLease::CheckLocked(const std::string& lease_id) const {
   const absl::Time now = clock_->Now();
   if (lease_.has_value() && lease_->expires > now) {
     if (lease_->lease_id == lease_id) return absl::OkStatus();
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "device %s is leased by '%s' until %s (%.1f s from now); only the "
-        "lease holder may change it",
-        device_id_, lease_->holder, Timestamp(lease_->expires),
-        absl::ToDoubleSeconds(lease_->expires - now)));
+    return absl::FailedPreconditionError(absl::StrCat(
+        HeldByLocked(now), "; only the lease holder may change it"));
   }
   return absl::FailedPreconditionError(absl::StrCat(
       "device ", device_id_,
@@ -50,10 +65,7 @@ absl::StatusOr<LeaseInfo> ControlLease::Acquire(const std::string& holder,
   MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   if (lease_.has_value() && lease_->expires > now) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "device %s is leased by '%s' until %s (%.1f s from now)", device_id_,
-        lease_->holder, Timestamp(lease_->expires),
-        absl::ToDoubleSeconds(lease_->expires - now)));
+    return absl::FailedPreconditionError(HeldByLocked(now));
   }
   lease_ = LeaseInfo{NewLeaseId(), holder, now + ttl, ttl};
   return *lease_;
@@ -62,7 +74,8 @@ absl::StatusOr<LeaseInfo> ControlLease::Acquire(const std::string& holder,
 absl::StatusOr<LeaseInfo> ControlLease::Renew(const std::string& lease_id) {
   MutexLock lock(&mu_);
   if (absl::Status held = CheckLocked(lease_id); !held.ok()) return held;
-  lease_->expires = clock_->Now() + lease_->ttl;
+  lease_->renewed = clock_->Now();
+  lease_->expires = lease_->renewed + lease_->ttl;
   return *lease_;
 }
 
@@ -78,7 +91,8 @@ std::optional<LeaseInfo> ControlLease::Holder() const {
   if (!lease_.has_value() || lease_->expires <= clock_->Now()) {
     return std::nullopt;
   }
-  return LeaseInfo{"", lease_->holder, lease_->expires, lease_->ttl};
+  return LeaseInfo{"", lease_->holder, lease_->expires, lease_->ttl,
+                   lease_->renewed};
 }
 
 std::optional<std::string> ControlLease::Expire() {

@@ -26,6 +26,8 @@ struct LeaseInfo {
   std::string holder;
   absl::Time expires;
   absl::Duration ttl;
+  // When it was last renewed (InfiniteFuture: never, so far).
+  absl::Time renewed = absl::InfiniteFuture();
 };
 
 class ControlLease {
@@ -49,6 +51,10 @@ class ControlLease {
 
  private:
   absl::Status CheckLocked(const std::string& lease_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // "device X is leased by 'alice' until T (8.6 s from now)", or, for a
+  // lease its holder keeps renewing, that it is in use.
+  std::string HeldByLocked(absl::Time now) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string device_id_;

@@ -53,6 +53,22 @@ TEST_F(ControlLeaseTest, RenewalRestartsTheTimeToLiveAndExpiryFreesIt) {
   EXPECT_TRUE(lease_.Acquire("bob", absl::Seconds(10)).ok());
 }
 
+// A holder that keeps renewing is in use: its expiry is no answer.
+TEST_F(ControlLeaseTest, ARenewedLeaseSaysItIsInUse) {
+  LeaseInfo writer =
+      lease_.Acquire("speckctl write (pid 42 on lab1)", absl::Seconds(10))
+          .value();
+  clock_.Advance(absl::Seconds(3));
+  ASSERT_TRUE(lease_.Renew(writer.lease_id).ok());
+  clock_.Advance(absl::Milliseconds(1500));
+  EXPECT_EQ(lease_.Acquire("bob", absl::Seconds(10)).status().message(),
+            "device speck2edevkit:0 is held by 'speckctl write (pid 42 on "
+            "lab1)', which keeps renewing its lease while it runs (last 1.5 s "
+            "ago; it lapses 10s after the holder stops)");
+  EXPECT_THAT(lease_.Check("guess").message(),
+              HasSubstr("; only the lease holder may change it"));
+}
+
 TEST_F(ControlLeaseTest, OnlyTheHolderReleases) {
   LeaseInfo alice = lease_.Acquire("alice", absl::Seconds(10)).value();
   EXPECT_EQ(lease_.Release("bogus").code(),
