@@ -21,6 +21,7 @@
 #ifndef SPECKD_DRIVER_DEVICE_H_
 #define SPECKD_DRIVER_DEVICE_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -124,6 +125,11 @@ struct SlowClockState {
 struct DeviceCounters {
   uint64_t events_in = 0;
   uint64_t events_out = 0;
+  // events_out by kind: the spikes each core's monitor reported, the DVS
+  // layer's monitor (layer 13), and readout values and pins.
+  std::array<uint64_t, chip::kNumCores> core_spikes_out{};
+  uint64_t dvs_monitor_out = 0;
+  uint64_t readout_out = 0;
   // Inputs accepted but not yet processed (waiting for their time).
   uint64_t queued_inputs = 0;
   // Accepted inputs dropped before processing (cancel, reset, apply).

@@ -300,7 +300,9 @@ TEST_F(SpeckctlTest, WatchCountsRowsForTheTutorialPattern) {
   EXPECT_EQ(*code, 0) << watch->stderr_text();
   // The device's own counters: 25001 in; nothing late, nothing cut off.
   RunResult info = Speck({"info"});
-  EXPECT_THAT(info.stdout_text, HasSubstr("events          in 25001, out "));
+  EXPECT_THAT(info.stdout_text,
+              HasSubstr("events          in 25001, out 50002 (core 0: 25001 "
+                        "spikes, DVS monitor: 25001)\n"));
   EXPECT_THAT(
       info.stdout_text,
       ContainsRegex("work +[1-9][0-9]* synops, [0-9]+ queued, 0 late\n"));
@@ -312,10 +314,10 @@ TEST_F(SpeckctlTest, WatchStopsOnCtrlCWithExitZero) {
   ASSERT_NE(watch, nullptr);
   ASSERT_TRUE(watch->ReadStdoutLine(absl::Seconds(20)).ok());  // header
   // 11 events, each a DVS monitor spike and a core 0 spike.
-  ASSERT_EQ(Speck({"write", "--pattern=tutorial", "--rate=100",
-                   "--duration=100ms"})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      Speck({"write", "--pattern=tutorial", "--rate=100", "--duration=100ms"})
+          .exit_code,
+      0);
   for (int i = 0; i < 22; ++i) {
     ASSERT_TRUE(watch->ReadStdoutLine(absl::Seconds(20)).ok()) << i;
   }
@@ -379,6 +381,20 @@ TEST_F(SpeckctlRealTimeTest, CancelDropsWhatANowaitWriteLeftPlaying) {
               HasSubstr("speck2edevkit:0: dropped 0 inputs not yet played"));
 }
 
+// The tutorial's DVS layer passes a 16x16 patch; uniform input over the
+// whole array mostly falls outside it, and the writer hears so.
+TEST_F(SpeckctlTest, WriteWarnsOfEventsOutsideTheDvsRegion) {
+  ApplyTutorial();
+  RunResult write =
+      Speck({"write", "--pattern=uniform", "--rate=1000", "--duration=1s"});
+  ASSERT_EQ(write.exit_code, 0) << write.stderr_text;
+  EXPECT_THAT(write.stderr_text,
+              ContainsRegex("speckctl: warning: [0-9]+ of 1001 DVS events lie "
+                            "outside the DVS layer's region"));
+  RunResult inside = Speck({"write", "--pattern=tutorial"});
+  EXPECT_THAT(inside.stderr_text, Not(HasSubstr("warning")));
+}
+
 TEST_F(SpeckctlTest, GraphCreateShowDelete) {
   const std::string spec = WriteTempFile("graph.json", R"({"name": "counts",
       "nodes": [{"name": "src", "device_source": {}},
@@ -398,7 +414,20 @@ TEST_F(SpeckctlTest, GraphCreateShowDelete) {
                            "+4\n"));
 
   ApplyTutorial();
+  // The endpoint's output, from the command line.
+  auto watch = StartSpeck({"graph", "watch", id, "out", "--output=csv"});
+  ASSERT_NE(watch, nullptr);
+  auto header = watch->ReadStdoutLine(absl::Seconds(20));
+  ASSERT_TRUE(header.ok()) << header.status();
+  EXPECT_EQ(*header, "kind,timestamp_us,detail");
   ASSERT_EQ(Speck({"write", "--pattern=tutorial"}).exit_code, 0);
+  auto first = watch->ReadStdoutLine(absl::Seconds(20));
+  ASSERT_TRUE(first.ok()) << first.status();
+  // Both monitors count: 225 DVS events and their 225 core 0 spikes.
+  EXPECT_EQ(*first, "counts,0,450 0");
+  watch->Signal(SIGINT);
+  ASSERT_TRUE(watch->Wait(absl::Seconds(20)).ok());
+  EXPECT_THAT(watch->stderr_text(), HasSubstr("watched "));
   RunResult show = Speck({"graph", "show", id, "--output=csv"});
   ASSERT_EQ(show.exit_code, 0) << show.stderr_text;
   // Every tutorial event gives a DVS monitor spike and a core 0 spike; the

@@ -158,6 +158,25 @@ std::string DestinationsText(
   return parts.empty() ? "none" : absl::StrJoin(parts, ", ");
 }
 
+// " (core 0: 25001 spikes, DVS monitor: 25001)", or "" with no outputs.
+std::string OutputsByKind(const v1::Device& d) {
+  std::vector<std::string> parts;
+  for (int i = 0; i < d.core_spikes_out_size(); ++i) {
+    if (d.core_spikes_out(i) > 0) {
+      parts.push_back(
+          absl::StrCat("core ", i, ": ", d.core_spikes_out(i), " spikes"));
+    }
+  }
+  if (d.dvs_monitor_out() > 0) {
+    parts.push_back(absl::StrCat("DVS monitor: ", d.dvs_monitor_out()));
+  }
+  if (d.readout_out() > 0) {
+    parts.push_back(absl::StrCat("readout: ", d.readout_out()));
+  }
+  return parts.empty() ? ""
+                       : absl::StrCat(" (", absl::StrJoin(parts, ", "), ")");
+}
+
 void PrintInfoTable(const v1::Device& d,
                     const v1::GetConfigurationResponse& config) {
   auto line = [](absl::string_view key, const std::string& value) {
@@ -182,7 +201,8 @@ void PrintInfoTable(const v1::Device& d,
   line("power monitor", d.power_monitor_rate_hz() > 0
                             ? absl::StrCat(d.power_monitor_rate_hz(), " Hz")
                             : "off");
-  line("events", absl::StrCat("in ", d.events_in(), ", out ", d.events_out()));
+  line("events", absl::StrCat("in ", d.events_in(), ", out ", d.events_out(),
+                              OutputsByKind(d)));
   std::string work = absl::StrCat(d.synops(), " synops, ", d.queued_inputs(),
                                   " queued, ", d.late_inputs(), " late");
   if (d.pending_writes() > 0) {

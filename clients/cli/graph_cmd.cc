@@ -1,4 +1,4 @@
-// `speckctl graph create|list|show|delete`: event-routing graphs on the
+// `speckctl graph create|list|show|watch|delete`: event-routing graphs on the
 // server (samna's EventFilterGraph), from JSON specs.
 #include <google/protobuf/util/json_util.h>
 
@@ -15,6 +15,7 @@
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flags.h"
+#include "clients/cli/output.h"
 
 namespace speckd::cli {
 namespace {
@@ -197,20 +198,116 @@ absl::Status Delete(Client& client, const std::string& id) {
   return absl::OkStatus();
 }
 
+// One line per item of an endpoint's message: "kind t_us detail".
+void PrintItems(const v1::StreamMessage& m, RowPrinter* rows) {
+  auto row = [rows](const char* kind, uint64_t t, const std::string& detail) {
+    rows->Row({kind, absl::StrCat(t), detail});
+  };
+  const v1::SpikeBatch& b = m.spikes();
+  for (int i = 0; i < b.timestamp_us_size(); ++i) {
+    row("spike", b.timestamp_us(i),
+        absl::StrCat("layer=", b.layer(i), " feature=", b.feature(i),
+                     " x=", b.x(i), " y=", b.y(i)));
+  }
+  for (const v1::SpikeCount& w : m.spike_counts().windows()) {
+    row("counts", w.window_start_us(),
+        absl::StrCat(absl::StrJoin(w.counts(), " "),
+                     w.empty_windows_before() > 0
+                         ? absl::StrCat(" (after ", w.empty_windows_before(),
+                                        " empty windows)")
+                         : ""));
+  }
+  if (m.has_spike_collection()) {
+    const v1::SpikeCollection& c = m.spike_collection();
+    row("window", c.window_start_us(),
+        absl::StrCat(c.spikes().timestamp_us_size(), " spikes",
+                     c.continued() ? " (continued)" : ""));
+  }
+  if (m.has_activity_frame()) {
+    const v1::ActivityFrame& f = m.activity_frame();
+    row("frame", f.window_start_us(),
+        absl::StrCat("layer ", f.layer(), ", ", f.width(), "x", f.height(),
+                     ", ", f.total(), " events"));
+  }
+  for (const v1::ReadoutValue& v : m.readout().values()) {
+    row("readout", v.timestamp_us(), absl::StrCat(v.value()));
+  }
+  for (const v1::MajorityReadout& v : m.readout().majority()) {
+    row("majority", v.window_start_us(),
+        absl::StrCat("feature ", v.feature(), " (", v.count(), " spikes",
+                     v.decided() ? "" : ", default", ")"));
+  }
+  const v1::MeasurementBatch& p = m.measurements();
+  for (int i = 0; i < p.timestamp_us_size(); ++i) {
+    row("power", p.timestamp_us(i),
+        absl::StrCat(absl::AsciiStrToLower(v1::PowerRail_Name(p.channel(i))),
+                     " ", p.value(i), " W"));
+  }
+}
+
+absl::Status Watch(Client& client, const std::string& id,
+                   const std::string& node) {
+  v1::SubscribeNodeRequest request;
+  request.set_graph_id(id);
+  request.set_node(node);
+  const Format format = client.options().format;
+  RowPrinter rows({{"kind", "kind", false, 8},
+                   {"timestamp_us", "t_us", true, 12},
+                   {"detail", "detail"}},
+                  format, stdout);
+  uint64_t messages = 0, dropped = 0;
+  grpc::ClientContext context;
+  SetStreamDuration(&context, absl::GetFlag(FLAGS_duration));
+  auto reader = client.graphs().SubscribeNode(&context, request);
+  absl::Status status = ReadStream<v1::StreamMessage>(
+      client, &context, reader.get(),
+      [&] {
+        Note(absl::StrCat("watching node '", node, "' of graph ", id,
+                          " (Ctrl-C to stop)"));
+        if (format != Format::kJson) rows.Header();
+      },
+      [&](const v1::StreamMessage& m) {
+        ++messages;
+        dropped += m.dropped_since_last();
+        if (m.dropped_since_last() > 0) {
+          Note(absl::StrCat("dropped ", m.dropped_since_last(), " items"));
+        }
+        if (m.has_notice()) {
+          Note(absl::StrCat("notice: ",
+                            absl::AsciiStrToLower(
+                                v1::StreamNotice::Kind_Name(m.notice().kind())),
+                            ": ", m.notice().message()));
+        }
+        if (format == Format::kJson) {
+          std::printf("%s\n", ProtoJson(m).c_str());
+        } else {
+          PrintItems(m, &rows);
+        }
+        rows.Flush();
+        return true;
+      });
+  Note(absl::StrCat("watched ", messages, " messages, ", dropped,
+                    " items dropped"));
+  return status;
+}
+
 int RunGraph(const std::vector<std::string>& args) {
   if (args.empty()) {
     return UsageError("graph",
-                      "expects create FILE, list, show ID or delete ID");
+                      "expects create FILE, list, show ID, watch ID NODE or "
+                      "delete ID");
   }
   const std::string& sub = args[0];
   const bool takes_arg = sub == "create" || sub == "show" || sub == "delete";
-  if (!takes_arg && sub != "list") {
+  if (!takes_arg && sub != "list" && sub != "watch") {
     return UsageError("graph", absl::StrCat("unknown subcommand '", sub,
-                                            "'; use create, list, show or "
-                                            "delete"));
+                                            "'; use create, list, show, "
+                                            "watch or delete"));
   }
-  if (args.size() != (takes_arg ? 2u : 1u)) {
-    return UsageError("graph", takes_arg
+  const size_t wanted = sub == "watch" ? 3u : takes_arg ? 2u : 1u;
+  if (args.size() != wanted) {
+    return UsageError("graph", sub == "watch" ? "watch expects ID and NODE"
+                               : takes_arg
                                    ? absl::StrCat(sub, " expects one argument")
                                    : "list takes no arguments");
   }
@@ -228,6 +325,7 @@ int RunGraph(const std::vector<std::string>& args) {
   if (sub == "list") status = List(**client);
   if (sub == "show") status = Show(**client, args[1]);
   if (sub == "delete") status = Delete(**client, args[1]);
+  if (sub == "watch") status = Watch(**client, args[1], args[2]);
   return status.ok() ? kExitOk : Fail(status);
 }
 
@@ -238,6 +336,7 @@ const Command kGraphCommand = {
     "usage: speckctl graph create FILE [--start=true]\n"
     "       speckctl graph list\n"
     "       speckctl graph show ID\n"
+    "       speckctl graph watch ID NODE [--duration=D]\n"
     "       speckctl graph delete ID\n"
     "\n"
     "Graphs route a device's events through nodes on the server (samna's\n"
@@ -252,6 +351,8 @@ const Command kGraphCommand = {
     "list: every client-made graph (of --device if given).\n"
     "show: the graph's nodes with their received / emitted / dropped\n"
     "  counters.\n"
+    "watch: what endpoint NODE emits, one line per item ('kind t_us\n"
+    "  detail'; --output=json: each StreamMessage), until Ctrl-C.\n"
     "delete: removes the graph (taking the device's lease); its\n"
     "  subscribers' streams end.\n"
     "\n"
@@ -266,8 +367,9 @@ const Command kGraphCommand = {
     "   \"edges\": [{\"source\": \"src\", \"target\": \"win\"},\n"
     "             {\"source\": \"win\", \"target\": \"count\"},\n"
     "             {\"source\": \"count\", \"target\": \"out\"}]}\n"
-    "  speckctl graph create counts.json\n"
-    "  speckctl graph show g1\n",
+    "  id=$(speckctl graph create counts.json)\n"
+    "  speckctl graph watch $id out\n"
+    "  speckctl graph show $id\n",
     RunGraph};
 
 }  // namespace speckd::cli

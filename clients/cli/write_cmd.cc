@@ -165,6 +165,14 @@ absl::Status Write(const std::vector<std::string>& args) {
   if (!released.ok()) {
     Note(absl::StrCat("releasing the lease: ", released.message()));
   }
+  if (written->dvs_events_outside_region() > 0) {
+    Note(absl::StrCat(
+        "warning: ", written->dvs_events_outside_region(), " of ",
+        written->accepted(),
+        " DVS events lie outside the DVS layer's region (dvs_layer origin.."
+        "cut, after pooling): the chip ignores them (speckctl config get "
+        "shows the region)"));
+  }
 
   const uint64_t first = FirstTimestamp(events);
   const uint64_t last = LastTimestamp(events);

@@ -562,6 +562,21 @@ class SimDevice final : public Device {
   uint64_t overflow_base_ = 0;
   uint64_t processed_inputs_ = 0;
   uint64_t emitted_outputs_ = 0;
+  std::array<uint64_t, chip::kNumCores> core_spikes_out_{};
+  uint64_t dvs_monitor_out_ = 0;
+  uint64_t readout_out_ = 0;
+
+  // Device thread: adds `events` to the counts by kind.
+  void CountByKind(const chip::OutputBatch& events) {
+    for (const chip::Spike& s : events.spikes) {
+      if (s.layer < chip::kNumCores) {
+        ++core_spikes_out_[s.layer];
+      } else {
+        ++dvs_monitor_out_;
+      }
+    }
+    readout_out_ += events.readout_values.size() + events.readout_pins.size();
+  }
 
   Mutex listener_mu_;
   OutputListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
@@ -627,12 +642,16 @@ void SimDevice::Run() {
     emitted_outputs_ += output.events.spikes.size() +
                         output.events.readout_values.size() +
                         output.events.readout_pins.size();
+    CountByKind(output.events);
 
     mu_.Lock();
     device_time_us_ = std::max(device_time_us_, model_->time_us());
     if (sample_due) SamplePowerLocked(sample_us, &output);
     const chip::ModelStats& stats = model_->stats();
     counters_.events_out = emitted_outputs_;
+    counters_.core_spikes_out = core_spikes_out_;
+    counters_.dvs_monitor_out = dvs_monitor_out_;
+    counters_.readout_out = readout_out_;
     counters_.synops = synops_base_ + stats.TotalSynops();
     counters_.late_inputs = late_base_ + stats.late_inputs;
     counters_.cascade_overflow = overflow_base_ + stats.cascade_overflow;

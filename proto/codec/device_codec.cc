@@ -28,6 +28,10 @@ void ToProto(const driver::SlowClockState& state, v1::SlowClock* out) {
 void ToProto(const driver::DeviceCounters& counters, v1::Device* out) {
   out->set_events_in(counters.events_in);
   out->set_events_out(counters.events_out);
+  out->clear_core_spikes_out();
+  for (uint64_t n : counters.core_spikes_out) out->add_core_spikes_out(n);
+  out->set_dvs_monitor_out(counters.dvs_monitor_out);
+  out->set_readout_out(counters.readout_out);
   out->set_queued_inputs(counters.queued_inputs);
   out->set_late_inputs(counters.late_inputs);
   out->set_synops(counters.synops);

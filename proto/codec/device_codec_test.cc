@@ -34,6 +34,9 @@ TEST(DeviceCodecTest, DescriptorAndCountersFillTheirFields) {
   c.synops = 5;
   c.late_inputs = 6;
   c.cascade_overflow = 7;
+  c.core_spikes_out[3] = 8;
+  c.dvs_monitor_out = 9;
+  c.readout_out = 10;
   v1::Device out;
   ToProto(d, &out);
   ToProto(c, &out);
@@ -49,6 +52,10 @@ TEST(DeviceCodecTest, DescriptorAndCountersFillTheirFields) {
   EXPECT_EQ(out.synops(), 5u);
   EXPECT_EQ(out.late_inputs(), 6u);
   EXPECT_EQ(out.cascade_overflow(), 7u);
+  ASSERT_EQ(out.core_spikes_out_size(), 9);
+  EXPECT_EQ(out.core_spikes_out(3), 8u);
+  EXPECT_EQ(out.dvs_monitor_out(), 9u);
+  EXPECT_EQ(out.readout_out(), 10u);
 }
 
 TEST(DeviceCodecTest, StopWatchAndSlowClock) {

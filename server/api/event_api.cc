@@ -35,6 +35,7 @@ void EventApi::WriteEventBatch(const v1::WriteEventsRequest& request,
     if (!written.ok()) return done(written.status());
     response->set_accepted(written->accepted);
     response->set_last_timestamp_us(written->last_timestamp_us);
+    response->set_dvs_events_outside_region(written->outside_dvs_region);
     done(absl::OkStatus());
   };
   absl::Status submitted = Write(*device, request.lease_id(), request,

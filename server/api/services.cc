@@ -89,6 +89,7 @@ class WriteStream final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
                       if (!written.ok()) return Fail(written.status());
                       ++messages_;
                       events_ += written->accepted;
+                      outside_region_ += written->outside_dvs_region;
                       last_timestamp_us_ = std::max(last_timestamp_us_,
                                                     written->last_timestamp_us);
                       if (last) return Answer();
@@ -101,6 +102,7 @@ class WriteStream final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
     v1::WriteEventsResponse response;
     response.set_accepted(events_);
     response.set_last_timestamp_us(last_timestamp_us_);
+    response.set_dvs_events_outside_region(outside_region_);
     SerializeResponse(response, response_);
     Finish(grpc::Status::OK);
   }
@@ -127,6 +129,7 @@ class WriteStream final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   uint64_t messages_ = 0;
   uint64_t events_ = 0;
   uint64_t last_timestamp_us_ = 0;
+  uint64_t outside_region_ = 0;
 };
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "driver/chip/dvs_region.h"
 
 namespace speckd::server {
 namespace {
@@ -41,15 +42,14 @@ absl::Status InputWriter::Submit(WriteJob job) {
     ++converting_;
   }
   // Admitted at once: converted here, off the writer's thread.
-  absl::StatusOr<std::vector<chip::InputEvent>> events =
-      job.inputs(*device_->configuration());
+  absl::StatusOr<Admitted> admitted = Convert(&job);
   MutexLock lock(&mu_);
   --converting_;
   cv_.SignalAll();
   if (PendingLocked() == 0) empty_cv_.SignalAll();
-  if (!events.ok()) return events.status();
+  if (!admitted.ok()) return admitted.status();
   if (stopping_) return ShuttingDown();
-  admitted_.push_back({std::move(job), *std::move(events)});
+  admitted_.push_back(*std::move(admitted));
   return absl::OkStatus();
 }
 
@@ -78,16 +78,31 @@ void InputWriter::AdmitLocked(
     waiting_.pop_front();
     ++converting_;
     mu_.Unlock();
-    absl::StatusOr<std::vector<chip::InputEvent>> events =
-        job.inputs(*device_->configuration());
+    absl::StatusOr<Admitted> admitted = Convert(&job);
     mu_.Lock();
     --converting_;
-    if (!events.ok()) {
-      failed->push_back({std::move(job), events.status()});
+    if (!admitted.ok()) {
+      failed->push_back({std::move(job), admitted.status()});
     } else {
-      admitted_.push_back({std::move(job), *std::move(events)});
+      admitted_.push_back(*std::move(admitted));
     }
   }
+}
+
+absl::StatusOr<InputWriter::Admitted> InputWriter::Convert(WriteJob* job) {
+  const std::shared_ptr<const chip::SpeckConfig> config =
+      device_->configuration();
+  absl::StatusOr<std::vector<chip::InputEvent>> events = job->inputs(*config);
+  if (!events.ok()) return events.status();
+  Admitted admitted{std::move(*job), *std::move(events), 0};
+  int x = 0, y = 0;
+  for (const chip::InputEvent& e : admitted.events) {
+    if (e.kind == chip::InputEvent::Kind::kDvsEvent &&
+        !chip::MapDvsPixel(config->dvs_layer, e.x, e.y, &x, &y)) {
+      ++admitted.outside_dvs_region;
+    }
+  }
+  return admitted;
 }
 
 void InputWriter::FailLocked(
@@ -156,6 +171,7 @@ absl::StatusOr<WriteResult> InputWriter::Write(Admitted* admitted_write) {
   WriteJob& job = admitted.job;
   WriteResult result;
   result.accepted = admitted.events.size();
+  result.outside_dvs_region = admitted.outside_dvs_region;
   if (!admitted.events.empty()) {
     result.last_timestamp_us = admitted.events.back().timestamp_us;
   }

@@ -40,6 +40,9 @@ namespace speckd::server {
 struct WriteResult {
   uint64_t accepted = 0;
   uint64_t last_timestamp_us = 0;
+  // Accepted DVS events outside the DVS layer's region (origin..cut after
+  // pooling): the chip ignores them, and the writer should hear of it.
+  uint64_t outside_dvs_region = 0;
 };
 
 struct WriteJob {
@@ -106,7 +109,11 @@ class InputWriter {
   struct Admitted {
     WriteJob job;
     std::vector<chip::InputEvent> events;
+    uint64_t outside_dvs_region = 0;
   };
+  // The job's inputs for the device's configuration now (taking the job),
+  // or why not (leaving it for its reply).
+  absl::StatusOr<Admitted> Convert(WriteJob* job);
 
   void Loop();
   // Fails waiting writes at their deadline, also while the writer thread is

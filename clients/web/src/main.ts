@@ -169,6 +169,15 @@ function bindCountControls(): void {
 
 let lastCounters: { t: number; in: number; out: number } | undefined;
 
+
+// " (core 0: 25001 spikes · DVS monitor: 25001)": what events_out is made of.
+function outputsByKind(d: Device): string {
+  const parts = d.coreSpikesOut.flatMap((n, core) => (n > 0 ? [`core ${core}: ${n} spikes`] : []));
+  if (d.dvsMonitorOut > 0) parts.push(`DVS monitor: ${d.dvsMonitorOut}`);
+  if (d.readoutOut > 0) parts.push(`readout: ${d.readoutOut}`);
+  return parts.length ? ` (${parts.join(" · ")})` : "";
+}
+
 function renderDevice(d: Device): void {
   const stateName = DeviceState[d.state].toLowerCase();
   const pill = $("state");
@@ -189,7 +198,7 @@ function renderDevice(d: Device): void {
     ["stop watch", `${((d.stopWatch?.timeUs ?? 0) / 1e6).toFixed(2)} s · epoch ${d.stopWatch?.epoch ?? 0}${
       d.stopWatch?.enabled ? "" : " (stopped)"}`],
     ["pacing", d.pacing === Pacing.REAL_TIME ? "real time" : "as fast as possible"],
-    ["events", `${d.eventsIn} in · ${d.eventsOut} out`],
+    ["events", `${d.eventsIn} in · ${d.eventsOut} out${outputsByKind(d)}`],
     ["work", `${d.synops} synops · ${d.queuedInputs} queued · ${d.lateInputs} late` +
       (d.cascadeOverflow ? ` · ${d.cascadeOverflow} cut off (runaway cascade)` : "")],
     ["rates", rates || "…"],
