@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/flags/flag.h"
@@ -149,8 +150,12 @@ int main(int argc, char** argv) {
   sigwait(&signals, &received);
   speckd::log::Info("shutdown",
                     {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
-  // Browser streams first (they ride on the in-process channel), then gRPC.
-  if (web != nullptr) web->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
-  (*server)->Shutdown(absl::GetFlag(FLAGS_shutdown_grace));
+  // Both at once: the daemon ends every stream with a SHUTTING_DOWN notice
+  // and UNAVAILABLE, and browser streams (on the in-process channel) pass
+  // that on before the web server lets go of them.
+  const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
+  std::thread grpc_shutdown([&server, grace] { (*server)->Shutdown(grace); });
+  if (web != nullptr) web->Shutdown(grace);
+  grpc_shutdown.join();
   return 0;
 }

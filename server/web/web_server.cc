@@ -351,8 +351,14 @@ void WebServer::Impl::Shutdown(absl::Duration grace) {
   {
     MutexLock lock(&mu_);
     stopping_ = true;
+    // First the calls may end by themselves: a daemon shutting down ends
+    // its streams with a notice and UNAVAILABLE, which browsers should see.
+    const absl::Time ends = absl::Now() + grace / 2;
+    while (!calls_.empty()) {
+      if (calls_changed_.WaitWithDeadline(&mu_, ends)) break;
+    }
     for (Call* call : calls_) call->Cancel();
-    const absl::Time deadline = absl::Now() + grace;
+    const absl::Time deadline = absl::Now() + grace / 2;
     while (!calls_.empty()) {
       if (calls_changed_.WaitWithDeadline(&mu_, deadline)) break;
     }

@@ -7,7 +7,7 @@
 //   auto web = WebServer::Start({.listen = "127.0.0.1:8080", .web_root = dir},
 //                               server->InProcessChannel());
 //   (*web)->address();   // "127.0.0.1:8080"
-//   (*web)->Shutdown();  // browser streams end, calls are cancelled
+//   (*web)->Shutdown();  // browser streams end, then calls are cancelled
 #ifndef SPECKD_SERVER_WEB_WEB_SERVER_H_
 #define SPECKD_SERVER_WEB_WEB_SERVER_H_
 
@@ -47,8 +47,10 @@ class WebServer {
   // Calls in progress now (diagnostics, tests).
   size_t active_calls() const;
 
-  // Cancels every call in progress, waits up to `grace` for them to end,
-  // then stops listening. Idempotent.
+  // Refuses new calls, lets those in progress end by themselves for half of
+  // `grace` (a daemon shutting down ends its streams with a notice and
+  // UNAVAILABLE, which browsers should get), cancels the rest, waits for
+  // them up to the other half, then stops listening. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(2));
 
   class Impl;

@@ -393,6 +393,31 @@ TEST_F(WebServerTest, BrowserGoingAwayCancelsTheCall) {
   EXPECT_EQ(web_->active_calls(), 0u);
 }
 
+// As main() shuts down: the daemon and the web server at once. A browser's
+// stream hears why it ends, as a gRPC client does.
+TEST_F(WebServerTest, ABrowserStreamHearsTheDaemonShutDown) {
+  HttpResponse stream;
+  std::thread browser([&] {
+    stream = Fetch(
+        web_->port(), EVHTTP_REQ_POST, "/speckd.v1.EventService/SubscribePower",
+        GrpcWebHeaders(WireFormat::kBinary),
+        GrpcWebBody(v1::SubscribePowerRequest(), WireFormat::kBinary));
+  });
+  ASSERT_TRUE(server_->WaitForOpenStreams(1, absl::Seconds(10)));
+  std::thread grpc_shutdown([this] { server_->Shutdown(absl::Seconds(2)); });
+  web_->Shutdown(absl::Seconds(2));
+  grpc_shutdown.join();
+  browser.join();
+  EXPECT_EQ(stream.code, 200);
+  const Frames frames = ParseFrames(stream.body, WireFormat::kBinary);
+  ASSERT_FALSE(frames.messages.empty());
+  v1::StreamMessage last;
+  ASSERT_TRUE(last.ParseFromString(frames.messages.back()));
+  EXPECT_EQ(last.notice().kind(), v1::StreamNotice::SHUTTING_DOWN);
+  EXPECT_THAT(frames.trailers, HasSubstr("grpc-status:14\r\n"));
+  EXPECT_THAT(frames.trailers, HasSubstr("shutting down"));
+}
+
 TEST_F(WebServerTest, ServesTheDashboardFiles) {
   HttpResponse index = Fetch(web_->port(), EVHTTP_REQ_GET, "/", {}, "");
   EXPECT_EQ(index.code, 200);
