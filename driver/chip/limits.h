@@ -1,4 +1,4 @@
-// The Speck2e's resources and limits (shared/docs/speck2e.md Part B §1).
+// The Speck2e's resources and limits (docs/chip-model.md: "The chip in brief").
 #ifndef SPECKD_DRIVER_CHIP_LIMITS_H_
 #define SPECKD_DRIVER_CHIP_LIMITS_H_
 

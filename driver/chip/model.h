@@ -1,4 +1,4 @@
-// The event-driven Speck2e chip model (shared/docs/speck2e.md Part A): DVS
+// The event-driven Speck2e chip model (docs/chip-model.md): DVS
 // pre-processing, integrate-and-fire cores with one spike per update, routing
 // with pooling and feature_shift, monitor events, output decimator, leak on
 // slow-clock ticks and the readout layer. Deterministic: the same

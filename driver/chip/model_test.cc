@@ -1,4 +1,4 @@
-// One small, hand-checkable scenario per rule of shared/docs/speck2e.md Part A.
+// One small, hand-checkable scenario per rule of docs/chip-model.md.
 #include "driver/chip/model.h"
 
 #include "driver/chip/limits.h"

@@ -1,5 +1,5 @@
 // Validation of a Speck2e configuration against the chip's limits
-// (shared/docs/speck2e.md Part B §1.3-1.4) and for internal consistency.
+// (docs/chip-model.md) and for internal consistency.
 // Every problem is reported, each with a samna field path and the limit:
 //
 //   ValidationReport report = Validate(config);

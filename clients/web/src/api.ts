@@ -16,13 +16,17 @@ export const devices = new DeviceServiceClient(transport);
 export const config = new ConfigServiceClient(transport);
 export const events = new EventServiceClient(transport);
 
-// gRPC errors as one readable line.
+// gRPC errors as one readable sentence (speckd's own message; the code only
+// when there is nothing else to say).
 export function describe(error: unknown): string {
   const e = error as { code?: string; message?: string };
-  if (e && e.code && e.message !== undefined) {
-    return `${e.code}: ${decodeURIComponent(e.message)}`;
+  if (!e || !e.code || e.message === undefined) return String(error);
+  const message = decodeURIComponent(e.message);
+  // The browser's fetch failed: no daemon at the other end (yet).
+  if (/failed to fetch|networkerror|load failed/i.test(message)) {
+    return "cannot reach speckd (reconnecting…)";
   }
-  return String(error);
+  return message || `speckd answered ${e.code.toLowerCase()}`;
 }
 
 // The control lease: acquired on demand, renewed while held, released when

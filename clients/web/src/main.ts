@@ -9,12 +9,13 @@ import type { ConfigProblem, CoreMemoryUsage } from "./gen/proto/speckd/v1/confi
 import { ConfigProblem_Severity } from "./gen/proto/speckd/v1/config";
 import { DeviceState, Pacing } from "./gen/proto/speckd/v1/device_service";
 import { StreamNotice_Kind } from "./gen/proto/speckd/v1/events";
-import type { StreamNotice } from "./gen/proto/speckd/v1/events";
+import type { SpikeCount, StreamNotice } from "./gen/proto/speckd/v1/events";
 import type { Device } from "./gen/proto/speckd/v1/device_service";
 import { CountsChart } from "./panels/counts";
 import { Heatmap } from "./panels/heatmap";
 import { PowerChart } from "./panels/power";
 import { Raster } from "./panels/raster";
+import { ReadoutPanel } from "./panels/readout";
 import { tutorialConfiguration, tutorialEvents } from "./tutorial";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -26,6 +27,7 @@ const heatmap = new Heatmap($("heatmap"), $("heatmap-caption"));
 const counts = new CountsChart($("counts"), $("counts-summary"), ["class 0", "class 1"]);
 const raster = new Raster($("raster"), $("raster-caption"));
 const power = new PowerChart($("power"));
+const readout = new ReadoutPanel($("readout"), $("readout-caption"));
 
 // What the subscriptions follow: the device, its applied configuration's
 // output core and the spike-count plot's controls.
@@ -89,6 +91,10 @@ function follow(view: View): void {
     (signal) => events.subscribePower({ deviceId }, { abort: signal }),
     (m) => { if (m.payload.oneofKind === "measurements") power.push(m.payload.measurements); },
   ));
+  keep("readout", { deviceId }, () => new Subscription(
+    (signal) => events.subscribeReadout({ deviceId }, { abort: signal }),
+    (m) => { if (m.payload.oneofKind === "readout") readout.push(m.payload.readout); },
+  ));
   keep("activity", { deviceId, layer }, () => new Subscription(
     (signal) => events.subscribeActivity({ deviceId, layer, frameIntervalMs: 50 }, { abort: signal }),
     (m) => { if (m.payload.oneofKind === "activityFrame") heatmap.push(m.payload.activityFrame); },
@@ -100,7 +106,10 @@ function follow(view: View): void {
         { deviceId, intervalMs, featureCount: features, layers: [outputCore] }, { abort: signal }),
       (m) => {
         if (m.payload.oneofKind !== "spikeCounts") return;
-        for (const w of m.payload.spikeCounts.windows) counts.push(w);
+        for (const w of m.payload.spikeCounts.windows) {
+          counts.push(w);
+          tutorialWindow(w);
+        }
       },
       (s) => { $("counts-summary").dataset.status = s; },
     );
@@ -165,6 +174,20 @@ function bindCountControls(): void {
   $("counts-span").addEventListener("change", (e) => {
     counts.setSpan(Number((e.target as HTMLSelectElement).value));
   });
+  // samnagui's y-axis, label and point settings.
+  const number = (id: string, fallback: number) => {
+    const v = Number(($(id) as HTMLInputElement).value);
+    return Number.isFinite(v) && v > 0 ? v : fallback;
+  };
+  const options = () => counts.setOptions({
+    defaultYMax: number("counts-ymax", 10),
+    maxYRate: Math.max(1, number("counts-yrate", 1.2)),
+    labelIntervalS: number("counts-label-interval", 2.5),
+    showPoints: ($("counts-points") as HTMLInputElement).checked,
+  });
+  for (const id of ["counts-ymax", "counts-yrate", "counts-label-interval", "counts-points"]) {
+    $(id).addEventListener("change", options);
+  }
 }
 
 let lastCounters: { t: number; in: number; out: number } | undefined;
@@ -227,15 +250,41 @@ function handleNotice(notice: StreamNotice): void {
   if (notice.kind === StreamNotice_Kind.DEVICE_RECONFIGURED) void refreshConfiguration().catch(report);
 }
 
+// The status line's text while the daemon cannot be reached, so that it is
+// cleared (not left standing) once it answers again.
+let unreachable: string | undefined;
 async function poll(): Promise<void> {
   try {
     const { response } = await devices.getDevice({ deviceId });
     renderDevice(response);
+    if (unreachable !== undefined) {
+      if ($("control-status").textContent === unreachable) status("reconnected to speckd");
+      unreachable = undefined;
+    }
   } catch (error) {
     $("state").textContent = "unreachable";
     $("state").className = "pill lost";
-    status(describe(error));
+    unreachable = describe(error);
+    status(unreachable);
   }
+}
+
+// While the tutorial's input plays: its last window, the labels of its two
+// classes, and the counts so far. Once the last window arrives the status
+// line says the result.
+let tutorialRun: { lastWindowUs: number; labels: string[]; totals: number[]; seenUs: number }
+  | undefined;
+function tutorialWindow(w: SpikeCount): void {
+  const run = tutorialRun;
+  if (!run) return;
+  // Windows of the epoch before the run's stop-watch reset do not count.
+  if (w.windowStartUs < run.seenUs) run.totals = run.totals.map(() => 0);
+  run.seenUs = w.windowStartUs;
+  run.totals = run.totals.map((n, i) => n + (w.counts[i] ?? 0));
+  if (w.windowStartUs < run.lastWindowUs) return;
+  const all = run.totals.reduce((a, b) => a + b, 0);
+  status(`done: ${all} spikes, ${run.labels.map((l, i) => `${l} ${run.totals[i]}`).join(", ")}`);
+  tutorialRun = undefined;
 }
 
 async function runTutorial(): Promise<void> {
@@ -259,6 +308,9 @@ async function runTutorial(): Promise<void> {
     await devices.setStopWatch({ deviceId, leaseId, enable: !realtime, reset: true });
     status("writing 25001 events (5 s of input)…");
     const input = tutorialEvents();
+    const lastUs = input.timestampUs[input.timestampUs.length - 1];
+    tutorialRun = { lastWindowUs: Math.floor(lastUs / 50000) * 50000, labels: ["top", "bottom"],
+                    totals: [0, 0], seenUs: 0 };
     const n = input.timestampUs.length;
     const step = 5000;
     for (let i = 0; i < n; i += step) {
@@ -271,7 +323,9 @@ async function runTutorial(): Promise<void> {
       });
     }
     if (realtime) await devices.setStopWatch({ deviceId, leaseId, enable: true, reset: false });
-    status(realtime ? "running: the classes alternate after 2.5 s" : "done");
+    // Unless the last window already came (as fast as possible), the result
+    // follows when it does.
+    if (tutorialRun) status(realtime ? "running: the classes alternate after 2.5 s" : "finishing…");
   }).catch(report);
   button.disabled = false;
 }
@@ -331,6 +385,7 @@ function frame(now: number): void {
   if (counts.draw()) perf.drawn += 1;
   raster.draw();
   power.draw();
+  readout.draw();
   if (now - perf.since >= 1000) {
     const s = (now - perf.since) / 1000;
     perf.fps = perf.rafs / s;
@@ -349,6 +404,8 @@ function frame(now: number): void {
   get heatmapTotal() { return heatmap.lastTotal; },
   get rasterSpikes() { return raster.spikes; },
   get powerSamples() { return power.samples; },
+  get readoutValues() { return readout.values; },
+  get countsYMax() { return counts.yMax; },
   get fps() { return perf.fps; },
   get heatmapFps() { return perf.heatmapFps; },
 };
@@ -373,9 +430,14 @@ async function main(): Promise<void> {
     if (file) void loadConfigFile(file);
   });
   $("config-apply").addEventListener("click", () => void applyPending());
-  window.addEventListener("resize", () => { counts.resize(); power.resize(); raster.resize(); });
+  window.addEventListener("resize", () => {
+    counts.resize(); power.resize(); raster.resize(); readout.resize();
+  });
+  readout.resize();
+  // The device's state first, before any stream: the page tells where it
+  // stands even where streams do not advance (a headless screenshot).
+  await poll();
   await refreshConfiguration();
-  void poll();
   setInterval(() => void poll(), 500);
   requestAnimationFrame(frame);
 }

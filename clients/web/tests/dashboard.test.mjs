@@ -4,9 +4,12 @@
 // 250 per 50 ms window, the heatmap draws, the render loop keeps >= 20 fps,
 // and a bad configuration file shows its problems by field path. Then another
 // client (the real speckctl) applies a 3-class network: the page hears of it
-// and shows the new network without a reload; the plot's interval and class
-// labels can be changed. Only the streams whose inputs changed reopen, and
-// switching devices closes the old device's streams.
+// and shows the new network without a reload; the plot's interval, class
+// labels and samnagui's axis settings can be changed. Only the streams whose
+// inputs changed reopen, and switching devices closes the old device's
+// streams. The page renders its state without streams advancing (headless
+// --dump-dom), hears the daemon shut down, and clears the error once a new
+// daemon answers.
 //
 //   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, SPECKCTL=path/to/
 //   speckctl, default bazel-bin)
@@ -26,9 +29,10 @@ const speckctlPath = process.env.SPECKCTL ?? resolve(web, "../../bazel-bin/clien
 const shots = process.env.SCREENSHOT_DIR ?? join(web, "test-results");
 mkdirSync(shots, { recursive: true });
 
-function startSpeckd() {
+// `webPort`: the dashboard's port (0: any free one).
+function startSpeckd(webPort = 0) {
   const child = spawn(speckdPath, [
-    "--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+    "--listen=127.0.0.1:0", `--web_listen=127.0.0.1:${webPort}`,
     `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time", "--sim_devices=2",
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
@@ -58,6 +62,7 @@ const browser = await chromium.launch({
          "--disable-sync", "--no-first-run"],
 });
 let failed = false;
+let restarted;
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
@@ -131,6 +136,19 @@ try {
   for (let w = 1; w < 50; w++) assert.deepEqual(byStart.get(w), [250, 0], `window ${w}`);
   for (let w = 50; w < 100; w++) assert.deepEqual(byStart.get(w), [0, 250], `window ${w}`);
   assert.deepEqual(byStart.get(100), [0, 26]);
+  // The page says the result once the last window is in.
+  await page.waitForFunction(() => document.querySelector("#control-status")?.textContent.startsWith("done"),
+                             null, { timeout: 15000 });
+  assert.equal(await page.locator("#control-status").textContent(),
+               "done: 25001 spikes, top 12475, bottom 12526");
+  // samnagui's plot settings, as sinabs' tutorial sets them: y up to
+  // max(10, 1.2 x 250); a larger default_y_max wins.
+  assert.equal(await page.evaluate(() => window.speckd.countsYMax), 300);
+  await page.fill("#counts-ymax", "400");
+  await page.locator("#counts-ymax").dispatchEvent("change");
+  await page.waitForFunction(() => window.speckd.countsYMax === 400, null, { timeout: 10000 });
+  // The tutorial does not monitor the readout layer: the panel says so.
+  assert.match(await page.locator("#readout-caption").textContent(), /readout\.monitor_enable/);
 
   // The spike-count plot: uPlot drew its series.
   assert.ok(await page.locator("#counts canvas").count() >= 1);
@@ -181,10 +199,34 @@ try {
   await page.selectOption("#device", "speck2edevkit:1");
   const streams = () => [...calls.values()].filter((c) => c.open && c.method.startsWith("Subscribe"));
   const deadline = Date.now() + 15000;
-  while (!(streams().length === 4 && streams().every((c) => c.device === "speck2edevkit:1"))) {
+  while (!(streams().length === 5 && streams().every((c) => c.device === "speck2edevkit:1"))) {
     assert.ok(Date.now() < deadline, `open streams: ${JSON.stringify(streams())}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  assert.deepEqual(errors, []);
+
+  // 6. Without streams advancing (a headless screenshot pauses time while
+  // fetches are open), the page still shows where the device stands.
+  const dom = execFileSync(process.env.CHROMIUM ?? "/usr/bin/chromium", [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--virtual-time-budget=5000", "--dump-dom", url,
+  ], { encoding: "utf8", timeout: 60000, stdio: ["ignore", "pipe", "ignore"] });
+  assert.match(dom, /<span id="state" class="pill \w+">(ready|configured|streaming)<\/span>/,
+               "the state pill rendered");
+
+  // 7. The daemon shuts down: the page says why, then that it cannot reach
+  // it; a daemon back on the same port clears that once it answers.
+  child.kill("SIGTERM");
+  await page.waitForFunction(() => document.querySelector("#control-status")?.textContent === "speckd is shutting down",
+                             null, { timeout: 15000, polling: 20 });
+  await page.waitForFunction(
+    () => document.querySelector("#control-status")?.textContent === "cannot reach speckd (reconnecting…)",
+    null, { timeout: 15000 });
+  assert.equal(await page.locator("#state").textContent(), "unreachable");
+  const again = await startSpeckd(new URL(url).port);
+  restarted = again.child;
+  await page.waitForFunction(() => document.querySelector("#control-status")?.textContent === "reconnected to speckd",
+                             null, { timeout: 15000 });
   assert.deepEqual(errors, []);
 
   console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +
@@ -197,5 +239,6 @@ try {
 } finally {
   await browser.close();
   child.kill("SIGTERM");
+  restarted?.kill("SIGTERM");
 }
 process.exit(failed ? 1 : 0);

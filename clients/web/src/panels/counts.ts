@@ -3,6 +3,12 @@
 import type uPlot from "uplot";
 import type { SpikeCount } from "../gen/proto/speckd/v1/events";
 import { fitWidth, lineChart } from "./chart";
+import type { PlotOptions } from "./chart";
+
+// sinabs' tutorial sets these (samnagui's SpikeCountPlotConfiguration).
+export const SAMNA_SPIKE_COUNT_PLOT: PlotOptions = {
+  defaultYMax: 10, maxYRate: 1.2, labelIntervalS: 2.5, showPoints: true,
+};
 
 // History kept for redrawing with a longer span (10 min of 50 ms windows).
 const KEEP_WINDOWS = 12000;
@@ -18,7 +24,25 @@ export class CountsChart {
   constructor(private readonly host: HTMLElement,
               private readonly summary: HTMLElement,
               private labels: string[],
-              private spanS = 25) {}
+              private spanS = 25,
+              private options: PlotOptions = SAMNA_SPIKE_COUNT_PLOT) {}
+
+  // New plot settings: the plot is rebuilt, its data kept.
+  setOptions(options: PlotOptions): void {
+    this.options = options;
+    this.plot?.destroy();
+    this.plot = this.newPlot();
+    this.dirty = true;
+  }
+
+  get plotOptions(): PlotOptions { return this.options; }
+  // The y axis' top as drawn (tests).
+  get yMax(): number | undefined { return this.plot?.scales.y.max ?? undefined; }
+
+  private newPlot(): uPlot {
+    return lineChart(this.host, { width: 600, height: 220 }, "spikes per window", this.labels, 2,
+                     this.options);
+  }
 
   // Shows the last `seconds` (Infinity: everything since the epoch began).
   setSpan(seconds: number): void {
@@ -32,7 +56,7 @@ export class CountsChart {
     this.series = labels.map(() => []);
     this.windows.length = 0;
     this.plot?.destroy();
-    this.plot = lineChart(this.host, { width: 600, height: 220 }, "spikes per window", labels, 2);
+    this.plot = this.newPlot();
     this.dirty = true;
   }
 
