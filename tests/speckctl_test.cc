@@ -330,6 +330,46 @@ TEST_F(SpeckctlTest, WatchStopsOnCtrlCWithExitZero) {
               HasSubstr("speckctl: watched 22 spikes, 0 dropped\n"));
 }
 
+// A daemon restart does not end a watch: it says so, waits, subscribes
+// again and goes on.
+TEST_F(SpeckctlTest, WatchReconnectsWhenTheDaemonRestarts) {
+  auto watch = StartSpeck({"watch", "spikes", "--output=csv"});
+  ASSERT_NE(watch, nullptr);
+  ASSERT_TRUE(watch->ReadStdoutLine(absl::Seconds(20)).ok());  // header
+  speckd_->Signal(SIGTERM);
+  ASSERT_TRUE(speckd_->Wait(absl::Seconds(10)).ok());
+  absl::StatusOr<StartedSpeckd> again =
+      StartSpeckd(RunfilePath("server/speckd"),
+                  {"--listen=" + address_,
+                   "--web_listen=", "--sim_pacing=as_fast_as_possible"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  speckd_ = std::move(again->process);
+  ApplyTutorial();
+  // Until the watch has subscribed again, what is written is not for it:
+  // write one event at a time until a spike comes through.
+  const absl::Time deadline = absl::Now() + kTimeout;
+  absl::StatusOr<std::string> line = absl::DeadlineExceededError("none yet");
+  while (!line.ok() && absl::Now() < deadline) {
+    ASSERT_EQ(
+        Speck({"write", "--pattern=tutorial", "--rate=10", "--duration=0s"})
+            .exit_code,
+        0);
+    line = watch->ReadStdoutLine(absl::Seconds(1));
+  }
+  ASSERT_TRUE(line.ok()) << "no spike reached the watch after the restart";
+  watch->Signal(SIGINT);
+  ASSERT_TRUE(watch->Wait(absl::Seconds(20)).ok());
+  EXPECT_THAT(
+      watch->stderr_text(),
+      HasSubstr("speckctl: notice: shutting_down: speckd is shutting "
+                "down\nspeckctl: lost speckd at " +
+                address_ + "; waiting for it to come back (Ctrl-C to stop)\n"));
+  EXPECT_THAT(watch->stderr_text(),
+              ContainsRegex("speckctl: reconnected after [0-9.]+ s; what the "
+                            "device did in between was not seen"));
+  EXPECT_THAT(watch->stderr_text(), HasSubstr(", 1 reconnect\n"));
+}
+
 TEST_F(SpeckctlTest, WriteRejectsABadRowWithFileLineAndField) {
   ApplyTutorial();
   const std::string spikes =

@@ -14,6 +14,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/command.h"
+#include "clients/cli/display.h"
 #include "clients/cli/flags.h"
 
 namespace speckd::cli {
@@ -47,10 +48,12 @@ int ParseServingStatus(const grpc::ByteBuffer& buffer) {
 
 // Calls grpc.health.v1.Health/Check for the whole server ("" service).
 grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
-                         absl::Duration timeout, int* serving_status) {
+                         absl::Duration timeout, int* serving_status,
+                         bool wait_for_ready = false) {
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
   context.set_deadline(Deadline(timeout));
+  context.set_wait_for_ready(wait_for_ready);
   grpc::CompletionQueue queue;
   // An empty HealthCheckRequest serializes to no bytes.
   grpc::Slice empty("");
@@ -229,6 +232,9 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   grpc::ChannelArguments args;
   // Spike batches of a busy device can be large.
   args.SetMaxReceiveMessageSize(64 << 20);
+  // A watch waiting for a restarted daemon finds it within a second (gRPC's
+  // default backoff grows to two minutes).
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   client->channel_ = grpc::CreateCustomChannel(
       options.server, grpc::InsecureChannelCredentials(), args);
   const absl::Duration wait = std::min(options.timeout, kHealthTimeout);
@@ -472,6 +478,46 @@ CancelOnInterrupt::~CancelOnInterrupt() {
 void SetStreamDuration(grpc::ClientContext* context, absl::Duration duration) {
   if (duration > absl::ZeroDuration())
     context->set_deadline(Deadline(duration));
+}
+
+void SetStreamEnd(grpc::ClientContext* context, absl::Time end) {
+  if (end != absl::InfiniteFuture())
+    context->set_deadline(absl::ToChronoTime(end));
+}
+
+absl::Status Client::WaitUntilServing() {
+  while (!Interrupted()) {
+    int serving = -1;
+    const grpc::Status health = CheckHealth(channel_, absl::Seconds(1),
+                                            &serving, /*wait_for_ready=*/true);
+    if (health.ok() && serving == kServing) return absl::OkStatus();
+    if (health.ok() || health.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        health.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      continue;  // not (yet) back, or back but not serving yet
+    }
+    return FromGrpc(health);
+  }
+  return absl::CancelledError("interrupted");
+}
+
+absl::Status Reconnecting(
+    Client& client, const std::function<absl::Status(int reconnects)>& watch,
+    int* reconnects) {
+  while (true) {
+    const absl::Status status = watch(*reconnects);
+    if (status.ok() || Interrupted() || !absl::IsUnavailable(status)) {
+      return status;
+    }
+    const absl::Time lost = absl::Now();
+    // The reason came as a notice (shutting down) or is the connection's.
+    Note(absl::StrCat("lost speckd at ", client.address(),
+                      "; waiting for it to come back (Ctrl-C to stop)"));
+    const absl::Status back = client.WaitUntilServing();
+    if (!back.ok()) return Interrupted() ? absl::OkStatus() : back;
+    ++*reconnects;
+    Note(absl::StrCat("reconnected after ", HumanDuration(absl::Now() - lost),
+                      "; what the device did in between was not seen"));
+  }
 }
 
 }  // namespace speckd::cli

@@ -132,6 +132,9 @@ class Client {
   // DEADLINE_EXCEEDED after `timeout` (Ctrl-C cancels the wait).
   absl::StatusOr<speckd::v1::Device> WaitIdle(const std::string& device_id,
                                               absl::Duration timeout);
+  // Waits (checking health every second) until speckd serves again at the
+  // address; CANCELLED on Ctrl-C.
+  absl::Status WaitUntilServing();
 
  private:
   explicit Client(GlobalOptions options) : options_(std::move(options)) {}
@@ -204,6 +207,17 @@ class CancelOnInterrupt {
 
 // Gives a stream context the deadline of --duration (zero: none).
 void SetStreamDuration(grpc::ClientContext* context, absl::Duration duration);
+// The same for an end fixed once (InfiniteFuture: none), so that a stream
+// that reconnects still ends on time.
+void SetStreamEnd(grpc::ClientContext* context, absl::Time end);
+
+// Runs `watch` (one subscription, given how often it reconnected so far)
+// and, when speckd goes away (UNAVAILABLE) before Ctrl-C, says so, waits for
+// it to serve again, says after how long, and runs it again. Counts the
+// reconnects in `*reconnects`.
+absl::Status Reconnecting(
+    Client& client, const std::function<absl::Status(int reconnects)>& watch,
+    int* reconnects);
 
 // Reads a server stream to its end. Waits for the response headers first:
 // speckd sends them once the subscription is attached, so `on_attached`

@@ -28,8 +28,15 @@ struct Tally {
   std::string unit;  // "spikes", "windows", ...
   uint64_t items = 0;
   uint64_t dropped = 0;
+  int reconnects = 0;
   std::string detail;  // e.g. "(1234 spikes)"
 };
+
+// When --duration ends the watch, however often it reconnects.
+absl::Time WatchEnd() {
+  const absl::Duration d = absl::GetFlag(FLAGS_duration);
+  return d > absl::ZeroDuration() ? absl::Now() + d : absl::InfiniteFuture();
+}
 
 // "notice: stop_watch_reset: ..." for a notice message.
 std::string NoticeText(const v1::StreamNotice& notice) {
@@ -54,7 +61,12 @@ void ReportExtras(const v1::StreamMessage& message, Tally* tally) {
 void Summarize(const Tally& tally) {
   Note(absl::StrCat("watched ", tally.items, " ", tally.unit,
                     tally.detail.empty() ? "" : " ", tally.detail, ", ",
-                    tally.dropped, " dropped"));
+                    tally.dropped, " dropped",
+                    tally.reconnects == 0
+                        ? ""
+                        : absl::StrCat(", ", tally.reconnects,
+                                       tally.reconnects == 1 ? " reconnect"
+                                                             : " reconnects")));
 }
 
 void Watching(const Client& client, const std::string& device,
@@ -136,29 +148,36 @@ absl::Status WatchSpikes(Client& client, const std::string& device,
                    {"y", "y", true, 3}},
                   client.options().format, stdout);
   int64_t seen = 0;
-  grpc::ClientContext context;
-  SetStreamDuration(&context, absl::GetFlag(FLAGS_duration));
-  auto reader = client.events().SubscribeEvents(&context, request);
-  return ReadStream<v1::StreamMessage>(
-      client, &context, reader.get(),
-      [&] {
-        Watching(client, device, "spikes");
-        rows.Header();
+  const absl::Time end = WatchEnd();
+  return Reconnecting(
+      client,
+      [&](int reconnects) {
+        grpc::ClientContext context;
+        SetStreamEnd(&context, end);
+        auto reader = client.events().SubscribeEvents(&context, request);
+        return ReadStream<v1::StreamMessage>(
+            client, &context, reader.get(),
+            [&] {
+              if (reconnects > 0) return;
+              Watching(client, device, "spikes");
+              rows.Header();
+            },
+            [&](const v1::StreamMessage& message) {
+              ReportExtras(message, tally);
+              const v1::SpikeBatch& b = message.spikes();
+              for (int i = 0; i < b.timestamp_us_size(); ++i) {
+                if (limit > 0 && seen >= limit) break;
+                ++seen;
+                ++tally->items;
+                rows.Row({absl::StrCat(b.timestamp_us(i)),
+                          absl::StrCat(b.layer(i)), absl::StrCat(b.feature(i)),
+                          absl::StrCat(b.x(i)), absl::StrCat(b.y(i))});
+              }
+              rows.Flush();
+              return limit == 0 || seen < limit;
+            });
       },
-      [&](const v1::StreamMessage& message) {
-        ReportExtras(message, tally);
-        const v1::SpikeBatch& b = message.spikes();
-        for (int i = 0; i < b.timestamp_us_size(); ++i) {
-          if (limit > 0 && seen >= limit) break;
-          ++seen;
-          ++tally->items;
-          rows.Row({absl::StrCat(b.timestamp_us(i)), absl::StrCat(b.layer(i)),
-                    absl::StrCat(b.feature(i)), absl::StrCat(b.x(i)),
-                    absl::StrCat(b.y(i))});
-        }
-        rows.Flush();
-        return limit == 0 || seen < limit;
-      });
+      &tally->reconnects);
 }
 
 absl::Status WatchCounts(Client& client, const std::string& device,
@@ -175,49 +194,58 @@ absl::Status WatchCounts(Client& client, const std::string& device,
                   client.options().format, isatty(STDOUT_FILENO) != 0, stdout);
   int64_t windows = 0;
   uint64_t spikes = 0;
-  grpc::ClientContext context;
-  SetStreamDuration(&context, absl::GetFlag(FLAGS_duration));
-  auto reader = client.events().SubscribeSpikeCounts(&context, request);
-  return ReadStream<v1::StreamMessage>(
-      client, &context, reader.get(),
-      [&] {
-        Watching(
-            client, device,
-            absl::StrCat("spike counts per ", absl::FormatDuration(interval)));
-        view.Begin();
+  const absl::Time end = WatchEnd();
+  return Reconnecting(
+      client,
+      [&](int reconnects) {
+        grpc::ClientContext context;
+        SetStreamEnd(&context, end);
+        auto reader = client.events().SubscribeSpikeCounts(&context, request);
+        return ReadStream<v1::StreamMessage>(
+            client, &context, reader.get(),
+            [&] {
+              if (reconnects > 0) return;
+              Watching(client, device,
+                       absl::StrCat("spike counts per ",
+                                    absl::FormatDuration(interval)));
+              view.Begin();
+            },
+            [&](const v1::StreamMessage& message) {
+              if (message.dropped_since_last() > 0) {
+                tally->dropped += message.dropped_since_last();
+                view.Notice(
+                    absl::StrCat("dropped ", message.dropped_since_last(),
+                                 " windows"),
+                    /*restart=*/false);
+              }
+              if (message.has_notice()) {
+                // A reset or a new network starts the picture over, in sight.
+                const v1::StreamNotice::Kind kind = message.notice().kind();
+                view.Notice(NoticeText(message.notice()),
+                            kind == v1::StreamNotice::STOP_WATCH_RESET ||
+                                kind == v1::StreamNotice::DEVICE_RECONFIGURED);
+              }
+              for (const v1::SpikeCount& w : message.spike_counts().windows()) {
+                if (max_windows > 0 && windows >= max_windows) break;
+                const uint64_t interval_us =
+                    w.window_end_us() - w.window_start_us();
+                if (w.empty_windows_before() > 0) {
+                  view.EmptyWindows(w.window_start_us() -
+                                        w.empty_windows_before() * interval_us,
+                                    interval_us, w.empty_windows_before());
+                }
+                ++windows;
+                tally->items += 1 + w.empty_windows_before();
+                for (uint64_t c : w.counts()) spikes += c;
+                tally->detail = absl::StrCat("(", spikes, " spikes)");
+                view.Window(w.window_start_us(), w.window_end_us(),
+                            {w.counts().begin(), w.counts().end()});
+              }
+              view.Flush();
+              return max_windows == 0 || windows < max_windows;
+            });
       },
-      [&](const v1::StreamMessage& message) {
-        if (message.dropped_since_last() > 0) {
-          tally->dropped += message.dropped_since_last();
-          view.Notice(absl::StrCat("dropped ", message.dropped_since_last(),
-                                   " windows"),
-                      /*restart=*/false);
-        }
-        if (message.has_notice()) {
-          // A reset or a new network starts the picture over, in sight.
-          const v1::StreamNotice::Kind kind = message.notice().kind();
-          view.Notice(NoticeText(message.notice()),
-                      kind == v1::StreamNotice::STOP_WATCH_RESET ||
-                          kind == v1::StreamNotice::DEVICE_RECONFIGURED);
-        }
-        for (const v1::SpikeCount& w : message.spike_counts().windows()) {
-          if (max_windows > 0 && windows >= max_windows) break;
-          const uint64_t interval_us = w.window_end_us() - w.window_start_us();
-          if (w.empty_windows_before() > 0) {
-            view.EmptyWindows(
-                w.window_start_us() - w.empty_windows_before() * interval_us,
-                interval_us, w.empty_windows_before());
-          }
-          ++windows;
-          tally->items += 1 + w.empty_windows_before();
-          for (uint64_t c : w.counts()) spikes += c;
-          tally->detail = absl::StrCat("(", spikes, " spikes)");
-          view.Window(w.window_start_us(), w.window_end_us(),
-                      {w.counts().begin(), w.counts().end()});
-        }
-        view.Flush();
-        return max_windows == 0 || windows < max_windows;
-      });
+      &tally->reconnects);
 }
 
 // Power samples flow only while the device's power monitor runs.
@@ -258,27 +286,35 @@ absl::Status WatchPower(Client& client, const v1::Device& device,
                    {"rail", "rail", false, 17},
                    {"watts", "watts", true, 12}},
                   client.options().format, stdout);
-  grpc::ClientContext context;
-  SetStreamDuration(&context, absl::GetFlag(FLAGS_duration));
-  auto reader = client.events().SubscribePower(&context, request);
-  return ReadStream<v1::StreamMessage>(
-      client, &context, reader.get(),
-      [&] {
-        Watching(client, device.id(), "power");
-        rows.Header();
+  const absl::Time end = WatchEnd();
+  return Reconnecting(
+      client,
+      [&](int reconnects) {
+        grpc::ClientContext context;
+        SetStreamEnd(&context, end);
+        auto reader = client.events().SubscribePower(&context, request);
+        return ReadStream<v1::StreamMessage>(
+            client, &context, reader.get(),
+            [&] {
+              if (reconnects > 0) return;
+              Watching(client, device.id(), "power");
+              rows.Header();
+            },
+            [&](const v1::StreamMessage& message) {
+              ReportExtras(message, tally);
+              const v1::MeasurementBatch& m = message.measurements();
+              tally->items += static_cast<uint64_t>(m.timestamp_us_size());
+              for (int i = 0; i < m.timestamp_us_size(); ++i) {
+                rows.Row(
+                    {absl::StrCat(m.timestamp_us(i)),
+                     absl::AsciiStrToLower(v1::PowerRail_Name(m.channel(i))),
+                     absl::StrFormat("%.9f", m.value(i))});
+              }
+              rows.Flush();
+              return true;
+            });
       },
-      [&](const v1::StreamMessage& message) {
-        ReportExtras(message, tally);
-        const v1::MeasurementBatch& m = message.measurements();
-        tally->items += static_cast<uint64_t>(m.timestamp_us_size());
-        for (int i = 0; i < m.timestamp_us_size(); ++i) {
-          rows.Row({absl::StrCat(m.timestamp_us(i)),
-                    absl::AsciiStrToLower(v1::PowerRail_Name(m.channel(i))),
-                    absl::StrFormat("%.9f", m.value(i))});
-        }
-        rows.Flush();
-        return true;
-      });
+      &tally->reconnects);
 }
 
 absl::Status WatchReadout(Client& client, const std::string& device,
@@ -310,58 +346,66 @@ absl::Status WatchReadout(Client& client, const std::string& device,
       rows.Row({kind, absl::StrCat(t), absl::StrCat(value), detail});
     }
   };
-  grpc::ClientContext context;
-  SetStreamDuration(&context, absl::GetFlag(FLAGS_duration));
-  auto reader = client.events().SubscribeReadout(&context, request);
-  return ReadStream<v1::StreamMessage>(
-      client, &context, reader.get(),
-      [&] {
-        Watching(client, device, "readout");
-        rows.Header();
+  const absl::Time end = WatchEnd();
+  return Reconnecting(
+      client,
+      [&](int reconnects) {
+        grpc::ClientContext context;
+        SetStreamEnd(&context, end);
+        auto reader = client.events().SubscribeReadout(&context, request);
+        return ReadStream<v1::StreamMessage>(
+            client, &context, reader.get(),
+            [&] {
+              if (reconnects > 0) return;
+              Watching(client, device, "readout");
+              rows.Header();
+            },
+            [&](const v1::StreamMessage& message) {
+              ReportExtras(message, tally);
+              const v1::ReadoutBatch& r = message.readout();
+              tally->items += static_cast<uint64_t>(
+                  r.values_size() + r.pins_size() + r.majority_size());
+              for (const v1::ReadoutValue& v : r.values()) {
+                // Bit 20: valid; bits 19:16: index of the max average.
+                const bool valid = (v.value() >> 20) & 1;
+                const uint32_t index = (v.value() >> 16) & 0xf;
+                row("value", v.timestamp_us(), v.value(),
+                    absl::StrFormat("valid=%d max_index=%u low16=%u", valid,
+                                    index, v.value() & 0xffff),
+                    JsonObject()
+                        .AddString("kind", "value")
+                        .AddUint("timestamp_us", v.timestamp_us())
+                        .AddUint("value", v.value())
+                        .AddBool("valid", valid)
+                        .AddUint("max_index", index));
+              }
+              for (const v1::ReadoutPinValue& p : r.pins()) {
+                row("pin", p.timestamp_us(), p.index(),
+                    p.index() == 0 ? "idle"
+                                   : absl::StrCat("class ", p.index() - 1),
+                    JsonObject()
+                        .AddString("kind", "pin")
+                        .AddUint("timestamp_us", p.timestamp_us())
+                        .AddUint("index", p.index()));
+              }
+              for (const v1::MajorityReadout& m : r.majority()) {
+                row("majority", m.window_start_us(), m.feature(),
+                    absl::StrFormat("count=%u %s window_end_us=%u", m.count(),
+                                    m.decided() ? "decided" : "default",
+                                    m.window_end_us()),
+                    JsonObject()
+                        .AddString("kind", "majority")
+                        .AddUint("window_start_us", m.window_start_us())
+                        .AddUint("window_end_us", m.window_end_us())
+                        .AddUint("feature", m.feature())
+                        .AddUint("count", m.count())
+                        .AddBool("decided", m.decided()));
+              }
+              rows.Flush();
+              return true;
+            });
       },
-      [&](const v1::StreamMessage& message) {
-        ReportExtras(message, tally);
-        const v1::ReadoutBatch& r = message.readout();
-        tally->items += static_cast<uint64_t>(r.values_size() + r.pins_size() +
-                                              r.majority_size());
-        for (const v1::ReadoutValue& v : r.values()) {
-          // Bit 20: valid; bits 19:16: index of the max average.
-          const bool valid = (v.value() >> 20) & 1;
-          const uint32_t index = (v.value() >> 16) & 0xf;
-          row("value", v.timestamp_us(), v.value(),
-              absl::StrFormat("valid=%d max_index=%u low16=%u", valid, index,
-                              v.value() & 0xffff),
-              JsonObject()
-                  .AddString("kind", "value")
-                  .AddUint("timestamp_us", v.timestamp_us())
-                  .AddUint("value", v.value())
-                  .AddBool("valid", valid)
-                  .AddUint("max_index", index));
-        }
-        for (const v1::ReadoutPinValue& p : r.pins()) {
-          row("pin", p.timestamp_us(), p.index(),
-              p.index() == 0 ? "idle" : absl::StrCat("class ", p.index() - 1),
-              JsonObject()
-                  .AddString("kind", "pin")
-                  .AddUint("timestamp_us", p.timestamp_us())
-                  .AddUint("index", p.index()));
-        }
-        for (const v1::MajorityReadout& m : r.majority()) {
-          row("majority", m.window_start_us(), m.feature(),
-              absl::StrFormat("count=%u %s window_end_us=%u", m.count(),
-                              m.decided() ? "decided" : "default",
-                              m.window_end_us()),
-              JsonObject()
-                  .AddString("kind", "majority")
-                  .AddUint("window_start_us", m.window_start_us())
-                  .AddUint("window_end_us", m.window_end_us())
-                  .AddUint("feature", m.feature())
-                  .AddUint("count", m.count())
-                  .AddBool("decided", m.decided()));
-        }
-        rows.Flush();
-        return true;
-      });
+      &tally->reconnects);
 }
 
 int RunWatch(const std::vector<std::string>& args) {
@@ -425,7 +469,10 @@ const Command kWatchCommand = {
     "readout: readout values and pins; with --features=N also sinabs'\n"
     "  majority readout over N features per --interval.\n"
     "\n"
-    "Every stream stops on Ctrl-C (exit 0) or after --duration, with a line\n"
+    "If speckd goes away (a restart), the watch says so, waits for it and\n"
+    "subscribes again, saying after how long (what happened in between is\n"
+    "not seen). Every stream stops on Ctrl-C (exit 0) or after --duration,\n"
+    "with a line\n"
     "on stderr saying what it saw ('speckctl: watched 101 windows (25001\n"
     "spikes), 0 dropped'). Notices (a stop-watch reset, a new configuration)\n"
     "are shown where they happen; the bar chart starts over. The header\n"
