@@ -396,9 +396,13 @@ void Lease::RenewLoop() {
   request.set_device_id(lease_.device_id());
   request.set_lease_id(lease_.lease_id());
   MutexLock lock(&mu_);
+  // The first renewal at once: from then on, others are told the lease is
+  // in use and renewed, not that it expires in a few seconds.
+  bool first = true;
   while (true) {
     // Wakes early when asked to stop.
-    const absl::Time next = absl::Now() + ttl_ / 3;
+    const absl::Time next = first ? absl::Now() : absl::Now() + ttl_ / 3;
+    first = false;
     while (!stopping_ && !stop_cv_.WaitWithDeadline(&mu_, next)) {
     }
     if (stopping_) return;

@@ -33,6 +33,13 @@ std::string StateName(v1::DeviceState state) {
 // "held by X until 12:00:03 (in 8.2 s)" or "free".
 std::string LeaseText(const v1::Lease& lease) {
   if (lease.holder().empty()) return "free";
+  if (lease.renewed_unix_ms() > 0) {
+    return absl::StrFormat(
+        "held by '%s', which renews it while it runs (last %.1f s ago)",
+        lease.holder(),
+        absl::ToDoubleSeconds(absl::Now() -
+                              absl::FromUnixMillis(lease.renewed_unix_ms())));
+  }
   const absl::Time expires = absl::FromUnixMillis(lease.expires_unix_ms());
   return absl::StrFormat(
       "held by '%s' until %s (in %.1f s)", lease.holder(),
@@ -330,7 +337,8 @@ int RunLease(const std::vector<std::string>& args) {
       object.AddString("device_id", device->id())
           .AddBool("free", lease.holder().empty())
           .AddString("holder", lease.holder())
-          .AddInt("expires_unix_ms", lease.expires_unix_ms());
+          .AddInt("expires_unix_ms", lease.expires_unix_ms())
+          .AddInt("renewed_unix_ms", lease.renewed_unix_ms());
       std::printf("%s\n", object.str().c_str());
       break;
     }

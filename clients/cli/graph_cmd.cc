@@ -332,7 +332,7 @@ int RunGraph(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kGraphCommand = {
-    "graph", "create, list, show or delete event-routing graphs",
+    "graph", "create, list, show, watch or delete event-routing graphs",
     "usage: speckctl graph create FILE [--start=true]\n"
     "       speckctl graph list\n"
     "       speckctl graph show ID\n"

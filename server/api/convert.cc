@@ -46,6 +46,9 @@ void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
   if (snapshot.lease.has_value()) {
     lease->set_holder(snapshot.lease->holder);
     lease->set_expires_unix_ms(absl::ToUnixMillis(snapshot.lease->expires));
+    if (snapshot.lease->renewed != absl::InfiniteFuture()) {
+      lease->set_renewed_unix_ms(absl::ToUnixMillis(snapshot.lease->renewed));
+    }
   }
   codec::ToProto(snapshot.stop_watch, out->mutable_stop_watch());
   codec::ToProto(snapshot.slow_clock, out->mutable_slow_clock());

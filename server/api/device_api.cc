@@ -21,6 +21,9 @@ void LeaseToProto(const std::string& device_id, const LeaseInfo& lease,
   out->set_lease_id(lease.lease_id);
   out->set_holder(lease.holder);
   out->set_expires_unix_ms(absl::ToUnixMillis(lease.expires));
+  if (lease.renewed != absl::InfiniteFuture()) {
+    out->set_renewed_unix_ms(absl::ToUnixMillis(lease.renewed));
+  }
 }
 
 // Neuron addresses of `in`, which must have one feature, x and y (and, for
