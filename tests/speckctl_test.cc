@@ -350,10 +350,9 @@ TEST_F(SpeckctlTest, WatchReconnectsWhenTheDaemonRestarts) {
   const absl::Time deadline = absl::Now() + kTimeout;
   absl::StatusOr<std::string> line = absl::DeadlineExceededError("none yet");
   while (!line.ok() && absl::Now() < deadline) {
-    ASSERT_EQ(
-        Speck({"write", "--pattern=tutorial", "--rate=10", "--duration=0s"})
-            .exit_code,
-        0);
+    RunResult write =
+        Speck({"write", "--pattern=tutorial", "--rate=10", "--duration=0s"});
+    ASSERT_EQ(write.exit_code, 0) << write.stderr_text << watch->stderr_text();
     line = watch->ReadStdoutLine(absl::Seconds(1));
   }
   ASSERT_TRUE(line.ok()) << "no spike reached the watch after the restart";

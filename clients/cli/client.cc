@@ -232,8 +232,10 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   grpc::ChannelArguments args;
   // Spike batches of a busy device can be large.
   args.SetMaxReceiveMessageSize(64 << 20);
-  // A watch waiting for a restarted daemon finds it within a second (gRPC's
-  // default backoff grows to two minutes).
+  // A watch waiting for a restarted daemon finds it within a second: gRPC
+  // waits 20 s between attempts by default, up to two minutes.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   client->channel_ = grpc::CreateCustomChannel(
       options.server, grpc::InsecureChannelCredentials(), args);
@@ -465,6 +467,15 @@ void WaitForInterrupt() {
   while (!interrupted) interrupt_cv->Wait(&interrupt_mu);
 }
 
+bool WaitForInterruptFor(absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  MutexLock lock(&interrupt_mu);
+  while (!interrupted) {
+    if (interrupt_cv->WaitWithDeadline(&interrupt_mu, deadline)) break;
+  }
+  return interrupted;
+}
+
 CancelOnInterrupt::CancelOnInterrupt(grpc::ClientContext* context)
     : context_(context) {
   MutexLock lock(&interrupt_mu);
@@ -495,11 +506,16 @@ absl::Status Client::WaitUntilServing() {
     const grpc::Status health = CheckHealth(channel_, absl::Seconds(1),
                                             &serving, /*wait_for_ready=*/true);
     if (health.ok() && serving == kServing) return absl::OkStatus();
-    if (health.ok() || health.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        health.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      continue;  // not (yet) back, or back but not serving yet
+    // Not back yet: refused, shutting down (its new calls are cancelled),
+    // up but not serving yet, or no answer within the second.
+    const grpc::StatusCode code = health.error_code();
+    if (!health.ok() && code != grpc::StatusCode::UNAVAILABLE &&
+        code != grpc::StatusCode::CANCELLED &&
+        code != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return FromGrpc(health);
     }
-    return FromGrpc(health);
+    // Between attempts, without spinning; Ctrl-C ends the wait at once.
+    WaitForInterruptFor(absl::Milliseconds(200));
   }
   return absl::CancelledError("interrupted");
 }
@@ -509,9 +525,8 @@ absl::Status Reconnecting(
     int* reconnects) {
   while (true) {
     const absl::Status status = watch(*reconnects);
-    if (status.ok() || Interrupted() || !absl::IsUnavailable(status)) {
-      return status;
-    }
+    if (Interrupted()) return absl::OkStatus();
+    if (status.ok() || !absl::IsUnavailable(status)) return status;
     const absl::Time lost = absl::Now();
     // The reason came as a notice (shutting down) or is the connection's.
     Note(absl::StrCat("lost speckd at ", client.address(),

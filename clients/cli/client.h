@@ -192,6 +192,8 @@ void InstallInterruptHandler();
 bool Interrupted();
 // Blocks until Ctrl-C (or SIGTERM).
 void WaitForInterrupt();
+// The same for at most `timeout`; whether it came.
+bool WaitForInterruptFor(absl::Duration timeout);
 
 // While alive, Ctrl-C cancels `context`'s call.
 class CancelOnInterrupt {
