@@ -346,19 +346,23 @@ absl::Status WebServer::Impl::Listen() {
   return absl::OkStatus();
 }
 
+// How long cancelled calls get to finish.
+constexpr absl::Duration kCancelGrace = absl::Milliseconds(500);
+
 void WebServer::Impl::Shutdown(absl::Duration grace) {
   if (stopped_ || base_ == nullptr) return;
   {
     MutexLock lock(&mu_);
     stopping_ = true;
     // First the calls may end by themselves: a daemon shutting down ends
-    // its streams with a notice and UNAVAILABLE, which browsers should see.
-    const absl::Time ends = absl::Now() + grace / 2;
+    // its streams with a notice and UNAVAILABLE within its own grace, and
+    // browsers should get that.
+    const absl::Time ends = absl::Now() + grace;
     while (!calls_.empty()) {
       if (calls_changed_.WaitWithDeadline(&mu_, ends)) break;
     }
     for (Call* call : calls_) call->Cancel();
-    const absl::Time deadline = absl::Now() + grace / 2;
+    const absl::Time deadline = absl::Now() + kCancelGrace;
     while (!calls_.empty()) {
       if (calls_changed_.WaitWithDeadline(&mu_, deadline)) break;
     }
@@ -366,7 +370,10 @@ void WebServer::Impl::Shutdown(absl::Duration grace) {
       log::Warning("web_calls_left", {{"calls", calls_.size()}});
     }
   }
-  event_base_loopbreak(base_);
+  // Not loopbreak: the last calls' final chunks (their trailers) may still
+  // sit in connection buffers, and the loop must run to send them.
+  const timeval flush = {0, 250000};
+  event_base_loopexit(base_, &flush);
   if (loop_.joinable()) loop_.join();
   stopped_ = true;
 }

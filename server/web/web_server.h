@@ -47,10 +47,10 @@ class WebServer {
   // Calls in progress now (diagnostics, tests).
   size_t active_calls() const;
 
-  // Refuses new calls, lets those in progress end by themselves for half of
+  // Refuses new calls, lets those in progress end by themselves for up to
   // `grace` (a daemon shutting down ends its streams with a notice and
-  // UNAVAILABLE, which browsers should get), cancels the rest, waits for
-  // them up to the other half, then stops listening. Idempotent.
+  // UNAVAILABLE, which browsers should get), cancels the rest, gives them
+  // half a second, then stops listening. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(2));
 
   class Impl;
