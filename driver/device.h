@@ -1,6 +1,8 @@
 // The Device seam: what speckd needs from a Speck2e devkit. The simulated
-// devkit (driver/sim) is the one implementation today; boards on USB and
-// boards driven through SynSense's samna are to be others. The daemon, the
+// devkit (driver/sim) is the one implementation today; boards on USB (whose
+// wire protocol needs a driver, driver/usb) and boards driven through
+// SynSense's samna are to be others. Backends report boards as they come and
+// go (board.h). The daemon, the
 // event graph and every test talk only to this interface.
 //
 //   std::unique_ptr<Device> dev = sim::NewSimDevice(/*rank=*/0);
@@ -41,15 +43,26 @@ enum class Backend { kSim, kUsb };
 
 // Identity of a device; fixed for the device's lifetime.
 struct DeviceDescriptor {
-  // Stable id "<type>:<rank>", e.g. "speck2edevkit:0" (sinabs' naming).
+  // Stable id "<type>:<rank>", e.g. "speck2edevkit:0" (sinabs' naming) for
+  // the first real devkit, "speck2edevkit-sim:0" for the first simulated
+  // one. Assigned by the daemon (docs/daemon.md, "Device ids").
   std::string id;
   // samna's device type name, e.g. "Speck2eDevKit".
   std::string type_name;
   std::string serial_number;
   Backend backend = Backend::kSim;
-  // USB location; 0 for simulated devices.
+  // USB location and identity; zero/empty for simulated devices.
   uint32_t usb_bus_number = 0;
   uint32_t usb_device_address = 0;
+  // Hub ports from the root, "1.3" (as in /sys/bus/usb/devices/2-1.3).
+  std::string usb_port_path;
+  // "high" (480 Mbit/s), "super" (5 Gbit/s), ...; empty when unknown.
+  std::string usb_speed;
+  uint16_t usb_vendor_id = 0;
+  uint16_t usb_product_id = 0;
+  // The string descriptors, when the device could be opened to read them.
+  std::string manufacturer;
+  std::string product;
   std::string logic_version;
 };
 
@@ -153,7 +166,8 @@ class Device {
   virtual const DeviceDescriptor& descriptor() const = 0;
 
   // Where outputs go (nullptr: discarded). Set before writing; the listener
-  // must outlive the device or be replaced first.
+  // must outlive the device or be replaced first. Returns once no delivery
+  // to the previous listener is in progress.
   virtual void SetOutputListener(OutputListener* listener) = 0;
 
   // Loads a configuration (validated again here: INVALID_ARGUMENT with every

@@ -15,7 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "driver/sim/sim_device.h"
+#include "driver/sim/sim_bus.h"
 #include "server/devices/device_manager.h"
 #include "server/listen/listen_check.h"
 #include "server/log/log.h"
@@ -32,7 +32,11 @@ ABSL_FLAG(std::string, web_root, "",
           "Directory of the built dashboard (clients/web/dist); deploy/run.sh "
           "builds it and sets this.");
 ABSL_FLAG(int, sim_devices, 1,
-          "How many simulated devkits to register (speck2edevkit:0, ...).");
+          "How many simulated devkits to register (speck2edevkit-sim:0, "
+          "...).");
+ABSL_FLAG(bool, sim_faults, false,
+          "Let clients unplug and replug simulated devkits (SimulateFault, "
+          "speckctl sim unplug/replug) to test how they recover.");
 ABSL_FLAG(std::string, sim_pacing, "real_time",
           "Pacing of the simulated devkits: real_time (inputs are released "
           "when the stop watch reaches their timestamps, like a devkit) or "
@@ -98,23 +102,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   speckd::server::DeviceManager devices;
-  for (int rank = 0; rank < absl::GetFlag(FLAGS_sim_devices); ++rank) {
-    speckd::driver::sim::SimDeviceOptions options;
-    options.rank = rank;
-    options.pacing = pacing == "real_time"
-                         ? speckd::driver::Pacing::kRealTime
-                         : speckd::driver::Pacing::kAsFastAsPossible;
-    absl::Status added =
-        devices.Add(speckd::driver::sim::NewSimDevice(options));
-    if (!added.ok()) {
-      speckd::log::Error("device_add_failed", {{"error", added.ToString()}});
-      return 1;
-    }
-    speckd::log::Info("device_added",
-                      {{"device", devices.List().back().descriptor.id},
-                       {"backend", "sim"},
-                       {"pacing", pacing}});
-  }
+  speckd::driver::sim::SimBusOptions sim;
+  sim.count = absl::GetFlag(FLAGS_sim_devices);
+  sim.device.pacing = pacing == "real_time"
+                          ? speckd::driver::Pacing::kRealTime
+                          : speckd::driver::Pacing::kAsFastAsPossible;
+  speckd::driver::sim::SimBus sim_bus(sim);
+  if (absl::GetFlag(FLAGS_sim_faults)) devices.SetBoardFaults("sim:", &sim_bus);
+  sim_bus.Start(&devices);
+  speckd::log::Info("sim_devices", {{"count", sim.count},
+                                    {"pacing", pacing},
+                                    {"faults", absl::GetFlag(FLAGS_sim_faults)}});
 
   speckd::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);

@@ -113,14 +113,17 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
     health->SetServingStatus(std::string(name), true);
   }
   // Each device is a health "service" of its own, by id: SERVING while it is
-  // present (ready, configured or streaming).
-  auto device_health = [health](const DeviceSnapshot& snapshot) {
+  // present and usable (ready, configured or streaming).
+  auto device_health = [health](DeviceChange change,
+                                 const DeviceSnapshot& snapshot) {
     health->SetServingStatus(snapshot.descriptor.id,
-                             snapshot.state != DeviceState::kLost &&
-                                 snapshot.state != DeviceState::kAbsent);
+                             change != DeviceChange::kRemoved &&
+                                 snapshot.state != DeviceState::kLost &&
+                                 snapshot.state != DeviceState::kAbsent &&
+                                 snapshot.state != DeviceState::kUnusable);
   };
   for (const DeviceSnapshot& snapshot : devices->List()) {
-    device_health(snapshot);
+    device_health(DeviceChange::kAdded, snapshot);
   }
   server->services_->watcher = devices->AddWatcher(device_health);
   log::Info("listening", {{"address", server->address_},

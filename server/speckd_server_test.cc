@@ -69,7 +69,7 @@ TEST_F(SpeckdServerTest, DeviceListHoldsTheSimulatedDevkit) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.devices_size(), 1);
   const speckd::v1::Device& device = response.devices(0);
-  EXPECT_EQ(device.id(), "speck2edevkit:0");
+  EXPECT_EQ(device.id(), "speck2edevkit-sim:0");
   EXPECT_EQ(device.type_name(), "Speck2eDevKit");
   EXPECT_EQ(device.backend(), speckd::v1::SIM);
   EXPECT_EQ(device.state(), speckd::v1::READY);
@@ -83,7 +83,7 @@ TEST_F(SpeckdServerTest, GetDeviceOfUnknownIdIsNotFoundAndNamesKnownIds) {
   speckd::v1::Device response;
   grpc::Status status = stub->GetDevice(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_THAT(status.error_message(), HasSubstr("speck2edevkit:0"));
+  EXPECT_THAT(status.error_message(), HasSubstr("speck2edevkit-sim:0"));
 }
 
 TEST_F(SpeckdServerTest, SecondServerOnTheSamePortFailsWithTheAddress) {

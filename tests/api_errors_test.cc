@@ -202,7 +202,7 @@ TEST_F(ApiErrorsTest, BadSubscriptionsEndAtOnceWithTheField) {
   end = events.WaitForEnd();
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_THAT(end->error_message(), HasSubstr("speck2edevkit:0"));
+  EXPECT_THAT(end->error_message(), HasSubstr("speck2edevkit-sim:0"));
 }
 
 // Bytes that are no protobuf message: field 1, length-delimited, with a
@@ -234,7 +234,7 @@ TEST_F(ApiErrorsTest, GarbageInAWriteStreamEndsItAndSaysWhatWasAccepted) {
     v1::WriteEventsRequest request =
         SpeckdFixture::ToRequest(one.data(), one.size());
     if (i == 0) {
-      request.set_device_id("speck2edevkit:0");
+      request.set_device_id("speck2edevkit-sim:0");
       request.set_lease_id(lease_);
     }
     messages.push_back(i == 2 ? std::string(kGarbage)
@@ -277,7 +277,7 @@ TEST(PendingWritesTest, WritesBeyondTheWaitingCapAreRefusedAtOnce) {
           absl::ToChronoTime(absl::Now() + absl::Milliseconds(1500)));
       v1::WriteEventsRequest request =
           SpeckdFixture::ToRequest(far.data(), far.size());
-      request.set_device_id("speck2edevkit:0");
+      request.set_device_id("speck2edevkit-sim:0");
       request.set_lease_id(lease);
       v1::WriteEventsResponse reply;
       results[i] =

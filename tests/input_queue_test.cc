@@ -61,7 +61,7 @@ class InputQueueTest : public ::testing::TestWithParam<Drop> {
   v1::Device Device() {
     grpc::ClientContext context;
     v1::GetDeviceRequest request;
-    request.set_device_id("speck2edevkit:0");
+    request.set_device_id("speck2edevkit-sim:0");
     v1::Device device;
     EXPECT_TRUE(
         speckd_.device_stub->GetDevice(&context, request, &device).ok());
@@ -75,7 +75,7 @@ class InputQueueTest : public ::testing::TestWithParam<Drop> {
     switch (GetParam()) {
       case Drop::kCancel: {
         v1::CancelInputsRequest request;
-        request.set_device_id("speck2edevkit:0");
+        request.set_device_id("speck2edevkit-sim:0");
         request.set_lease_id(lease);
         v1::CancelInputsResponse response;
         ASSERT_TRUE(
@@ -86,7 +86,7 @@ class InputQueueTest : public ::testing::TestWithParam<Drop> {
       }
       case Drop::kReset: {
         v1::SetStopWatchRequest request;
-        request.set_device_id("speck2edevkit:0");
+        request.set_device_id("speck2edevkit-sim:0");
         request.set_lease_id(lease);
         request.set_reset(true);
         v1::StopWatch stop_watch;

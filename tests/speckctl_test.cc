@@ -139,7 +139,7 @@ TEST_F(SpeckctlTest, DemoSpikeCountGivesSinabsResult) {
 
   // The demo gave the lease back, and the labels follow --labels.
   RunResult lease = Speck({"lease"});
-  EXPECT_THAT(lease.stdout_text, HasSubstr("speck2edevkit:0: free"));
+  EXPECT_THAT(lease.stdout_text, HasSubstr("speck2edevkit-sim:0: free"));
   RunResult again = Speck({"demo", "spike-count", "--labels=up,down"});
   ASSERT_EQ(again.exit_code, 0) << again.stderr_text;
   EXPECT_THAT(again.stdout_text, HasSubstr("per class: up 12475, down 12526"));
@@ -154,7 +154,7 @@ TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
                                     "IN +EVENTS OUT"));
   EXPECT_THAT(
       rows[1],
-      MatchesRegex("speck2edevkit:0 +Speck2eDevKit +sim +ready +- +0 +0"));
+      MatchesRegex("speck2edevkit-sim:0 +Speck2eDevKit +sim +ready +- +0 +0"));
 
   RunResult json = Speck({"devices", "--output=json"});
   ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
@@ -166,7 +166,7 @@ TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
   const auto& devices = parsed.fields().at("devices").list_value();
   ASSERT_EQ(devices.values_size(), 1);
   const auto& device = devices.values(0).struct_value().fields();
-  EXPECT_EQ(device.at("id").string_value(), "speck2edevkit:0");
+  EXPECT_EQ(device.at("id").string_value(), "speck2edevkit-sim:0");
   EXPECT_EQ(device.at("backend").string_value(), "SIM");
 
   RunResult csv = Speck({"devices", "--output=csv"});
@@ -174,7 +174,7 @@ TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
   EXPECT_THAT(Lines(csv.stdout_text),
               ElementsAre("id,type,backend,state,lease_holder,events_in,"
                           "events_out",
-                          "speck2edevkit:0,Speck2eDevKit,sim,ready,,0,0"));
+                          "speck2edevkit-sim:0,Speck2eDevKit,sim,ready,,0,0"));
 }
 
 TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
@@ -417,7 +417,7 @@ TEST_F(SpeckctlRealTimeTest, CancelDropsWhatANowaitWriteLeftPlaying) {
   EXPECT_EQ(DeviceCounter("queued_inputs"), 0u);
   RunResult again = Speck({"cancel"});
   EXPECT_THAT(again.stdout_text,
-              HasSubstr("speck2edevkit:0: dropped 0 inputs not yet played"));
+              HasSubstr("speck2edevkit-sim:0: dropped 0 inputs not yet played"));
 }
 
 // The tutorial's DVS layer passes a 16x16 patch; uniform input over the
@@ -449,7 +449,7 @@ TEST_F(SpeckctlTest, GraphCreateShowDelete) {
   EXPECT_THAT(id, MatchesRegex("g[0-9]+"));
   EXPECT_THAT(Speck({"graph", "list"}).stdout_text,
               MatchesRegex("(.|\n)*" + id +
-                           " +speck2edevkit:0 +counts +running "
+                           " +speck2edevkit-sim:0 +counts +running "
                            "+4\n"));
 
   ApplyTutorial();
@@ -500,7 +500,7 @@ TEST_F(SpeckctlTest, ServerFromEnvironmentUnlessTheFlagSaysOtherwise) {
   RunResult from_env =
       RunSpeckctl({"devices", "--output=csv"}, {"SPECKD_SERVER=" + address_});
   ASSERT_EQ(from_env.exit_code, 0) << from_env.stderr_text;
-  EXPECT_THAT(from_env.stdout_text, HasSubstr("speck2edevkit:0,"));
+  EXPECT_THAT(from_env.stdout_text, HasSubstr("speck2edevkit-sim:0,"));
 
   const std::string nobody = absl::StrCat("127.0.0.1:", FreePort());
   RunResult flag_wins = RunSpeckctl({"devices", "--server=" + address_},

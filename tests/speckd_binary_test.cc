@@ -48,7 +48,7 @@ TEST(SpeckdBinaryTest, ServesHealthAndDevicesThenStopsOnSigterm) {
       stub->ListDevices(&context, speckd::v1::ListDevicesRequest(), &devices)
           .ok());
   ASSERT_EQ(devices.devices_size(), 1);
-  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit:0");
+  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit-sim:0");
 
   speckd->Signal(SIGTERM);
   absl::StatusOr<int> code = speckd->Wait(absl::Seconds(10));

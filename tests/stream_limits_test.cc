@@ -176,7 +176,7 @@ TEST(StreamLimitsTest, ALosslessReaderThatStopsIsEndedNotTheDevice) {
   ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
 
   v1::SubscribeEventsRequest lossless;
-  lossless.set_device_id("speck2edevkit:0");
+  lossless.set_device_id("speck2edevkit-sim:0");
   lossless.mutable_options()->set_overflow_policy(v1::LOSSLESS);
   lossless.mutable_options()->set_lease_id(lease);
   lossless.mutable_options()->set_max_queued_messages(4);

@@ -45,13 +45,13 @@ TEST(StreamingTest, StalledSubscriberStaysUnderItsCapAndOthersGetEverything) {
   ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
 
   v1::SubscribeEventsRequest stalled_request;
-  stalled_request.set_device_id("speck2edevkit:0");
+  stalled_request.set_device_id("speck2edevkit-sim:0");
   stalled_request.mutable_options()->set_max_queued_messages(8);
   stalled_request.mutable_options()->set_max_queued_bytes(1 << 20);
   StalledReader stalled(speckd.event_stub.get(), stalled_request);
 
   v1::SubscribeEventsRequest active_request;
-  active_request.set_device_id("speck2edevkit:0");
+  active_request.set_device_id("speck2edevkit-sim:0");
   active_request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
   active_request.mutable_options()->set_lease_id(lease);
   StreamCollector<v1::StreamMessage> active([&](grpc::ClientContext* ctx) {
@@ -185,7 +185,7 @@ TEST(StreamingTest, SubscribersHearOfReconfigurationAndStopWatchReset) {
 
   grpc::ClientContext context;
   v1::SetStopWatchRequest reset;
-  reset.set_device_id("speck2edevkit:0");
+  reset.set_device_id("speck2edevkit-sim:0");
   reset.set_lease_id(lease);
   reset.set_reset(true);
   v1::StopWatch stop_watch;
@@ -234,7 +234,7 @@ TEST(StreamingTest, ActivityFramesOfTheDvsLayerAndPowerMeasurements) {
 
   grpc::ClientContext power_context;
   v1::SetPowerMonitorRequest rate;
-  rate.set_device_id("speck2edevkit:0");
+  rate.set_device_id("speck2edevkit-sim:0");
   rate.set_lease_id(lease);
   rate.set_rate_hz(20);
   v1::SetPowerMonitorResponse rate_response;
@@ -331,7 +331,7 @@ TEST(StreamingTest, WatchDevicesSendsTheListThenChanges) {
       [](const std::vector<v1::DeviceChange>& m) { return !m.empty(); }));
   const v1::DeviceChange first = changes.messages()[0];
   EXPECT_EQ(first.kind(), v1::DeviceChange::ADDED);
-  EXPECT_EQ(first.device().id(), "speck2edevkit:0");
+  EXPECT_EQ(first.device().id(), "speck2edevkit-sim:0");
   EXPECT_EQ(first.sequence(), 1u);
   speckd.AcquireLease("watcher-test");
   ASSERT_TRUE(changes.WaitFor([](const std::vector<v1::DeviceChange>& m) {

@@ -64,7 +64,7 @@ class TutorialTest : public ::testing::Test {
   // LOSSLESS: every window and spike is checked. It needs the lease.
   v1::SubscribeSpikeCountsRequest CountsRequest(const std::string& lease) {
     v1::SubscribeSpikeCountsRequest request;
-    request.set_device_id("speck2edevkit:0");
+    request.set_device_id("speck2edevkit-sim:0");
     request.set_interval_ms(50);
     request.set_feature_count(2);
     request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
@@ -75,7 +75,7 @@ class TutorialTest : public ::testing::Test {
   // The output core's spikes (the example also monitors the DVS layer).
   v1::SubscribeEventsRequest SpikesRequest(const std::string& lease) {
     v1::SubscribeEventsRequest request;
-    request.set_device_id("speck2edevkit:0");
+    request.set_device_id("speck2edevkit-sim:0");
     request.mutable_filter()->add_layers(0);
     request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
     request.mutable_options()->set_lease_id(lease);
@@ -133,7 +133,7 @@ TEST_F(TutorialTest, RealTimePacingTakesFiveSecondsAndGivesTheSameWindows) {
   // as sinabs does (reset, write, start).
   grpc::ClientContext stop_context;
   v1::SetStopWatchRequest stop;
-  stop.set_device_id("speck2edevkit:0");
+  stop.set_device_id("speck2edevkit-sim:0");
   stop.set_lease_id(lease);
   stop.set_enable(false);
   stop.set_reset(true);
@@ -149,7 +149,7 @@ TEST_F(TutorialTest, RealTimePacingTakesFiveSecondsAndGivesTheSameWindows) {
   const absl::Time start = absl::Now();
   grpc::ClientContext start_context;
   v1::SetStopWatchRequest run;
-  run.set_device_id("speck2edevkit:0");
+  run.set_device_id("speck2edevkit-sim:0");
   run.set_lease_id(lease);
   run.set_enable(true);
   ASSERT_TRUE(

@@ -46,11 +46,12 @@ class SimDevice final : public Device {
       : clock_(options.clock),
         queue_(options.input_queue_capacity),
         pacing_(options.pacing) {
-    descriptor_.id = absl::StrCat("speck2edevkit:", options.rank);
+    descriptor_.id = absl::StrCat("speck2edevkit-sim:", options.rank);
     descriptor_.type_name = "Speck2eDevKit";
     descriptor_.serial_number = absl::StrCat("sim-", options.rank);
     descriptor_.backend = Backend::kSim;
     descriptor_.logic_version = "speckd-sim";
+    descriptor_.product = "simulated Speck2e devkit (speckd chip model)";
     stop_watch_origin_ = clock_->Now();
     // A default (empty) configuration so that every query works before the
     // first apply; writes still need an applied configuration.

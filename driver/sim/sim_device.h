@@ -19,7 +19,7 @@
 namespace speckd::driver::sim {
 
 struct SimDeviceOptions {
-  // Id "speck2edevkit:<rank>".
+  // Id "speck2edevkit-sim:<rank>" (the daemon assigns its own).
   int rank = 0;
   // Paces real-time mode; not owned.
   Clock* clock = RealClock();

@@ -101,7 +101,7 @@ class SimDeviceTest : public ::testing::Test {
 
 TEST_F(SimDeviceTest, IdentifiesAsTheSimulatedDevkit) {
   auto device = Make(Pacing::kAsFastAsPossible);
-  EXPECT_EQ(device->descriptor().id, "speck2edevkit:0");
+  EXPECT_EQ(device->descriptor().id, "speck2edevkit-sim:0");
   EXPECT_EQ(device->descriptor().type_name, "Speck2eDevKit");
   EXPECT_EQ(device->descriptor().backend, Backend::kSim);
 }

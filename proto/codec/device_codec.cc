@@ -11,6 +11,12 @@ void ToProto(const driver::DeviceDescriptor& d, v1::Device* out) {
   out->set_backend(d.backend == driver::Backend::kSim ? v1::SIM : v1::USB);
   out->set_usb_bus_number(d.usb_bus_number);
   out->set_usb_device_address(d.usb_device_address);
+  out->set_usb_port_path(d.usb_port_path);
+  out->set_usb_speed(d.usb_speed);
+  out->set_usb_vendor_id(d.usb_vendor_id);
+  out->set_usb_product_id(d.usb_product_id);
+  out->set_manufacturer(d.manufacturer);
+  out->set_product(d.product);
   out->set_logic_version(d.logic_version);
 }
 
@@ -37,6 +43,24 @@ void ToProto(const driver::DeviceCounters& counters, v1::Device* out) {
   out->set_synops(counters.synops);
   out->set_cascade_overflow(counters.cascade_overflow);
   out->set_dropped_inputs(counters.dropped_inputs);
+}
+
+v1::DeviceProblem ToProto(driver::BoardProblem::Kind kind) {
+  switch (kind) {
+    case driver::BoardProblem::Kind::kNone:
+      return v1::PROBLEM_NONE;
+    case driver::BoardProblem::Kind::kPermissionDenied:
+      return v1::PERMISSION_DENIED;
+    case driver::BoardProblem::Kind::kNeedsFirmware:
+      return v1::NEEDS_FIRMWARE;
+    case driver::BoardProblem::Kind::kNoProtocolDriver:
+      return v1::NO_PROTOCOL_DRIVER;
+    case driver::BoardProblem::Kind::kUnknownBoard:
+      return v1::UNKNOWN_BOARD;
+    case driver::BoardProblem::Kind::kBusy:
+      return v1::BUSY;
+  }
+  return v1::PROBLEM_NONE;
 }
 
 v1::Pacing ToProto(driver::Pacing pacing) {

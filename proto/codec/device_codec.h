@@ -4,6 +4,7 @@
 #ifndef SPECKD_PROTO_CODEC_DEVICE_CODEC_H_
 #define SPECKD_PROTO_CODEC_DEVICE_CODEC_H_
 
+#include "driver/board.h"
 #include "driver/device.h"
 #include "proto/speckd/v1/device_service.pb.h"
 
@@ -17,6 +18,7 @@ void ToProto(const driver::SlowClockState& state, speckd::v1::SlowClock* out);
 // Counter fields of `out` (events in and out, queued, late, synops, ...).
 void ToProto(const driver::DeviceCounters& counters, speckd::v1::Device* out);
 
+speckd::v1::DeviceProblem ToProto(driver::BoardProblem::Kind kind);
 speckd::v1::Pacing ToProto(driver::Pacing pacing);
 driver::Pacing PacingFromProto(speckd::v1::Pacing pacing);
 

@@ -31,6 +31,8 @@ v1::DeviceState StateToProto(DeviceState state) {
       return v1::STREAMING;
     case DeviceState::kLost:
       return v1::LOST;
+    case DeviceState::kUnusable:
+      return v1::UNUSABLE;
   }
   return v1::DEVICE_STATE_UNSPECIFIED;
 }
@@ -41,6 +43,7 @@ void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
   codec::ToProto(snapshot.descriptor, out);
   out->set_state(StateToProto(snapshot.state));
   out->set_state_detail(snapshot.state_detail);
+  out->set_problem(codec::ToProto(snapshot.problem.kind));
   v1::Lease* lease = out->mutable_lease();
   lease->set_device_id(snapshot.descriptor.id);
   if (snapshot.lease.has_value()) {
@@ -298,6 +301,9 @@ PayloadPtr EncodeNotice(const Notice& notice) {
       break;
     case Notice::Kind::kShuttingDown:
       out->set_kind(v1::StreamNotice::SHUTTING_DOWN);
+      break;
+    case Notice::Kind::kDeviceLost:
+      out->set_kind(v1::StreamNotice::DEVICE_LOST);
       break;
   }
   out->set_message(notice.message);

@@ -46,6 +46,18 @@ absl::StatusOr<std::vector<driver::NeuronAddress>> Addresses(
   return addresses;
 }
 
+v1::DeviceChange::Kind ChangeToProto(DeviceChange change) {
+  switch (change) {
+    case DeviceChange::kAdded:
+      return v1::DeviceChange::ADDED;
+    case DeviceChange::kChanged:
+      return v1::DeviceChange::CHANGED;
+    case DeviceChange::kRemoved:
+      return v1::DeviceChange::REMOVED;
+  }
+  return v1::DeviceChange::CHANGED;
+}
+
 }  // namespace
 
 void DeviceApi::Describe(const DeviceSnapshot& snapshot,
@@ -84,11 +96,10 @@ absl::StatusOr<Subscription> DeviceApi::WatchDevices(
   auto subscriber = std::make_shared<Subscriber>(SubscriberOptions{});
   std::weak_ptr<Subscriber> weak = subscriber;
   const int token =
-      devices_->AddWatcher([this, weak](const DeviceSnapshot& snapshot) {
+      devices_->AddWatcher([this, weak](DeviceChange change,
+                                        const DeviceSnapshot& snapshot) {
         std::shared_ptr<Subscriber> s = weak.lock();
-        if (s != nullptr) {
-          s->Push(EncodeChange(v1::DeviceChange::CHANGED, snapshot));
-        }
+        if (s != nullptr) s->Push(EncodeChange(ChangeToProto(change), snapshot));
       });
   // The current list first (changes in between arrive after it, harmlessly
   // repeating the latest state).
@@ -126,6 +137,29 @@ absl::Status DeviceApi::AcquireLease(const v1::AcquireLeaseRequest& request,
   absl::StatusOr<LeaseInfo> lease = (*device)->AcquireLease(holder, ttl);
   if (!lease.ok()) return lease.status();
   LeaseToProto((*device)->id(), *lease, response);
+  return absl::OkStatus();
+}
+
+absl::Status DeviceApi::SimulateFault(const v1::SimulateFaultRequest& request,
+                                      v1::Device* response) {
+  absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
+  if (!device.ok()) return device.status();
+  const std::string id = (*device)->id();
+  absl::Status done;
+  switch (request.fault()) {
+    case v1::SimulateFaultRequest::UNPLUG:
+      done = devices_->SimulateUnplug(id);
+      break;
+    case v1::SimulateFaultRequest::REPLUG:
+      done = devices_->SimulateReplug(id);
+      break;
+    default:
+      return absl::InvalidArgumentError("fault: use UNPLUG or REPLUG");
+  }
+  if (!done.ok()) return done;
+  absl::StatusOr<DeviceSnapshot> snapshot = devices_->Get(id);
+  if (!snapshot.ok()) return snapshot.status();
+  Describe(*snapshot, response);
   return absl::OkStatus();
 }
 

@@ -37,6 +37,8 @@ class DeviceApi {
       const v1::WatchDevicesRequest& request);
   absl::Status GetDevice(const v1::GetDeviceRequest& request,
                          v1::Device* response);
+  absl::Status SimulateFault(const v1::SimulateFaultRequest& request,
+                             v1::Device* response);
   // `peer` names the holder when the request does not.
   absl::Status AcquireLease(const v1::AcquireLeaseRequest& request,
                             const std::string& peer, v1::Lease* response);

@@ -34,8 +34,14 @@ void Fanout::Notify(const PayloadPtr& notice) {
   for (const auto& s : Snapshot()) s->PushNotice(notice);
 }
 
-void Fanout::CloseAll(const absl::Status& reason) {
-  for (const auto& s : Snapshot()) s->Close(reason);
+void Fanout::CloseAll(const absl::Status& reason, bool drain) {
+  for (const auto& s : Snapshot()) {
+    if (drain) {
+      s->CloseAfterDrain(reason);
+    } else {
+      s->Close(reason);
+    }
+  }
 }
 
 uint64_t Fanout::Publish(const graph::Packet& packet) {

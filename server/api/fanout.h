@@ -25,8 +25,9 @@ class Fanout final : public graph::EndpointSink {
   size_t size() const;
   // A notice for every subscriber, past their caps.
   void Notify(const PayloadPtr& notice);
-  // Ends every subscriber's stream with `reason`.
-  void CloseAll(const absl::Status& reason);
+  // Ends every subscriber's stream with `reason`; with `drain`, after what
+  // each has queued is delivered.
+  void CloseAll(const absl::Status& reason, bool drain = false);
 
   // On the device thread: encodes `packet` once and pushes it to each
   // subscriber (a LOSSLESS one may hold the device up, for its stall budget

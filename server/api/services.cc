@@ -163,6 +163,12 @@ RawUnary DeviceService::AcquireLease(grpc::CallbackServerContext* context,
       });
 }
 
+RawUnary DeviceService::SimulateFault(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) {
+  return Serve(api_, &DeviceApi::SimulateFault, context, request, response);
+}
+
 RawUnary DeviceService::RenewLease(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) {

@@ -39,7 +39,9 @@ using DeviceServiceBase = v1::DeviceService::WithRawCallbackMethod_ListDevices<
                                                     v1::DeviceService::
                                                         WithRawCallbackMethod_WaitIdle<
                                                             v1::DeviceService::
-                                                                Service>>>>>>>>>>>>>>;
+                                                                WithRawCallbackMethod_SimulateFault<
+                                                                    v1::DeviceService::
+                                                                        Service>>>>>>>>>>>>>>>;
 
 using ConfigServiceBase =
     v1::ConfigService::WithRawCallbackMethod_ValidateConfiguration<
@@ -93,6 +95,7 @@ class DeviceService final : public DeviceServiceBase {
   SPECKD_RAW_UNARY(WriteNeuronValues);
   SPECKD_RAW_UNARY(CancelInputs);
   SPECKD_RAW_UNARY(WaitIdle);
+  SPECKD_RAW_UNARY(SimulateFault);
   RawStream WatchDevices(grpc::CallbackServerContext* context,
                          const grpc::ByteBuffer* request) override;
 

@@ -78,13 +78,17 @@ void StreamReactor::MaybeWrite() {
     if (writing_ || finished_) return;
     // A subscriber closed with a reason (it fell too far behind, its graph
     // was deleted) ends the stream with it.
-    if (!end_status_.has_value()) {
-      const absl::Status reason = subscriber_->close_reason();
-      if (!reason.ok()) end_status_ = ToGrpcStatus(reason);
-    }
+    // A subscriber closed with a reason that drains first (its device went
+    // away) ends the stream with it once the queue is empty.
+    const absl::Status reason = end_status_.has_value()
+                                    ? absl::OkStatus()
+                                    : subscriber_->close_reason();
+    const bool drain = !reason.ok() && subscriber_->drains_before_end();
+    if (!reason.ok() && !drain) end_status_ = ToGrpcStatus(reason);
     std::optional<Subscriber::Delivery> next;
     if (!end_status_.has_value() || end_status_->ok())
       next = subscriber_->Pop();
+    if (!next.has_value() && drain) end_status_ = ToGrpcStatus(reason);
     if (!next.has_value()) {
       if (!end_status_.has_value()) return;  // wait for the next message
       finished_ = true;

@@ -183,7 +183,14 @@ void SubscriptionHub::OnDeviceNotice(const std::string& device_id,
   const PayloadPtr payload = EncodeNotice(notice);
   MutexLock lock(&mu_);
   for (auto& [key, branch] : branches_) {
-    if (branch.device->id() == device_id) branch.fanout->Notify(payload);
+    if (branch.device->id() != device_id) continue;
+    branch.fanout->Notify(payload);
+    // What the subscriber has queued is delivered, then the notice, then
+    // the status: nothing accepted before the unplug is lost.
+    if (notice.kind == Notice::Kind::kDeviceLost) {
+      branch.fanout->CloseAll(absl::UnavailableError(notice.message),
+                              /*drain=*/true);
+    }
   }
 }
 

@@ -52,7 +52,7 @@ std::vector<v1::StreamMessage> Drain(Subscriber& subscriber) {
 class SubscriptionHubTest : public ::testing::Test {
  protected:
   SubscriptionHubTest() : hub_(&devices_, driver::RealClock(), Limits()) {
-    auto fake = std::make_unique<FakeManagedDevice>("speck2edevkit:0");
+    auto fake = std::make_unique<FakeManagedDevice>("speck2edevkit-sim:0");
     fake_ = fake.get();
     EXPECT_TRUE(devices_.AddManaged(std::move(fake)).ok());
     devices_.SetNoticeSink(&hub_);
@@ -108,7 +108,7 @@ TEST_F(SubscriptionHubTest, LosslessNeedsTheLeaseAndIsCappedPerDevice) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(refused.status().message(),
               HasSubstr("a LOSSLESS subscription can slow device "
-                        "speck2edevkit:0 down"));
+                        "speck2edevkit-sim:0 down"));
   lossless.lease_id = fake_->AcquireLease("alice", absl::Seconds(10))->lease_id;
   absl::StatusOr<Subscription> one = Subscribe(lossless);
   absl::StatusOr<Subscription> two = Subscribe(lossless);

@@ -4,6 +4,8 @@
 
 #include "driver/chip/test_networks.h"
 #include "driver/clock_fake.h"
+#include "absl/strings/str_cat.h"
+#include "driver/sim/sim_bus.h"
 #include "driver/sim/sim_device.h"
 #include "driver/util/mutex.h"
 #include "gmock/gmock.h"
@@ -12,40 +14,132 @@
 namespace speckd::server {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 class DeviceManagerTest : public ::testing::Test {
  protected:
-  DeviceManagerTest() : devices_(&clock_) {
-    driver::sim::SimDeviceOptions options;
-    options.clock = &clock_;
-    options.pacing = driver::Pacing::kAsFastAsPossible;
-    EXPECT_TRUE(devices_.Add(driver::sim::NewSimDevice(options)).ok());
-    device_ = devices_.Find("speck2edevkit:0").value();
+  DeviceManagerTest() : devices_(&clock_), sim_(SimOptions(&clock_, 2)) {
+    devices_.SetBoardFaults("sim:", &sim_);
+    sim_.Start(&devices_);
+    device_ = devices_.Find("speck2edevkit-sim:0").value();
+  }
+
+  static driver::sim::SimBusOptions SimOptions(driver::Clock* clock,
+                                               int count) {
+    driver::sim::SimBusOptions options;
+    options.count = count;
+    options.device.clock = clock;
+    options.device.pacing = driver::Pacing::kAsFastAsPossible;
+    return options;
   }
 
   driver::FakeClock clock_;
   DeviceManager devices_;
+  driver::sim::SimBus sim_;
   ManagedDevice* device_ = nullptr;
 };
 
+// A USB board that cannot be driven, as the USB layer reports it.
+driver::Board UsbBoard(const std::string& port, uint32_t address,
+                       const std::string& serial,
+                       driver::BoardProblem::Kind problem) {
+  driver::Board board;
+  board.key = "usb:2-" + port;
+  board.id_prefix = "speck2edevkit";
+  board.descriptor.type_name = "Speck2eDevKit";
+  board.descriptor.backend = driver::Backend::kUsb;
+  board.descriptor.usb_bus_number = 2;
+  board.descriptor.usb_device_address = address;
+  board.descriptor.usb_port_path = port;
+  board.descriptor.serial_number = serial;
+  board.problem = {problem, "what to do"};
+  return board;
+}
+
+// A USB board with a (simulated) driver, as a protocol driver would give it.
+driver::Board DrivenUsbBoard(const std::string& port, driver::Clock* clock) {
+  driver::Board board = UsbBoard(port, 3, "", driver::BoardProblem::Kind::kNone);
+  driver::sim::SimDeviceOptions options;
+  options.clock = clock;
+  options.pacing = driver::Pacing::kAsFastAsPossible;
+  board.device = driver::sim::NewSimDevice(options);
+  return board;
+}
+
 TEST_F(DeviceManagerTest, ListsDevicesInIdOrderAsReady) {
-  ASSERT_TRUE(devices_.Add(driver::sim::NewSimDevice(1)).ok());
   std::vector<DeviceSnapshot> list = devices_.List();
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_EQ(list[0].descriptor.id, "speck2edevkit:0");
-  EXPECT_EQ(list[1].descriptor.id, "speck2edevkit:1");
+  EXPECT_EQ(list[0].descriptor.id, "speck2edevkit-sim:0");
+  EXPECT_EQ(list[1].descriptor.id, "speck2edevkit-sim:1");
+  EXPECT_EQ(list[0].descriptor.serial_number, "sim-0");
   EXPECT_EQ(list[0].state, DeviceState::kReady);
   EXPECT_FALSE(list[0].lease.has_value());
-  EXPECT_EQ(devices_.Find("").value()->id(), "speck2edevkit:0");
+  EXPECT_EQ(devices_.Find("").value()->id(), "speck2edevkit-sim:0");
 }
 
 TEST_F(DeviceManagerTest, RefusesDuplicateIdsAndNamesKnownIdsWhenMissing) {
-  absl::Status status = devices_.Add(driver::sim::NewSimDevice(0));
+  absl::Status status = devices_.Add(driver::sim::NewSimDevice(5));
+  ASSERT_TRUE(status.ok()) << status;  // its own id, speck2edevkit-sim:5
+  status = devices_.Add(driver::sim::NewSimDevice(5));
   EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
   absl::StatusOr<ManagedDevice*> missing = devices_.Find("speck2edevkit:7");
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(missing.status().message(), HasSubstr("speck2edevkit:0"));
+  EXPECT_THAT(missing.status().message(), HasSubstr("speck2edevkit-sim:0"));
+}
+
+TEST_F(DeviceManagerTest, RealBoardsRankPerTypeAndNeverCollideWithSims) {
+  devices_.OnBoardArrived(
+      UsbBoard("1", 3, "A", driver::BoardProblem::Kind::kNoProtocolDriver));
+  devices_.OnBoardArrived(
+      UsbBoard("2", 7, "B", driver::BoardProblem::Kind::kNoProtocolDriver));
+  std::vector<DeviceSnapshot> list = devices_.List();
+  ASSERT_EQ(list.size(), 4u);
+  EXPECT_EQ(list[0].descriptor.id, "speck2edevkit-sim:0");
+  EXPECT_EQ(list[2].descriptor.id, "speck2edevkit:0");
+  EXPECT_EQ(list[2].descriptor.usb_device_address, 3u);
+  EXPECT_EQ(list[3].descriptor.id, "speck2edevkit:1");
+  EXPECT_EQ(list[3].state, DeviceState::kUnusable);
+  EXPECT_EQ(list[3].problem.kind, driver::BoardProblem::Kind::kNoProtocolDriver);
+  EXPECT_EQ(list[3].state_detail, "what to do");
+  // Boards that cannot be used are not a default: the simulated one is.
+  EXPECT_EQ(devices_.Find("").value()->id(), "speck2edevkit-sim:0");
+  absl::StatusOr<std::vector<int16_t>> read =
+      devices_.Find("speck2edevkit:1").value()->ReadNeurons(0, {}, nullptr);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(read.status().message(), HasSubstr("what to do"));
+}
+
+TEST_F(DeviceManagerTest, EmptyIdPicksTheOnlyUsableBoardAndRefusesToGuess) {
+  devices_.OnBoardArrived(DrivenUsbBoard("1", &clock_));
+  EXPECT_EQ(devices_.Find("").value()->id(), "speck2edevkit:0");
+  devices_.OnBoardArrived(DrivenUsbBoard("2", &clock_));
+  absl::StatusOr<ManagedDevice*> which = devices_.Find("");
+  EXPECT_EQ(which.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(which.status().message(),
+              HasSubstr("speck2edevkit:0, speck2edevkit:1"));
+}
+
+TEST_F(DeviceManagerTest, ABoardThatReturnsGetsItsIdBackByPortOrSerial) {
+  devices_.OnBoardArrived(
+      UsbBoard("1", 3, "SER1", driver::BoardProblem::Kind::kPermissionDenied));
+  devices_.OnBoardArrived(
+      UsbBoard("2", 4, "", driver::BoardProblem::Kind::kPermissionDenied));
+  devices_.OnBoardLeft("usb:2-1", "unplugged");
+  devices_.OnBoardLeft("usb:2-2", "unplugged");
+  EXPECT_EQ(devices_.List().size(), 2u);  // unusable boards leave the list
+  EXPECT_TRUE(absl::IsNotFound(devices_.Find("speck2edevkit:0").status()));
+  // The board without a serial returns on its port; the other on a new one.
+  devices_.OnBoardArrived(
+      UsbBoard("2", 9, "", driver::BoardProblem::Kind::kNoProtocolDriver));
+  devices_.OnBoardArrived(
+      UsbBoard("4", 5, "SER1", driver::BoardProblem::Kind::kNoProtocolDriver));
+  EXPECT_EQ(devices_.Get("speck2edevkit:1")->descriptor.usb_device_address, 9u);
+  EXPECT_EQ(devices_.Get("speck2edevkit:0")->descriptor.usb_port_path, "4");
+  // A new board takes the next rank, never a returning board's.
+  devices_.OnBoardArrived(
+      UsbBoard("5", 6, "", driver::BoardProblem::Kind::kNoProtocolDriver));
+  EXPECT_EQ(devices_.Get("speck2edevkit:2")->descriptor.usb_port_path, "5");
 }
 
 TEST_F(DeviceManagerTest, SecondHolderIsRefusedWithTheHolderNamed) {
@@ -158,18 +252,109 @@ TEST_F(DeviceManagerTest, WritesMakeItStreamingUntilIdle) {
   EXPECT_EQ(device_->Snapshot().state, DeviceState::kConfigured);
 }
 
-TEST_F(DeviceManagerTest, WatchersHearOfChanges) {
-  std::vector<std::string> changed;
+TEST_F(DeviceManagerTest, WatchersHearOfAdditionsChangesAndRemovals) {
+  std::vector<std::string> changes;
   Mutex mu;
-  int token = devices_.AddWatcher([&](const DeviceSnapshot& snapshot) {
-    MutexLock lock(&mu);
-    changed.push_back(snapshot.descriptor.id);
-  });
+  int token = devices_.AddWatcher(
+      [&](DeviceChange change, const DeviceSnapshot& snapshot) {
+        MutexLock lock(&mu);
+        const char* kind = change == DeviceChange::kAdded     ? "added"
+                           : change == DeviceChange::kRemoved ? "removed"
+                                                              : "changed";
+        changes.push_back(absl::StrCat(kind, " ", snapshot.descriptor.id, " ",
+                                       DeviceStateName(snapshot.state)));
+      });
   ASSERT_TRUE(device_->AcquireLease("alice", absl::Seconds(1)).ok());
+  devices_.OnBoardArrived(
+      UsbBoard("1", 3, "", driver::BoardProblem::Kind::kNeedsFirmware));
+  devices_.OnBoardLeft("usb:2-1", "unplugged");
+  devices_.OnBoardLeft("usb:2-1", "unplugged");  // twice: ignored
+  devices_.OnBoardLeft("usb:9-9", "unplugged");  // unknown: ignored
   devices_.RemoveWatcher(token);
   ASSERT_TRUE(devices_.Add(driver::sim::NewSimDevice(3)).ok());
   MutexLock lock(&mu);
-  EXPECT_EQ(changed, std::vector<std::string>{"speck2edevkit:0"});
+  EXPECT_THAT(changes, ElementsAre("changed speck2edevkit-sim:0 ready",
+                                   "added speck2edevkit:0 unusable",
+                                   "removed speck2edevkit:0 unusable"));
+}
+
+// The recovery path, through the manager as the daemon uses it.
+TEST_F(DeviceManagerTest, UnplugKeepsLeaseAndSettingsAndReplugRestoresThem) {
+  LeaseInfo lease = device_->AcquireLease("alice", absl::Seconds(60)).value();
+  ASSERT_TRUE(
+      device_->ApplyConfiguration(chip::testing::OneNeuron(), lease.lease_id)
+          .ok());
+  ASSERT_TRUE(device_->SetSlowClock(lease.lease_id, true, 5).ok());
+  ASSERT_TRUE(device_->SetPowerMonitorRate(lease.lease_id, 20).ok());
+  ASSERT_TRUE(device_->SetStopWatch(lease.lease_id, true, false).ok());
+  const std::shared_ptr<const chip::SpeckConfig> before =
+      device_->configuration();
+
+  ASSERT_TRUE(devices_.SimulateUnplug("speck2edevkit-sim:0").ok());
+  DeviceSnapshot lost = device_->Snapshot();
+  EXPECT_EQ(lost.state, DeviceState::kLost);
+  EXPECT_THAT(lost.state_detail, HasSubstr("unplugged (simulated fault)"));
+  EXPECT_THAT(lost.state_detail, HasSubstr("re-applied when it returns"));
+  EXPECT_EQ(lost.power_monitor_rate_hz, 20);  // last known, while away
+  EXPECT_EQ(lost.lease->holder, "alice");
+  EXPECT_TRUE(device_->RenewLease(lease.lease_id).ok());
+  absl::StatusOr<chip::ValidationReport> apply =
+      device_->ApplyConfiguration(chip::testing::OneNeuron(), lease.lease_id);
+  EXPECT_EQ(apply.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(apply.status().message(), HasSubstr("is lost"));
+  EXPECT_EQ(devices_.SimulateUnplug("speck2edevkit-sim:0").code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  ASSERT_TRUE(devices_.SimulateReplug("speck2edevkit-sim:0").ok());
+  DeviceSnapshot back = device_->Snapshot();
+  EXPECT_EQ(back.state, DeviceState::kConfigured);
+  EXPECT_EQ(back.state_detail, "");
+  EXPECT_TRUE(back.slow_clock.enabled);
+  EXPECT_EQ(back.slow_clock.rate_hz, 5);
+  EXPECT_EQ(back.power_monitor_rate_hz, 20);
+  EXPECT_TRUE(back.stop_watch.enabled);
+  EXPECT_EQ(back.pacing, driver::Pacing::kAsFastAsPossible);
+  // The new device runs the same network (a new object: graphs rebuild).
+  EXPECT_NE(device_->configuration(), before);
+  EXPECT_EQ(device_->configuration()->cnn_layers[0].dimensions.kernel_size,
+            before->cnn_layers[0].dimensions.kernel_size);
+  EXPECT_TRUE(device_->CheckLease(lease.lease_id).ok());
+}
+
+TEST_F(DeviceManagerTest, CountersAddUpAcrossUnplugs) {
+  LeaseInfo lease = device_->AcquireLease("alice", absl::Seconds(60)).value();
+  ASSERT_TRUE(
+      device_->ApplyConfiguration(chip::testing::OneNeuron(), lease.lease_id)
+          .ok());
+  for (int round = 0; round < 2; ++round) {
+    Notification written;
+    ASSERT_TRUE(device_
+                    ->SubmitWrite(lease.lease_id,
+                                  Job({chip::InputEvent::FromSpike({5, 0, 0, 0, 0})},
+                                      [&](absl::StatusOr<WriteResult>) {
+                                        written.Notify();
+                                      }))
+                    .ok());
+    ASSERT_TRUE(written.WaitForNotificationWithTimeout(absl::Seconds(10)));
+    ASSERT_TRUE(device_->WaitUntilIdle(absl::Seconds(10)));
+    ASSERT_TRUE(devices_.SimulateUnplug("speck2edevkit-sim:0").ok());
+    ASSERT_TRUE(devices_.SimulateReplug("speck2edevkit-sim:0").ok());
+  }
+  EXPECT_EQ(device_->Snapshot().counters.events_in, 2u);
+}
+
+TEST_F(DeviceManagerTest, FaultsNeedTheFlagAndASimulatedBoard) {
+  DeviceManager plain(&clock_);
+  driver::sim::SimBus bus(SimOptions(&clock_, 1));
+  bus.Start(&plain);
+  absl::Status refused = plain.SimulateUnplug("speck2edevkit-sim:0");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr("--sim_faults"));
+  devices_.OnBoardArrived(
+      UsbBoard("1", 3, "", driver::BoardProblem::Kind::kNoProtocolDriver));
+  EXPECT_EQ(devices_.SimulateUnplug("speck2edevkit:0").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::IsNotFound(devices_.SimulateUnplug("nope:0")));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // ManagedDevice: what speckd keeps for one device it owns, as the services
 // and the subscription hub see it. The control lease (one writer, many
-// readers), the state machine (ready -> configured -> streaming; lost), the
+// readers), the state machine (ready -> configured -> streaming; lost and
+// back; unusable), the
 // applied configuration, writes, the device controls, and the graphs that
 // run on the device's output. ManagedDeviceImpl (managed_device_impl.h) is
 // the real one; tests give services and the hub fakes.
@@ -24,6 +25,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "driver/chip/config.h"
+#include "driver/board.h"
 #include "driver/chip/validate.h"
 #include "driver/device.h"
 #include "server/devices/graph_set.h"
@@ -33,7 +35,17 @@
 
 namespace speckd::server {
 
-enum class DeviceState { kAbsent, kReady, kConfigured, kStreaming, kLost };
+enum class DeviceState {
+  kAbsent,
+  kReady,
+  kConfigured,
+  kStreaming,
+  // Unplugged while speckd had it; the configuration is kept and re-applied
+  // when the same board returns.
+  kLost,
+  // Present but cannot be driven: DeviceSnapshot::problem says why.
+  kUnusable,
+};
 
 const char* DeviceStateName(DeviceState state);
 
@@ -41,7 +53,9 @@ const char* DeviceStateName(DeviceState state);
 struct DeviceSnapshot {
   driver::DeviceDescriptor descriptor;
   DeviceState state = DeviceState::kReady;
+  // Why it is LOST or UNUSABLE, and what to do; empty otherwise.
   std::string state_detail;
+  driver::BoardProblem problem;
   // Holder and expiry only (no lease_id); nullopt when free.
   std::optional<LeaseInfo> lease;
   driver::StopWatchState stop_watch;
@@ -61,6 +75,7 @@ struct Notice {
     kInputsDropped,  // cancelled, or dropped by a reset or an apply
     kGraphStopped,   // a graph stopped by itself (lost its lease)
     kShuttingDown,
+    kDeviceLost,  // unplugged: the device's streams end after this
   };
   Kind kind = Kind::kDeviceReconfigured;
   std::string message;

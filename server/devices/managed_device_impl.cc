@@ -38,20 +38,47 @@ const char* DeviceStateName(DeviceState state) {
       return "streaming";
     case DeviceState::kLost:
       return "lost";
+    case DeviceState::kUnusable:
+      return "unusable";
   }
   return "unknown";
+}
+
+static void AddCounters(const driver::DeviceCounters& from,
+                        driver::DeviceCounters* to) {
+  to->events_in += from.events_in;
+  to->events_out += from.events_out;
+  for (size_t i = 0; i < from.core_spikes_out.size(); ++i) {
+    to->core_spikes_out[i] += from.core_spikes_out[i];
+  }
+  to->dvs_monitor_out += from.dvs_monitor_out;
+  to->readout_out += from.readout_out;
+  to->queued_inputs += from.queued_inputs;
+  to->dropped_inputs += from.dropped_inputs;
+  to->synops += from.synops;
+  to->late_inputs += from.late_inputs;
+  to->cascade_overflow += from.cascade_overflow;
+}
+
+ManagedDeviceImpl::ManagedDeviceImpl(std::string id, driver::Clock* clock,
+                                     const ManagedDeviceOptions& options)
+    : id_(std::move(id)),
+      clock_(clock),
+      options_(options),
+      lease_(id_, clock),
+      graphs_(id_, options.graphs),
+      config_(std::make_shared<const chip::SpeckConfig>()) {
+  descriptor_.id = id_;
 }
 
 ManagedDeviceImpl::ManagedDeviceImpl(std::unique_ptr<driver::Device> device,
                                      driver::Clock* clock,
                                      const ManagedDeviceOptions& options)
-    : device_(std::move(device)),
-      clock_(clock),
-      lease_(device_->descriptor().id, clock),
-      graphs_(device_->descriptor().id, options.graphs),
-      writer_(device_.get(), clock, options.writer),
-      config_(device_->configuration()) {
-  device_->SetOutputListener(this);
+    : ManagedDeviceImpl(device->descriptor().id, clock, options) {
+  driver::Board board;
+  board.descriptor = device->descriptor();
+  board.device = std::move(device);
+  Attach(std::move(board));
 }
 
 ManagedDeviceImpl::~ManagedDeviceImpl() { Shutdown(); }
@@ -60,11 +87,158 @@ void ManagedDeviceImpl::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   stopping_.store(true);
-  writer_.Cancel("speckd is shutting down");
+  MutexLock control(&control_mu_);
+  std::shared_ptr<Attachment> gone;
+  {
+    MutexLock lock(&attach_mu_);
+    gone = std::move(attached_);
+  }
+  if (gone != nullptr) Retire(gone.get(), "speckd is shutting down");
+}
+
+void ManagedDeviceImpl::Retire(Attachment* gone, absl::string_view why) {
+  gone->writer->Cancel(why);
   // Cuts short a write blocked on a full device queue.
-  (void)device_->CancelInputs();
-  writer_.Stop();
-  device_->SetOutputListener(nullptr);
+  (void)gone->device->CancelInputs();
+  gone->writer->Stop();
+  // Waits for a delivery in progress: nothing of the old device reaches the
+  // graphs after this.
+  gone->device->SetOutputListener(nullptr);
+  driver::DeviceCounters counters = gone->device->counters();
+  counters.queued_inputs = 0;
+  const Settings settings = SettingsOf(*gone->device);
+  MutexLock lock(&mu_);
+  AddCounters(counters, &past_counters_);
+  settings_ = settings;
+}
+
+ManagedDeviceImpl::Settings ManagedDeviceImpl::SettingsOf(
+    const driver::Device& device) {
+  Settings settings;
+  settings.stop_watch = device.stop_watch();
+  settings.slow_clock = device.slow_clock();
+  settings.pacing = device.pacing();
+  settings.power_monitor_rate_hz = device.power_monitor_rate();
+  return settings;
+}
+
+void ManagedDeviceImpl::Attach(driver::Board board) {
+  MutexLock control(&control_mu_);
+  if (stopping_.load()) return;
+  std::shared_ptr<Attachment> previous;
+  {
+    MutexLock lock(&attach_mu_);
+    previous = std::move(attached_);
+  }
+  if (previous != nullptr) Retire(previous.get(), "the board was replaced");
+  board.descriptor.id = id_;
+  std::optional<Settings> settings;
+  bool configured = false;
+  {
+    MutexLock lock(&mu_);
+    descriptor_ = board.descriptor;
+    problem_ = board.problem;
+    settings = settings_;
+    configured = configured_;
+  }
+  if (board.device == nullptr) {
+    {
+      MutexLock lock(&mu_);
+      state_ = DeviceState::kUnusable;
+      state_detail_ = board.problem.detail;
+    }
+    log::Warning("device_unusable",
+                 {{"device", id_},
+                  {"problem", driver::BoardProblemName(board.problem.kind)},
+                  {"detail", board.problem.detail}});
+    NotifyChanged();
+    return;
+  }
+  auto attachment = std::make_shared<Attachment>();
+  attachment->device = std::move(board.device);
+  attachment->writer = std::make_unique<InputWriter>(
+      attachment->device.get(), clock_, options_.writer);
+  attachment->device->SetOutputListener(this);
+  // A board seen before gets back what it had; a new one keeps its defaults.
+  const std::string not_restored =
+      settings.has_value() ? Restore(attachment->device.get(), *settings) : "";
+  {
+    MutexLock lock(&mu_);
+    if (!not_restored.empty()) configured_ = false;
+    config_ = attachment->device->configuration();
+    state_ = configured_ ? DeviceState::kConfigured : DeviceState::kReady;
+    state_detail_ = not_restored;
+    settings_.reset();
+  }
+  {
+    MutexLock lock(&attach_mu_);
+    attached_ = std::move(attachment);
+  }
+  if (settings.has_value()) {
+    log::Info("device_restored", {{"device", id_},
+                                  {"configuration", configured},
+                                  {"problem", not_restored}});
+  } else {
+    log::Info("device_attached", {{"device", id_}});
+  }
+  NotifyChanged();
+}
+
+std::string ManagedDeviceImpl::Restore(driver::Device* device,
+                                       const Settings& settings) {
+  std::shared_ptr<const chip::SpeckConfig> config;
+  bool configured = false;
+  {
+    MutexLock lock(&mu_);
+    config = config_;
+    configured = configured_;
+  }
+  std::string problem;
+  if (configured) {
+    if (absl::Status s = device->ApplyConfiguration(*config); !s.ok()) {
+      problem = absl::StrCat(
+          "the configuration it had could not be applied again: ",
+          s.message());
+    }
+  }
+  // After the configuration, which sets the slow clock too. A board that is
+  // always real time refuses other pacing: not a failure.
+  (void)device->SetPacing(settings.pacing);
+  (void)device->SetSlowClock(settings.slow_clock.enabled,
+                             settings.slow_clock.rate_hz);
+  (void)device->SetPowerMonitorRate(settings.power_monitor_rate_hz);
+  (void)device->SetStopWatch(settings.stop_watch.enabled, /*reset=*/false);
+  return problem;
+}
+
+void ManagedDeviceImpl::Detach(const std::string& why) {
+  MutexLock control(&control_mu_);
+  std::shared_ptr<Attachment> gone;
+  {
+    MutexLock lock(&attach_mu_);
+    gone = std::move(attached_);
+  }
+  const std::string detail = absl::StrCat(
+      why, "; its configuration and settings are kept and re-applied when "
+           "it returns");
+  {
+    MutexLock lock(&mu_);
+    if (state_ == DeviceState::kLost || state_ == DeviceState::kAbsent) {
+      return;
+    }
+    state_ = DeviceState::kLost;
+    state_detail_ = detail;
+    problem_ = {};
+  }
+  if (gone != nullptr) {
+    Retire(gone.get(),
+           absl::StrCat("device ", id_, " went away (", why,
+                        ") before this write reached it"));
+  }
+  log::Warning("device_lost", {{"device", id_}, {"reason", why}});
+  SendDeviceNotice({Notice::Kind::kDeviceLost,
+                    absl::StrCat("device ", id_, " was lost: ", detail), 0});
+  NotifyChanged();
 }
 
 absl::Status ManagedDeviceImpl::Serving() const {
@@ -73,25 +247,60 @@ absl::Status ManagedDeviceImpl::Serving() const {
       absl::StrCat("device ", id(), " is shutting down with speckd"));
 }
 
-absl::Status ManagedDeviceImpl::Controlling(const std::string& lease_id) const {
+std::shared_ptr<ManagedDeviceImpl::Attachment> ManagedDeviceImpl::attached()
+    const {
+  MutexLock lock(&attach_mu_);
+  return attached_;
+}
+
+absl::StatusOr<std::shared_ptr<ManagedDeviceImpl::Attachment>>
+ManagedDeviceImpl::Using() const {
   if (absl::Status s = Serving(); !s.ok()) return s;
-  return lease_.Check(lease_id);
+  if (std::shared_ptr<Attachment> a = attached()) return a;
+  MutexLock lock(&mu_);
+  switch (state_) {
+    case DeviceState::kUnusable:
+      return absl::FailedPreconditionError(
+          absl::StrCat("device ", id_, " cannot be used: ", state_detail_));
+    case DeviceState::kLost:
+      return absl::UnavailableError(
+          absl::StrCat("device ", id_, " is lost (", state_detail_, ")"));
+    default:
+      return absl::UnavailableError(
+          absl::StrCat("device ", id_, " is not present"));
+  }
+}
+
+absl::StatusOr<std::shared_ptr<ManagedDeviceImpl::Attachment>>
+ManagedDeviceImpl::Controlling(const std::string& lease_id) const {
+  if (absl::Status s = Serving(); !s.ok()) return s;
+  if (absl::Status s = lease_.Check(lease_id); !s.ok()) return s;
+  return Using();
 }
 
 DeviceSnapshot ManagedDeviceImpl::Snapshot() const {
+  const std::shared_ptr<Attachment> a = attached();
   DeviceSnapshot s;
-  s.descriptor = device_->descriptor();
+  Settings settings;
   {
     MutexLock lock(&mu_);
+    s.descriptor = descriptor_;
     s.state = state_;
+    s.state_detail = state_detail_;
+    s.problem = problem_;
+    s.counters = past_counters_;
+    if (settings_.has_value()) settings = *settings_;
+  }
+  if (a != nullptr) {
+    settings = SettingsOf(*a->device);
+    AddCounters(a->device->counters(), &s.counters);
+    s.pending_writes = a->writer->pending();
   }
   s.lease = lease_.Holder();
-  s.stop_watch = device_->stop_watch();
-  s.slow_clock = device_->slow_clock();
-  s.pacing = device_->pacing();
-  s.power_monitor_rate_hz = device_->power_monitor_rate();
-  s.counters = device_->counters();
-  s.pending_writes = writer_.pending();
+  s.stop_watch = settings.stop_watch;
+  s.slow_clock = settings.slow_clock;
+  s.pacing = settings.pacing;
+  s.power_monitor_rate_hz = settings.power_monitor_rate_hz;
   return s;
 }
 
@@ -149,8 +358,9 @@ bool ManagedDeviceImpl::Housekeeping() {
     log::Info("lease_expired", {{"device", id()}, {"holder", *expired}});
     changed = true;
   }
-  const bool idle =
-      device_->counters().queued_inputs == 0 && writer_.pending() == 0;
+  const std::shared_ptr<Attachment> a = attached();
+  const bool idle = a == nullptr || (a->device->counters().queued_inputs == 0 &&
+                                     a->writer->pending() == 0);
   const absl::Time now = clock_->Now();
   {
     MutexLock lock(&mu_);
@@ -169,15 +379,19 @@ bool ManagedDeviceImpl::Housekeeping() {
 
 absl::StatusOr<chip::ValidationReport> ManagedDeviceImpl::ApplyConfiguration(
     const chip::SpeckConfig& config, const std::string& lease_id) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
+  MutexLock control(&control_mu_);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
   chip::ValidationReport report = chip::Validate(config);
   if (!report.ok()) return report.ToStatus();
   // Writes speckd still holds were meant for the old network; the device
   // drops what it queued itself (and says so on its output).
-  const InputWriter::Dropped held = writer_.Cancel(
+  const InputWriter::Dropped held = (*a)->writer->Cancel(
       "a new configuration was applied before this write "
       "reached the device");
-  if (absl::Status s = device_->ApplyConfiguration(config); !s.ok()) return s;
+  if (absl::Status s = (*a)->device->ApplyConfiguration(config); !s.ok()) {
+    return s;
+  }
   int cores = 0;
   for (const chip::CnnLayerConfig& core : config.cnn_layers) {
     cores += core.InUse();
@@ -185,8 +399,9 @@ absl::StatusOr<chip::ValidationReport> ManagedDeviceImpl::ApplyConfiguration(
   {
     MutexLock lock(&mu_);
     configured_ = true;
-    config_ = device_->configuration();
+    config_ = (*a)->device->configuration();
     if (state_ == DeviceState::kReady) state_ = DeviceState::kConfigured;
+    state_detail_.clear();
   }
   log::Info("config_applied", {{"device", id()},
                                {"cores", cores},
@@ -212,14 +427,16 @@ std::shared_ptr<const chip::SpeckConfig> ManagedDeviceImpl::configuration()
 
 absl::StatusOr<driver::StopWatchState> ManagedDeviceImpl::SetStopWatch(
     const std::string& lease_id, std::optional<bool> enable, bool reset) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
+  MutexLock control(&control_mu_);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
   if (reset) {
-    writer_.Cancel(
+    (*a)->writer->Cancel(
         "the stop watch was reset before this write reached the "
         "device");
   }
   absl::StatusOr<driver::StopWatchState> state =
-      device_->SetStopWatch(enable, reset);
+      (*a)->device->SetStopWatch(enable, reset);
   if (!state.ok()) return state;
   if (reset) {
     log::Info("stop_watch_reset", {{"device", id()}, {"epoch", state->epoch}});
@@ -230,45 +447,53 @@ absl::StatusOr<driver::StopWatchState> ManagedDeviceImpl::SetStopWatch(
 
 absl::StatusOr<driver::SlowClockState> ManagedDeviceImpl::SetSlowClock(
     const std::string& lease_id, bool enable, double rate_hz) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
-  if (absl::Status s = device_->SetSlowClock(enable, rate_hz); !s.ok()) {
+  MutexLock control(&control_mu_);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
+  if (absl::Status s = (*a)->device->SetSlowClock(enable, rate_hz); !s.ok()) {
     return s;
   }
   NotifyChanged();
-  return device_->slow_clock();
+  return (*a)->device->slow_clock();
 }
 
 absl::StatusOr<driver::Pacing> ManagedDeviceImpl::SetPacing(
     const std::string& lease_id, driver::Pacing pacing) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
-  if (absl::Status s = device_->SetPacing(pacing); !s.ok()) return s;
+  MutexLock control(&control_mu_);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
+  if (absl::Status s = (*a)->device->SetPacing(pacing); !s.ok()) return s;
   NotifyChanged();
-  return device_->pacing();
+  return (*a)->device->pacing();
 }
 
 absl::StatusOr<double> ManagedDeviceImpl::SetPowerMonitorRate(
     const std::string& lease_id, double rate_hz) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
-  if (absl::Status s = device_->SetPowerMonitorRate(rate_hz); !s.ok()) {
+  MutexLock control(&control_mu_);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
+  if (absl::Status s = (*a)->device->SetPowerMonitorRate(rate_hz); !s.ok()) {
     return s;
   }
   NotifyChanged();
-  return device_->power_monitor_rate();
+  return (*a)->device->power_monitor_rate();
 }
 
 absl::StatusOr<std::vector<int16_t>> ManagedDeviceImpl::ReadNeurons(
     int layer, absl::Span<const driver::NeuronAddress> neurons,
     std::vector<driver::NeuronAddress>* addresses) {
-  if (absl::Status s = Serving(); !s.ok()) return s;
-  return device_->ReadNeurons(layer, neurons, addresses);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Using();
+  if (!a.ok()) return a.status();
+  return (*a)->device->ReadNeurons(layer, neurons, addresses);
 }
 
 absl::Status ManagedDeviceImpl::WriteNeurons(
     const std::string& lease_id, int layer,
     absl::Span<const driver::NeuronAddress> neurons,
     absl::Span<const int16_t> values) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
-  return device_->WriteNeurons(layer, neurons, values);
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
+  return (*a)->device->WriteNeurons(layer, neurons, values);
 }
 
 // --- event writes
@@ -276,7 +501,8 @@ absl::Status ManagedDeviceImpl::WriteNeurons(
 
 absl::Status ManagedDeviceImpl::SubmitWrite(const std::string& lease_id,
                                             WriteJob job) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
   if (!configured()) {
     return absl::FailedPreconditionError(
         absl::StrCat("device ", id(),
@@ -284,7 +510,7 @@ absl::Status ManagedDeviceImpl::SubmitWrite(const std::string& lease_id,
                      "events"));
   }
   job.on_written = [this] { MarkWritten(); };
-  return writer_.Submit(std::move(job));
+  return (*a)->writer->Submit(std::move(job));
 }
 
 void ManagedDeviceImpl::MarkWritten() {
@@ -302,10 +528,11 @@ void ManagedDeviceImpl::MarkWritten() {
 
 absl::StatusOr<ManagedDevice::Cancelled> ManagedDeviceImpl::CancelInputs(
     const std::string& lease_id) {
-  if (absl::Status s = Controlling(lease_id); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
   const InputWriter::Dropped held =
-      writer_.Cancel("the inputs were cancelled (CancelInputs)");
-  absl::StatusOr<uint64_t> queued = device_->CancelInputs();
+      (*a)->writer->Cancel("the inputs were cancelled (CancelInputs)");
+  absl::StatusOr<uint64_t> queued = (*a)->device->CancelInputs();
   if (!queued.ok()) return queued.status();
   Cancelled cancelled;
   cancelled.queued_inputs = *queued + held.inputs;
@@ -318,9 +545,12 @@ absl::StatusOr<ManagedDevice::Cancelled> ManagedDeviceImpl::CancelInputs(
 }
 
 bool ManagedDeviceImpl::WaitUntilIdle(absl::Duration timeout) {
+  const std::shared_ptr<Attachment> a = attached();
+  // Nothing can be pending on a board that is away.
+  if (a == nullptr) return true;
   const absl::Time deadline = absl::Now() + timeout;
-  if (!writer_.WaitUntilEmpty(deadline)) return false;
-  return device_->WaitUntilIdle(
+  if (!a->writer->WaitUntilEmpty(deadline)) return false;
+  return a->device->WaitUntilIdle(
       std::max(absl::ZeroDuration(), deadline - absl::Now()));
 }
 
@@ -331,7 +561,10 @@ absl::Status ManagedDeviceImpl::AddGraph(
     const std::string& graph_id, std::unique_ptr<graph::Graph> graph,
     std::shared_ptr<const chip::SpeckConfig> config, GraphOwner owner,
     bool running) {
-  if (absl::Status s = Serving(); !s.ok()) return s;
+  // Nothing would flow into a graph of a board that is away.
+  if (absl::StatusOr<std::shared_ptr<Attachment>> a = Using(); !a.ok()) {
+    return a.status();
+  }
   return graphs_.Add(graph_id, std::move(graph), std::move(config),
                      std::move(owner), running);
 }
@@ -422,10 +655,11 @@ void ManagedDeviceImpl::OnOutput(const driver::DeviceOutput& output) {
 
 absl::StatusOr<uint64_t> ManagedDeviceImpl::Write(
     absl::Span<const chip::InputEvent> events, const std::string& lease_id) {
-  if (absl::Status held = Controlling(lease_id); !held.ok()) return held;
+  absl::StatusOr<std::shared_ptr<Attachment>> a = Controlling(lease_id);
+  if (!a.ok()) return a.status();
   // From another device's thread: best effort, never waiting; what does not
   // fit (or fit the configuration) is reported as dropped.
-  absl::Status status = device_->Write(
+  absl::Status status = (*a)->device->Write(
       std::vector<chip::InputEvent>(events.begin(), events.end()),
       clock_->Now());
   if (!status.ok()) return events.size();

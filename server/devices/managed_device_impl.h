@@ -1,24 +1,34 @@
-// ManagedDeviceImpl: the ManagedDevice of a real driver::Device (simulated
-// or hardware). It composes the pieces that each do one job:
+// ManagedDeviceImpl: the ManagedDevice of one board (simulated or hardware),
+// for the daemon's life. It composes the pieces that each do one job:
 //
 //   ControlLease  who may change the device (lease.h)
 //   InputWriter   writes into the device off the gRPC threads (input_writer.h)
 //   GraphSet      the graphs, owned by the device thread (graph_set.h)
 //
 // and adds the state machine, the configuration cache, notices and the
-// device_sink input. It is the device's output listener.
+// device_sink input. It is the attached device's output listener.
+//
+// The board's driver::Device comes and goes: Detach() (unplugged) ends the
+// device's streams with a DEVICE_LOST notice and keeps the lease, the graphs,
+// the configuration and the settings; Attach() (back, or first seen) re-applies
+// them to the new Device. A board that cannot be driven is attached without
+// a Device, as UNUSABLE with its problem.
 //
 //   ManagedDeviceImpl dev(sim::NewSimDevice(options), clock, {});
+//   dev.Detach("unplugged");
+//   dev.Attach(std::move(board));        // same board, new driver::Device
 #ifndef SPECKD_SERVER_DEVICES_MANAGED_DEVICE_IMPL_H_
 #define SPECKD_SERVER_DEVICES_MANAGED_DEVICE_IMPL_H_
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "driver/board.h"
 #include "driver/clock.h"
 #include "driver/device.h"
 #include "driver/util/mutex.h"
@@ -38,18 +48,30 @@ class ManagedDeviceImpl final : public ManagedDevice,
                                 public driver::OutputListener,
                                 public graph::InputSink {
  public:
-  // Takes ownership of `device`; `clock` times leases, idleness and write
-  // deadlines, and must outlive this.
+  // A board not attached yet (ABSENT) with id `id`; `clock` times leases,
+  // idleness and write deadlines, and must outlive this.
+  ManagedDeviceImpl(std::string id, driver::Clock* clock,
+                    const ManagedDeviceOptions& options);
+  // Attached to `device` at once, with the device's own id.
   ManagedDeviceImpl(std::unique_ptr<driver::Device> device,
                     driver::Clock* clock, const ManagedDeviceOptions& options);
   // Shutdown(), then destroys the device.
   ~ManagedDeviceImpl() override;
 
+  // The board is present: with a Device, re-applies the configuration and
+  // settings it had before (logged; a failure leaves it READY and says why in
+  // state_detail); without one, UNUSABLE with `board.problem`.
+  void Attach(driver::Board board);
+  // The board went away: LOST with `why`. Drops what is queued (counted),
+  // ends the device's streams after a DEVICE_LOST notice, keeps the lease
+  // (its holder may renew it meanwhile), graphs, configuration and settings.
+  void Detach(const std::string& why);
+
   // Refuses new calls (UNAVAILABLE), drops what is queued, stops the writer
   // and detaches from the device. Idempotent; not concurrently with itself.
   void Shutdown();
 
-  const std::string& id() const override { return device_->descriptor().id; }
+  const std::string& id() const override { return id_; }
   DeviceSnapshot Snapshot() const override;
 
   absl::StatusOr<LeaseInfo> AcquireLease(const std::string& holder,
@@ -113,32 +135,66 @@ class ManagedDeviceImpl final : public ManagedDevice,
                                  const std::string& lease_id) override;
 
  private:
+  // A driver::Device and the writer feeding it; replaced when the board
+  // returns. Shared so that a call in progress keeps what it uses alive.
+  struct Attachment {
+    std::unique_ptr<driver::Device> device;
+    std::unique_ptr<InputWriter> writer;
+  };
+  // What Attach restores on a new Device; also shown while the board is away.
+  struct Settings {
+    driver::StopWatchState stop_watch;
+    driver::SlowClockState slow_clock;
+    driver::Pacing pacing = driver::Pacing::kRealTime;
+    double power_monitor_rate_hz = 0;
+  };
+
   // OK, or UNAVAILABLE once the device is shutting down.
   absl::Status Serving() const;
-  // Serving() and the lease.
-  absl::Status Controlling(const std::string& lease_id) const;
+  // The attached device, or why there is none (UNAVAILABLE while lost,
+  // FAILED_PRECONDITION with the problem while unusable).
+  absl::StatusOr<std::shared_ptr<Attachment>> Using() const;
+  // Using(), after checking the lease.
+  absl::StatusOr<std::shared_ptr<Attachment>> Controlling(
+      const std::string& lease_id) const;
+  std::shared_ptr<Attachment> attached() const;
+  static Settings SettingsOf(const driver::Device& device);
+  // Puts `settings` and the configuration (if one was applied) on a new
+  // device; what could not be restored, or empty.
+  std::string Restore(driver::Device* device, const Settings& settings)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
+  // Stops `gone` (its queued inputs dropped and counted) and keeps its
+  // counters and settings.
+  void Retire(Attachment* gone, absl::string_view why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
   void NotifyChanged();
   void MarkWritten();
   // Device thread: the notices `output` carries, to the notice sink.
   void Announce(const driver::DeviceOutput& output);
   void SendDeviceNotice(const Notice& notice);
 
-  std::unique_ptr<driver::Device> device_;
+  const std::string id_;
   driver::Clock* const clock_;
+  const ManagedDeviceOptions options_;
   ControlLease lease_;
   GraphSet graphs_;
-  InputWriter writer_;
   std::atomic<bool> stopping_{false};
   bool shut_down_ = false;  // Shutdown()'s own
 
   // Locks, in the order they may nest (each one's holder takes only those
   // after it):
-  //   sink_mu_   held while handing a notice on (the hub takes its own locks)
-  //   change_mu_ held while running the change callback (the manager takes
-  //              its own and snapshots this device)
-  //   mu_        the state below; a leaf
+  //   control_mu_ held through a change of the device (apply, the controls,
+  //               attach and detach), so a returning board is restored with
+  //               a consistent configuration and settings
+  //   sink_mu_    held while handing a notice on (the hub takes its own locks)
+  //   change_mu_  held while running the change callback (the manager takes
+  //               its own and snapshots this device)
+  //   mu_         the state below; a leaf
+  //   attach_mu_  the attachment pointer; a leaf
   // The device's own locks, the lease's and the graph set's are leaves too,
-  // and never taken with mu_ held.
+  // and never taken with mu_ or attach_mu_ held.
+  Mutex control_mu_;
+
   mutable Mutex sink_mu_;
   NoticeSink* notice_sink_ ABSL_GUARDED_BY(sink_mu_) = nullptr;
 
@@ -146,10 +202,20 @@ class ManagedDeviceImpl final : public ManagedDevice,
   std::function<void()> on_change_ ABSL_GUARDED_BY(change_mu_);
 
   mutable Mutex mu_;
-  DeviceState state_ ABSL_GUARDED_BY(mu_) = DeviceState::kReady;
+  DeviceState state_ ABSL_GUARDED_BY(mu_) = DeviceState::kAbsent;
+  std::string state_detail_ ABSL_GUARDED_BY(mu_);
+  driver::DeviceDescriptor descriptor_ ABSL_GUARDED_BY(mu_);
+  driver::BoardProblem problem_ ABSL_GUARDED_BY(mu_);
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
+  // Of devices the board had before this one: their counters (added to the
+  // current device's) and, while none is attached, the last settings.
+  driver::DeviceCounters past_counters_ ABSL_GUARDED_BY(mu_);
+  std::optional<Settings> settings_ ABSL_GUARDED_BY(mu_);
+
+  mutable Mutex attach_mu_;
+  std::shared_ptr<Attachment> attached_ ABSL_GUARDED_BY(attach_mu_);
 };
 
 }  // namespace speckd::server

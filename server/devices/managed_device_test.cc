@@ -255,7 +255,7 @@ TEST_F(PacedDeviceTest, CallsOnceShuttingDownAreUnavailableAndSaySo) {
       device_->ApplyConfiguration(OneNeuron(), lease_);
   EXPECT_EQ(applied.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(applied.status().message(),
-              HasSubstr("device speck2edevkit:0 is shutting down"));
+              HasSubstr("device speck2edevkit-sim:0 is shutting down"));
   EXPECT_EQ(device_->ReadNeurons(0, {}, nullptr).status().code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(device_->SubmitWrite(lease_, Job({})).code(),
@@ -323,7 +323,7 @@ TEST(ManagedDeviceTest, ADeviceSinkWritesOnlyWhileItsLeaseHoldsTheTarget) {
   ASSERT_TRUE(stopped.has_value());
   EXPECT_THAT(stopped->message,
               HasSubstr("node 'into_b' may no longer write into "
-                        "speck2edevkit:1"));
+                        "speck2edevkit-sim:1"));
   absl::StatusOr<GraphInfo> info = a->GetGraph("g1");
   ASSERT_TRUE(info.ok());
   EXPECT_FALSE(info->running);

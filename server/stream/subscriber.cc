@@ -228,6 +228,21 @@ void Subscriber::Close(absl::Status reason) {
   NotifyReady();
 }
 
+void Subscriber::CloseAfterDrain(absl::Status reason) {
+  {
+    MutexLock lock(&mu_);
+    if (closed_) return;
+    drain_ = true;
+    CloseLocked(std::move(reason));
+  }
+  NotifyReady();
+}
+
+bool Subscriber::drains_before_end() const {
+  MutexLock lock(&mu_);
+  return drain_;
+}
+
 bool Subscriber::closed() const {
   MutexLock lock(&mu_);
   return closed_;

@@ -117,6 +117,11 @@ class Subscriber {
   // `reason` the stream is to end with it, without draining the queue; OK
   // keeps what is queued for draining. The first reason sticks.
   void Close(absl::Status reason = absl::OkStatus());
+  // Like Close(reason), but the stream ends with `reason` only after the
+  // queue is drained (the device went away: what it sent still counts).
+  void CloseAfterDrain(absl::Status reason);
+  // True if a non-OK close_reason() waits for the queue to drain.
+  bool drains_before_end() const;
   bool closed() const;
   // Why it was closed; OK if it was not, or closed without a failure.
   absl::Status close_reason() const;
@@ -161,6 +166,7 @@ class Subscriber {
   uint64_t dropped_since_last_ ABSL_GUARDED_BY(mu_) = 0;
   SubscriberStats stats_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool drain_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status close_reason_ ABSL_GUARDED_BY(mu_);
   // LOSSLESS stall budget left, as of stall_time_.
   absl::Duration stall_left_ ABSL_GUARDED_BY(mu_);

@@ -240,7 +240,7 @@ TEST_F(WebServerTest, UnaryCallInBinaryModeWithTrailersAndCors) {
   v1::ListDevicesResponse devices;
   ASSERT_TRUE(devices.ParseFromString(frames.messages[0]));
   ASSERT_EQ(devices.devices_size(), 1);
-  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit:0");
+  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit-sim:0");
   EXPECT_EQ(frames.trailers, "grpc-status:0\r\n");
 }
 
@@ -252,7 +252,7 @@ TEST_F(WebServerTest, UnaryCallInTextMode) {
   ASSERT_EQ(frames.messages.size(), 1u);
   v1::ListDevicesResponse devices;
   ASSERT_TRUE(devices.ParseFromString(frames.messages[0]));
-  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit:0");
+  EXPECT_EQ(devices.devices(0).id(), "speck2edevkit-sim:0");
   EXPECT_EQ(frames.trailers, "grpc-status:0\r\n");
 }
 

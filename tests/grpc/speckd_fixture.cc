@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "driver/sim/sim_device.h"
+#include "driver/sim/sim_bus.h"
 #include "gtest/gtest.h"
 #include "proto/codec/config_codec.h"
 #include "proto/codec/events_codec.h"
@@ -12,11 +12,14 @@ namespace speckd::testing {
 
 SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
   devices_ = std::make_unique<server::DeviceManager>(options.clock);
-  driver::sim::SimDeviceOptions sim;
-  sim.clock = options.clock;
-  sim.pacing = options.pacing;
-  sim.input_queue_capacity = options.input_queue_capacity;
-  EXPECT_TRUE(devices_->Add(driver::sim::NewSimDevice(sim)).ok());
+  driver::sim::SimBusOptions sim;
+  sim.device.clock = options.clock;
+  sim.device.pacing = options.pacing;
+  sim.device.input_queue_capacity = options.input_queue_capacity;
+  // As `speckd --sim_faults`: tests may unplug the devkit.
+  sim_bus_ = std::make_unique<driver::sim::SimBus>(sim);
+  devices_->SetBoardFaults("sim:", sim_bus_.get());
+  sim_bus_->Start(devices_.get());
   auto server = server::SpeckdServer::Start({"127.0.0.1:0"}, devices_.get());
   EXPECT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
@@ -32,6 +35,7 @@ SpeckdFixture::~SpeckdFixture() {
   server_->Shutdown(absl::Seconds(5));
   server_.reset();
   devices_.reset();
+  sim_bus_.reset();
 }
 
 std::shared_ptr<grpc::Channel> SpeckdFixture::NewChannel() const {
@@ -53,7 +57,7 @@ std::shared_ptr<grpc::Channel> SpeckdFixture::NewDefaultChannel() const {
 v1::Device SpeckdFixture::WaitIdle(absl::Duration timeout) {
   grpc::ClientContext context;
   v1::WaitIdleRequest request;
-  request.set_device_id("speck2edevkit:0");
+  request.set_device_id(kDevice);
   request.set_timeout_ms(
       static_cast<uint32_t>(absl::ToInt64Milliseconds(timeout)));
   v1::Device device;
@@ -65,7 +69,7 @@ v1::Device SpeckdFixture::WaitIdle(absl::Duration timeout) {
 std::string SpeckdFixture::AcquireLease(const std::string& holder) {
   grpc::ClientContext context;
   v1::AcquireLeaseRequest request;
-  request.set_device_id("speck2edevkit:0");
+  request.set_device_id(kDevice);
   request.set_holder(holder);
   request.set_ttl_ms(600000);
   v1::Lease lease;
@@ -79,7 +83,7 @@ grpc::Status SpeckdFixture::ApplyConfig(
     v1::ApplyConfigurationResponse* response) {
   grpc::ClientContext context;
   v1::ApplyConfigurationRequest request;
-  request.set_device_id("speck2edevkit:0");
+  request.set_device_id(kDevice);
   request.set_lease_id(lease);
   codec::ToProto(config, request.mutable_configuration());
   v1::ApplyConfigurationResponse ignored;
@@ -91,7 +95,7 @@ grpc::Status SpeckdFixture::SetPacing(const std::string& lease,
                                       v1::Pacing pacing) {
   grpc::ClientContext context;
   v1::SetPacingRequest request;
-  request.set_device_id("speck2edevkit:0");
+  request.set_device_id(kDevice);
   request.set_lease_id(lease);
   request.set_pacing(pacing);
   v1::SetPacingResponse response;
@@ -122,7 +126,7 @@ grpc::Status SpeckdFixture::WriteStream(
     v1::WriteEventsRequest request =
         ToRequest(&events[i], std::min(batch, events.size() - i));
     if (i == 0) {
-      request.set_device_id("speck2edevkit:0");
+      request.set_device_id(kDevice);
       request.set_lease_id(lease);
     }
     if (!writer->Write(request)) break;
@@ -136,7 +140,7 @@ grpc::Status SpeckdFixture::WriteBatch(
     bool flush, v1::WriteEventsResponse* response) {
   grpc::ClientContext context;
   v1::WriteEventsRequest request = ToRequest(events.data(), events.size());
-  request.set_device_id("speck2edevkit:0");
+  request.set_device_id(kDevice);
   request.set_lease_id(lease);
   request.set_flush(flush);
   return event_stub->WriteEventBatch(&context, request, response);

@@ -1,5 +1,6 @@
-// A real speckd (SpeckdServer with one simulated devkit) on an ephemeral
-// loopback port, with stubs and the calls most tests need.
+// A real speckd (SpeckdServer with one simulated devkit, kDevice, that tests
+// may unplug as with --sim_faults) on an ephemeral loopback port, with stubs
+// and the calls most tests need.
 //
 //   SpeckdFixture speckd({.pacing = driver::Pacing::kAsFastAsPossible});
 //   std::string lease = speckd.AcquireLease();
@@ -16,6 +17,7 @@
 #include "driver/chip/events.h"
 #include "driver/clock.h"
 #include "driver/device.h"
+#include "driver/sim/sim_bus.h"
 #include "proto/speckd/v1/config_service.grpc.pb.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "proto/speckd/v1/event_service.grpc.pb.h"
@@ -26,6 +28,9 @@
 namespace speckd::testing {
 
 namespace v1 = ::speckd::v1;
+
+// The fixture's (and a default speckd's) simulated devkit.
+inline constexpr char kDevice[] = "speck2edevkit-sim:0";
 
 struct FixtureOptions {
   driver::Pacing pacing = driver::Pacing::kAsFastAsPossible;
@@ -77,6 +82,7 @@ class SpeckdFixture {
   std::unique_ptr<v1::GraphService::Stub> graph_stub;
 
  private:
+  std::unique_ptr<driver::sim::SimBus> sim_bus_;
   std::unique_ptr<server::DeviceManager> devices_;
   std::unique_ptr<server::SpeckdServer> server_;
 };

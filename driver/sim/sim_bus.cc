@@ -1,0 +1,65 @@
+#include "driver/sim/sim_bus.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace speckd::driver::sim {
+
+Board SimBus::MakeBoard(int rank) const {
+  SimDeviceOptions device_options = options_.device;
+  device_options.rank = rank;
+  Board board;
+  board.key = absl::StrCat("sim:", rank);
+  board.id_prefix = kSimIdPrefix;
+  board.device = NewSimDevice(device_options);
+  board.descriptor = board.device->descriptor();
+  return board;
+}
+
+absl::StatusOr<int> SimBus::RankOf(const std::string& key) const {
+  int rank = -1;
+  if (!absl::StartsWith(key, "sim:") ||
+      !absl::SimpleAtoi(key.substr(4), &rank) || rank < 0 ||
+      rank >= options_.count) {
+    return absl::NotFoundError(
+        absl::StrCat("'", key, "' is not a simulated board"));
+  }
+  return rank;
+}
+
+void SimBus::Start(BoardListener* listener) {
+  MutexLock lock(&mu_);
+  listener_ = listener;
+  for (int rank = 0; rank < options_.count; ++rank) {
+    listener_->OnBoardArrived(MakeBoard(rank));
+  }
+}
+
+absl::Status SimBus::Unplug(const std::string& key) {
+  absl::StatusOr<int> rank = RankOf(key);
+  if (!rank.ok()) return rank.status();
+  MutexLock lock(&mu_);
+  if (listener_ == nullptr || !unplugged_.insert(*rank).second) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("simulated board ", key, " is already unplugged"));
+  }
+  listener_->OnBoardLeft(key, "unplugged (simulated fault)");
+  return absl::OkStatus();
+}
+
+absl::Status SimBus::Replug(const std::string& key) {
+  absl::StatusOr<int> rank = RankOf(key);
+  if (!rank.ok()) return rank.status();
+  MutexLock lock(&mu_);
+  if (listener_ == nullptr || unplugged_.erase(*rank) == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("simulated board ", key, " is plugged in"));
+  }
+  listener_->OnBoardArrived(MakeBoard(*rank));
+  return absl::OkStatus();
+}
+
+}  // namespace speckd::driver::sim
