@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
   speckd::driver::sim::SimBus sim_bus(sim);
   if (absl::GetFlag(FLAGS_sim_faults)) devices.SetBoardFaults("sim:", &sim_bus);
   sim_bus.Start(&devices);
-  speckd::log::Info("sim_devices", {{"count", sim.count},
-                                    {"pacing", pacing},
-                                    {"faults", absl::GetFlag(FLAGS_sim_faults)}});
+  speckd::log::Info("sim_devices",
+                    {{"count", sim.count},
+                     {"pacing", pacing},
+                     {"faults", absl::GetFlag(FLAGS_sim_faults)}});
 
   speckd::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);

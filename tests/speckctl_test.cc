@@ -65,7 +65,8 @@ class SpeckctlTest : public ::testing::Test {
   void SetUp() override {
     absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
         RunfilePath("server/speckd"),
-        {"--listen=127.0.0.1:0", "--web_listen=", "--sim_pacing=" + pacing_});
+        {"--listen=127.0.0.1:0", "--web_listen=", "--sim_pacing=" + pacing_,
+         "--sim_faults"});
     ASSERT_TRUE(speckd.ok()) << speckd.status();
     speckd_ = std::move(speckd->process);
     address_ = speckd->address;
@@ -150,11 +151,12 @@ TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
   ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
   std::vector<std::string> rows = Lines(table.stdout_text);
   ASSERT_EQ(rows.size(), 2u) << table.stdout_text;
-  EXPECT_THAT(rows[0], MatchesRegex("ID +TYPE +BACKEND +STATE +LEASE +EVENTS "
-                                    "IN +EVENTS OUT"));
+  EXPECT_THAT(rows[0], MatchesRegex("ID +TYPE +BACKEND +STATE +WHERE +LEASE "
+                                    "+EVENTS IN +EVENTS OUT"));
   EXPECT_THAT(
       rows[1],
-      MatchesRegex("speck2edevkit-sim:0 +Speck2eDevKit +sim +ready +- +0 +0"));
+      MatchesRegex(
+          "speck2edevkit-sim:0 +Speck2eDevKit +sim +ready +- +- +0 +0"));
 
   RunResult json = Speck({"devices", "--output=json"});
   ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
@@ -171,10 +173,40 @@ TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
 
   RunResult csv = Speck({"devices", "--output=csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.stderr_text;
-  EXPECT_THAT(Lines(csv.stdout_text),
-              ElementsAre("id,type,backend,state,lease_holder,events_in,"
-                          "events_out",
-                          "speck2edevkit-sim:0,Speck2eDevKit,sim,ready,,0,0"));
+  EXPECT_THAT(
+      Lines(csv.stdout_text),
+      ElementsAre("id,type,backend,state,where,lease_holder,events_in,"
+                  "events_out,state_detail",
+                  "speck2edevkit-sim:0,Speck2eDevKit,sim,ready,,,0,0,"));
+}
+
+// The recovery path as a user meets it: unplug, see why, replug, run again.
+TEST_F(SpeckctlTest, SimUnplugShowsLostWithTheReasonAndReplugRestores) {
+  ASSERT_EQ(Speck({"config", "apply", TutorialConfig()}).exit_code, 0);
+  RunResult unplug = Speck({"sim", "unplug"});
+  ASSERT_EQ(unplug.exit_code, 0) << unplug.stderr_text;
+  EXPECT_THAT(unplug.stdout_text,
+              StartsWith("speck2edevkit-sim:0: lost: unplugged (simulated "
+                         "fault); its configuration and settings are kept"));
+  RunResult table = Speck({"devices"});
+  EXPECT_THAT(table.stdout_text, HasSubstr(" lost "));
+  EXPECT_THAT(table.stdout_text,
+              HasSubstr("\nspeck2edevkit-sim:0 is lost: unplugged (simulated "
+                        "fault)"));
+  RunResult write = Speck({"write", "--pattern=tutorial"});
+  EXPECT_EQ(write.exit_code, 1);
+  EXPECT_THAT(write.stderr_text, HasSubstr("is lost"));
+  RunResult again = Speck({"sim", "unplug"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.stderr_text, HasSubstr("already unplugged"));
+
+  RunResult replug = Speck({"sim", "replug"});
+  ASSERT_EQ(replug.exit_code, 0) << replug.stderr_text;
+  EXPECT_EQ(replug.stdout_text, "speck2edevkit-sim:0: configured\n");
+  RunResult demo = Speck({"demo", "spike-count"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
+  EXPECT_THAT(demo.stdout_text, HasSubstr("total spikes: 25001"));
+  EXPECT_EQ(Speck({"sim", "wiggle"}).exit_code, 2);
 }
 
 TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
@@ -416,8 +448,9 @@ TEST_F(SpeckctlRealTimeTest, CancelDropsWhatANowaitWriteLeftPlaying) {
               ContainsRegex("\"dropped_inputs\":\"?[1-9][0-9]*"));
   EXPECT_EQ(DeviceCounter("queued_inputs"), 0u);
   RunResult again = Speck({"cancel"});
-  EXPECT_THAT(again.stdout_text,
-              HasSubstr("speck2edevkit-sim:0: dropped 0 inputs not yet played"));
+  EXPECT_THAT(
+      again.stdout_text,
+      HasSubstr("speck2edevkit-sim:0: dropped 0 inputs not yet played"));
 }
 
 // The tutorial's DVS layer passes a 16x16 patch; uniform input over the

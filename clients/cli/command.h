@@ -32,6 +32,7 @@ extern const Command kInfoCommand;
 extern const Command kLeaseCommand;
 extern const Command kStopWatchCommand;
 extern const Command kCancelCommand;
+extern const Command kSimCommand;
 extern const Command kConfigCommand;
 extern const Command kWriteCommand;
 extern const Command kWatchCommand;

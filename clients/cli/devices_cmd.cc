@@ -47,11 +47,22 @@ std::string LeaseText(const v1::Lease& lease) {
       absl::ToDoubleSeconds(expires - absl::Now()));
 }
 
+// "usb 2-1.3 #5 super" (bus-ports, address, speed); "" for simulated ones.
+std::string WhereText(const v1::Device& d) {
+  if (d.backend() != v1::USB) return "";
+  std::string where =
+      absl::StrCat("usb ", d.usb_bus_number(), "-", d.usb_port_path(), " #",
+                   d.usb_device_address());
+  if (!d.usb_speed().empty()) absl::StrAppend(&where, " ", d.usb_speed());
+  return where;
+}
+
 std::vector<Column> DeviceColumns() {
   return {{"id", "ID"},
           {"type", "TYPE"},
           {"backend", "BACKEND"},
           {"state", "STATE"},
+          {"where", "WHERE"},
           {"lease_holder", "LEASE"},
           {"events_in", "EVENTS IN", /*numeric=*/true},
           {"events_out", "EVENTS OUT", /*numeric=*/true}};
@@ -59,14 +70,29 @@ std::vector<Column> DeviceColumns() {
 
 std::vector<std::string> DeviceCells(const v1::Device& d, Format format) {
   std::string holder = d.lease().holder();
-  if (holder.empty() && format == Format::kTable) holder = "-";
+  std::string where = WhereText(d);
+  if (format == Format::kTable) {
+    if (holder.empty()) holder = "-";
+    if (where.empty()) where = "-";
+  }
   return {d.id(),
           d.type_name(),
           BackendName(d.backend()),
           StateName(d.state()),
+          where,
           holder,
           absl::StrCat(d.events_in()),
           absl::StrCat(d.events_out())};
+}
+
+// Under the table: what is wrong with each device that needs attention, and
+// what to do (a table cell is no place for it).
+void PrintStateDetails(const v1::ListDevicesResponse& response) {
+  for (const v1::Device& d : response.devices()) {
+    if (d.state_detail().empty()) continue;
+    std::printf("\n%s is %s: %s\n", d.id().c_str(),
+                StateName(d.state()).c_str(), d.state_detail().c_str());
+  }
 }
 
 absl::Status ListDevices(Client& client) {
@@ -81,11 +107,16 @@ absl::Status ListDevices(Client& client) {
     std::printf("%s\n", ProtoJson(response, /*multiline=*/true).c_str());
     return absl::OkStatus();
   }
-  Table table(DeviceColumns());
+  std::vector<Column> columns = DeviceColumns();
+  if (format == Format::kCsv) columns.push_back({"state_detail", "DETAIL"});
+  Table table(columns);
   for (const v1::Device& d : response.devices()) {
-    table.AddRow(DeviceCells(d, format));
+    std::vector<std::string> cells = DeviceCells(d, format);
+    if (format == Format::kCsv) cells.push_back(d.state_detail());
+    table.AddRow(cells);
   }
   std::fputs(table.Render(format).c_str(), stdout);
+  if (format == Format::kTable) PrintStateDetails(response);
   return absl::OkStatus();
 }
 
@@ -93,7 +124,7 @@ absl::Status WatchDevices(Client& client) {
   const Format format = client.options().format;
   // Streamed rows cannot be measured first: widths that fit typical values.
   std::vector<Column> columns = {{"kind", "KIND", false, 7}};
-  const int widths[] = {16, 13, 7, 10, 12, 10, 10};
+  const int widths[] = {19, 13, 7, 10, 16, 12, 10, 10};
   std::vector<Column> device_columns = DeviceColumns();
   for (size_t i = 0; i < device_columns.size(); ++i) {
     device_columns[i].width = widths[i];
@@ -195,6 +226,20 @@ void PrintInfoTable(const v1::Device& d,
        d.state_detail().empty()
            ? StateName(d.state())
            : absl::StrCat(StateName(d.state()), ": ", d.state_detail()));
+  if (d.backend() == v1::USB) {
+    line("usb",
+         absl::StrFormat(
+             "bus %d, port %s, address %d, %s, id %04x:%04x",
+             d.usb_bus_number(), d.usb_port_path(), d.usb_device_address(),
+             d.usb_speed().empty() ? "speed unknown" : d.usb_speed() + " speed",
+             d.usb_vendor_id(), d.usb_product_id()));
+  }
+  if (!d.manufacturer().empty() || !d.product().empty()) {
+    line("product",
+         absl::StrCat(d.manufacturer(), d.manufacturer().empty() ? "" : " ",
+                      d.product()));
+  }
+  if (!d.serial_number().empty()) line("serial", d.serial_number());
   line("lease", LeaseText(d.lease()));
   line("stop watch",
        absl::StrFormat("%s, %.6f s, epoch %d",
@@ -268,6 +313,11 @@ int RunInfo(const std::vector<std::string>& args) {
   if (!device.ok()) return Fail(device.status());
   absl::StatusOr<v1::GetConfigurationResponse> config =
       (*client)->GetConfiguration();
+  // A board that cannot be used has no configuration to show; its state
+  // says why, which is what the user needs.
+  if (!config.ok() && device->state() == v1::UNUSABLE) {
+    config = v1::GetConfigurationResponse();
+  }
   if (!config.ok()) return Fail(config.status());
   const Format format = (*client)->options().format;
   if (format == Format::kTable) {
@@ -437,7 +487,50 @@ int RunCancel(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
+// --- sim ---------------------------------------------------------------------
+
+int RunSim(const std::vector<std::string>& args) {
+  if (args.size() != 1 || (args[0] != "unplug" && args[0] != "replug")) {
+    return UsageError("sim", "expects 'unplug' or 'replug'");
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
+  if (!client.ok()) return Fail(client.status());
+  v1::SimulateFaultRequest request;
+  request.set_device_id((*client)->device());
+  request.set_fault(args[0] == "unplug" ? v1::SimulateFaultRequest::UNPLUG
+                                        : v1::SimulateFaultRequest::REPLUG);
+  v1::Device device;
+  absl::Status status = (*client)->Unary([&](grpc::ClientContext* context) {
+    return (*client)->devices().SimulateFault(context, request, &device);
+  });
+  if (!status.ok()) return Fail(status);
+  if ((*client)->options().format == Format::kJson) {
+    std::printf("%s\n", ProtoJson(device).c_str());
+  } else {
+    std::printf("%s: %s%s%s\n", device.id().c_str(),
+                StateName(device.state()).c_str(),
+                device.state_detail().empty() ? "" : ": ",
+                device.state_detail().c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
+
+const Command kSimCommand = {
+    "sim", "unplug or replug a simulated devkit (speckd --sim_faults)",
+    "usage: speckctl sim unplug|replug [--device=ID]\n"
+    "\n"
+    "Pretends the simulated devkit was pulled out (unplug) or plugged back in\n"
+    "(replug), to see how scripts and dashboards recover. On unplug the\n"
+    "device goes LOST: its streams deliver what they had, a DEVICE_LOST\n"
+    "notice, and end with UNAVAILABLE; writes fail; the lease stays. On\n"
+    "replug speckd re-applies its configuration and settings. Only when\n"
+    "speckd runs with --sim_faults, and only for simulated devkits.\n"
+    "\n"
+    "example:\n"
+    "  speckctl sim unplug && speckctl devices && speckctl sim replug\n",
+    RunSim};
 
 const Command kDevicesCommand = {
     "devices", "list speckd's devices, or watch them change",
@@ -445,7 +538,9 @@ const Command kDevicesCommand = {
     "[--output=table|json|csv]\n"
     "\n"
     "Lists every device speckd owns: id, type, backend (sim or usb), state,\n"
-    "who holds its control lease, and the events written to / emitted by it.\n"
+    "where it is (USB bus-ports, address, speed), who holds its control\n"
+    "lease, and the events written to / emitted by it; then, for each device\n"
+    "that is lost or cannot be used, why and what to do.\n"
     "With --watch, streams every change instead (the current list first),\n"
     "one line per change (one JSON object per line with --output=json),\n"
     "until Ctrl-C or --duration.\n"
@@ -469,7 +564,7 @@ const Command kInfoCommand = {
     "--output=csv/json give one entry per core in use.\n"
     "\n"
     "example:\n"
-    "  speckctl info --device=speck2edevkit:0\n",
+    "  speckctl info --device=speck2edevkit-sim:0\n",
     RunInfo};
 
 const Command kLeaseCommand = {

@@ -19,8 +19,9 @@ ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "HOST:PORT of speckd. The SPECKD_SERVER environment variable "
           "overrides this default; the flag overrides both.");
 ABSL_FLAG(std::string, device, "",
-          "Device id, e.g. speck2edevkit:0 (default: speckd's only/first "
-          "device).");
+          "Device id, e.g. speck2edevkit:0 (the first real devkit) or "
+          "speck2edevkit-sim:0 (default: the only usable board, else the "
+          "first simulated devkit).");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(10),
           "Deadline of each unary call to speckd (streams run until done).");
 ABSL_FLAG(std::string, output, "",

@@ -90,7 +90,7 @@ const Command kSimulateCommand = {
 const Command* const kCommands[] = {
     &kDevicesCommand, &kInfoCommand,  &kConfigCommand,   &kWriteCommand,
     &kWatchCommand,   &kDemoCommand,  &kGraphCommand,    &kStopWatchCommand,
-    &kCancelCommand,  &kLeaseCommand, &kSimulateCommand,
+    &kCancelCommand,  &kLeaseCommand, &kSimulateCommand, &kSimCommand,
 };
 
 const Command* FindCommand(absl::string_view name) {

@@ -95,11 +95,11 @@ absl::StatusOr<Subscription> DeviceApi::WatchDevices(
     const v1::WatchDevicesRequest&) {
   auto subscriber = std::make_shared<Subscriber>(SubscriberOptions{});
   std::weak_ptr<Subscriber> weak = subscriber;
-  const int token =
-      devices_->AddWatcher([this, weak](DeviceChange change,
-                                        const DeviceSnapshot& snapshot) {
+  const int token = devices_->AddWatcher(
+      [this, weak](DeviceChange change, const DeviceSnapshot& snapshot) {
         std::shared_ptr<Subscriber> s = weak.lock();
-        if (s != nullptr) s->Push(EncodeChange(ChangeToProto(change), snapshot));
+        if (s != nullptr)
+          s->Push(EncodeChange(ChangeToProto(change), snapshot));
       });
   // The current list first (changes in between arrive after it, harmlessly
   // repeating the latest state).

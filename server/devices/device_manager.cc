@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "server/log/log.h"
 
@@ -103,7 +103,8 @@ void DeviceManager::OnBoardArrived(driver::Board board) {
   device->Attach(std::move(board));
   if (listed_now) {
     const std::string id = device->id();
-    device->SetChangeCallback([this, id] { Notify(id, DeviceChange::kChanged); });
+    device->SetChangeCallback(
+        [this, id] { Notify(id, DeviceChange::kChanged); });
     Notify(id, DeviceChange::kAdded);
   }
 }

@@ -2,9 +2,9 @@
 // the state machine and change notifications.
 #include "server/devices/device_manager.h"
 
+#include "absl/strings/str_cat.h"
 #include "driver/chip/test_networks.h"
 #include "driver/clock_fake.h"
-#include "absl/strings/str_cat.h"
 #include "driver/sim/sim_bus.h"
 #include "driver/sim/sim_device.h"
 #include "driver/util/mutex.h"
@@ -59,7 +59,8 @@ driver::Board UsbBoard(const std::string& port, uint32_t address,
 
 // A USB board with a (simulated) driver, as a protocol driver would give it.
 driver::Board DrivenUsbBoard(const std::string& port, driver::Clock* clock) {
-  driver::Board board = UsbBoard(port, 3, "", driver::BoardProblem::Kind::kNone);
+  driver::Board board =
+      UsbBoard(port, 3, "", driver::BoardProblem::Kind::kNone);
   driver::sim::SimDeviceOptions options;
   options.clock = clock;
   options.pacing = driver::Pacing::kAsFastAsPossible;
@@ -100,7 +101,8 @@ TEST_F(DeviceManagerTest, RealBoardsRankPerTypeAndNeverCollideWithSims) {
   EXPECT_EQ(list[2].descriptor.usb_device_address, 3u);
   EXPECT_EQ(list[3].descriptor.id, "speck2edevkit:1");
   EXPECT_EQ(list[3].state, DeviceState::kUnusable);
-  EXPECT_EQ(list[3].problem.kind, driver::BoardProblem::Kind::kNoProtocolDriver);
+  EXPECT_EQ(list[3].problem.kind,
+            driver::BoardProblem::Kind::kNoProtocolDriver);
   EXPECT_EQ(list[3].state_detail, "what to do");
   // Boards that cannot be used are not a default: the simulated one is.
   EXPECT_EQ(devices_.Find("").value()->id(), "speck2edevkit-sim:0");
@@ -328,13 +330,13 @@ TEST_F(DeviceManagerTest, CountersAddUpAcrossUnplugs) {
           .ok());
   for (int round = 0; round < 2; ++round) {
     Notification written;
-    ASSERT_TRUE(device_
-                    ->SubmitWrite(lease.lease_id,
-                                  Job({chip::InputEvent::FromSpike({5, 0, 0, 0, 0})},
-                                      [&](absl::StatusOr<WriteResult>) {
-                                        written.Notify();
-                                      }))
-                    .ok());
+    ASSERT_TRUE(
+        device_
+            ->SubmitWrite(
+                lease.lease_id,
+                Job({chip::InputEvent::FromSpike({5, 0, 0, 0, 0})},
+                    [&](absl::StatusOr<WriteResult>) { written.Notify(); }))
+            .ok());
     ASSERT_TRUE(written.WaitForNotificationWithTimeout(absl::Seconds(10)));
     ASSERT_TRUE(device_->WaitUntilIdle(absl::Seconds(10)));
     ASSERT_TRUE(devices_.SimulateUnplug("speck2edevkit-sim:0").ok());

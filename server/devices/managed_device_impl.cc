@@ -156,8 +156,8 @@ void ManagedDeviceImpl::Attach(driver::Board board) {
   }
   auto attachment = std::make_shared<Attachment>();
   attachment->device = std::move(board.device);
-  attachment->writer = std::make_unique<InputWriter>(
-      attachment->device.get(), clock_, options_.writer);
+  attachment->writer = std::make_unique<InputWriter>(attachment->device.get(),
+                                                     clock_, options_.writer);
   attachment->device->SetOutputListener(this);
   // A board seen before gets back what it had; a new one keeps its defaults.
   const std::string not_restored =
@@ -197,8 +197,7 @@ std::string ManagedDeviceImpl::Restore(driver::Device* device,
   if (configured) {
     if (absl::Status s = device->ApplyConfiguration(*config); !s.ok()) {
       problem = absl::StrCat(
-          "the configuration it had could not be applied again: ",
-          s.message());
+          "the configuration it had could not be applied again: ", s.message());
     }
   }
   // After the configuration, which sets the slow clock too. A board that is
@@ -219,8 +218,9 @@ void ManagedDeviceImpl::Detach(const std::string& why) {
     gone = std::move(attached_);
   }
   const std::string detail = absl::StrCat(
-      why, "; its configuration and settings are kept and re-applied when "
-           "it returns");
+      why,
+      "; its configuration and settings are kept and re-applied when "
+      "it returns");
   {
     MutexLock lock(&mu_);
     if (state_ == DeviceState::kLost || state_ == DeviceState::kAbsent) {
@@ -231,9 +231,8 @@ void ManagedDeviceImpl::Detach(const std::string& why) {
     problem_ = {};
   }
   if (gone != nullptr) {
-    Retire(gone.get(),
-           absl::StrCat("device ", id_, " went away (", why,
-                        ") before this write reached it"));
+    Retire(gone.get(), absl::StrCat("device ", id_, " went away (", why,
+                                    ") before this write reached it"));
   }
   log::Warning("device_lost", {{"device", id_}, {"reason", why}});
   SendDeviceNotice({Notice::Kind::kDeviceLost,
