@@ -4,7 +4,7 @@
 # Idempotent: packages already present are skipped.
 #   deploy/install-deps.sh            build and run (daemon + dashboard)
 #   deploy/install-deps.sh --tests    also what tests need: chromium, clang and
-#                                    its sanitizer runtimes
+#                                    its sanitizer runtimes, umockdev
 set -euo pipefail
 
 packages=(
@@ -15,9 +15,10 @@ packages=(
 # The dashboard is built with Node.js (18 or newer) and npm.
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
-# Tests: a real browser, and clang with its sanitizer runtimes for the
-# thread-safety and ThreadSanitizer passes.
-[ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev)
+# Tests: a real browser, clang with its sanitizer runtimes for the
+# thread-safety and ThreadSanitizer passes, and umockdev (a mocked sysfs and
+# usbfs under Debian's real libusb) for the USB layer.
+[ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev umockdev libumockdev-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -16,6 +16,8 @@ const char* BoardProblemName(BoardProblem::Kind kind) {
       return "unknown_board";
     case BoardProblem::Kind::kBusy:
       return "busy";
+    case BoardProblem::Kind::kOpenFailed:
+      return "open_failed";
   }
   return "unknown";
 }

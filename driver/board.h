@@ -38,6 +38,8 @@ struct BoardProblem {
     kUnknownBoard,
     // Another process has claimed it (LIBUSB_ERROR_BUSY).
     kBusy,
+    // Opening it failed otherwise (the detail names the error).
+    kOpenFailed,
   };
   Kind kind = Kind::kNone;
   // What is wrong and what to do about it, in plain words.

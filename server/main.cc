@@ -13,9 +13,11 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "driver/sim/sim_bus.h"
+#include "driver/usb/usb_bus.h"
 #include "server/devices/device_manager.h"
 #include "server/listen/listen_check.h"
 #include "server/log/log.h"
@@ -41,6 +43,15 @@ ABSL_FLAG(std::string, sim_pacing, "real_time",
           "Pacing of the simulated devkits: real_time (inputs are released "
           "when the stop watch reaches their timestamps, like a devkit) or "
           "as_fast_as_possible. Clients can change it with SetPacing.");
+ABSL_FLAG(std::string, usb, "auto",
+          "auto: find boards on USB and follow hotplug (a machine without "
+          "USB just has none); off: simulated devkits only.");
+ABSL_FLAG(std::string, usb_ids, "",
+          "More USB ids to treat as boards, VVVV:PPPP=KIND separated by "
+          "commas (KIND: speck2edevkit, fx3-boot, synsense), e.g. "
+          "337d:0001=speck2edevkit once lsusb shows your devkit's id.");
+ABSL_FLAG(std::string, usb_ids_file, "",
+          "A file of such rules, one per line, '#' comments.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long in-flight calls may take to finish on SIGTERM/SIGINT.");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
@@ -50,6 +61,43 @@ ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 bool IsSpeckdFlagFile(absl::string_view file) {
   return absl::StrContains(file, "server/") ||
          absl::StrContains(file, "driver/");
+}
+
+// Boards on USB, unless --usb=off. Bad id rules are the user's to fix (an
+// error); a machine where libusb cannot start runs without USB (a warning).
+absl::Status StartUsb(speckd::server::DeviceManager* devices,
+                      std::unique_ptr<speckd::driver::usb::UsbBus>* bus) {
+  const std::string mode = absl::GetFlag(FLAGS_usb);
+  if (mode == "off") return absl::OkStatus();
+  if (mode != "auto") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--usb=", mode, ": use auto or off"));
+  }
+  speckd::driver::usb::UsbBusOptions options;
+  if (absl::Status s =
+          options.ids.Add(absl::GetFlag(FLAGS_usb_ids), "--usb_ids");
+      !s.ok()) {
+    return s;
+  }
+  if (const std::string file = absl::GetFlag(FLAGS_usb_ids_file);
+      !file.empty()) {
+    if (absl::Status s = options.ids.AddFile(file); !s.ok()) return s;
+  }
+  absl::StatusOr<std::unique_ptr<speckd::driver::usb::UsbBus>> started =
+      speckd::driver::usb::UsbBus::Start(std::move(options), devices);
+  if (!started.ok()) {
+    speckd::log::Warning("usb_unavailable",
+                         {{"error", started.status().message()}});
+    return absl::OkStatus();
+  }
+  *bus = *std::move(started);
+  speckd::log::Info("usb", {{"hotplug", (*bus)->hotplug()}});
+  if (!(*bus)->hotplug()) {
+    speckd::log::Warning(
+        "usb_no_hotplug",
+        {{"effect", "boards plugged in later are seen after a restart"}});
+  }
+  return absl::OkStatus();
 }
 
 int main(int argc, char** argv) {
@@ -114,6 +162,12 @@ int main(int argc, char** argv) {
                     {{"count", sim.count},
                      {"pacing", pacing},
                      {"faults", absl::GetFlag(FLAGS_sim_faults)}});
+
+  std::unique_ptr<speckd::driver::usb::UsbBus> usb_bus;
+  if (absl::Status usb = StartUsb(&devices, &usb_bus); !usb.ok()) {
+    std::fprintf(stderr, "speckd: %s\n", std::string(usb.message()).c_str());
+    return 2;
+  }
 
   speckd::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);

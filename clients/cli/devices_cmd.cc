@@ -241,6 +241,8 @@ void PrintInfoTable(const v1::Device& d,
   }
   if (!d.serial_number().empty()) line("serial", d.serial_number());
   line("lease", LeaseText(d.lease()));
+  // Nothing below exists on a board speckd cannot drive.
+  if (d.state() == v1::UNUSABLE) return;
   line("stop watch",
        absl::StrFormat("%s, %.6f s, epoch %d",
                        d.stop_watch().enabled() ? "running" : "stopped",

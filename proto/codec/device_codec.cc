@@ -59,6 +59,8 @@ v1::DeviceProblem ToProto(driver::BoardProblem::Kind kind) {
       return v1::UNKNOWN_BOARD;
     case driver::BoardProblem::Kind::kBusy:
       return v1::BUSY;
+    case driver::BoardProblem::Kind::kOpenFailed:
+      return v1::OPEN_FAILED;
   }
   return v1::PROBLEM_NONE;
 }
