@@ -21,9 +21,10 @@ unit=/etc/systemd/system/speckd.service
 
 if [ "${1:-}" = "--uninstall" ]; then
   $sudo systemctl disable --now speckd 2>/dev/null || true
-  $sudo rm -rf "$unit" "$bin/speckd" "$bin/speckctl" "$share" "$doc"
+  $sudo rm -rf "$unit" "$bin/speckd" "$bin/speckctl" "$share" "$doc" \
+    /etc/udev/rules.d/60-speckd.rules
   $sudo systemctl daemon-reload
-  echo "install-service: removed speckd (kept /etc/default/speckd and the speckd user)"
+  echo "install-service: removed speckd and its udev rule (kept /etc/default/speckd, the speckd user and group speck)"
   exit 0
 fi
 
@@ -33,12 +34,15 @@ deploy/build.sh
 id speckd >/dev/null 2>&1 ||
   $sudo useradd --system --no-create-home --home-dir /nonexistent \
     --shell /usr/sbin/nologin --user-group speckd
+# USB boards: group speck may open them (the unit runs with it).
+deploy/install-udev-rule.sh --no-user
+id -nG speckd | tr ' ' '\n' | grep -qx speck || $sudo usermod -aG speck speckd
 $sudo install -D -m 0755 bazel-bin/server/speckd "$bin/speckd"
 $sudo install -D -m 0755 bazel-bin/clients/cli/speckctl "$bin/speckctl"
 $sudo rm -rf "$share/web"
 $sudo mkdir -p "$share" "$doc"
 $sudo cp -r clients/web/dist "$share/web"
-$sudo install -m 0644 docs/daemon.md docs/formats.md docs/chip-model.md "$doc/"
+$sudo install -m 0644 docs/daemon.md docs/formats.md docs/chip-model.md docs/hardware.md "$doc/"
 $sudo install -D -m 0644 deploy/speckd.service "$unit"
 [ -e /etc/default/speckd ] || printf '%s\n' \
   '# Flags for speckd (see: speckd --help), e.g.' \

@@ -33,6 +33,7 @@ extern const Command kLeaseCommand;
 extern const Command kStopWatchCommand;
 extern const Command kCancelCommand;
 extern const Command kSimCommand;
+extern const Command kDoctorCommand;
 extern const Command kConfigCommand;
 extern const Command kWriteCommand;
 extern const Command kWatchCommand;

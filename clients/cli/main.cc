@@ -90,7 +90,8 @@ const Command kSimulateCommand = {
 const Command* const kCommands[] = {
     &kDevicesCommand, &kInfoCommand,  &kConfigCommand,   &kWriteCommand,
     &kWatchCommand,   &kDemoCommand,  &kGraphCommand,    &kStopWatchCommand,
-    &kCancelCommand,  &kLeaseCommand, &kSimulateCommand, &kSimCommand,
+    &kCancelCommand,  &kLeaseCommand, &kSimulateCommand, &kDoctorCommand,
+    &kSimCommand,
 };
 
 const Command* FindCommand(absl::string_view name) {
