@@ -77,11 +77,27 @@ Testbed::~Testbed() {
 }
 
 absl::Status Testbed::Add(const std::string& name) {
+  return AddFile(TestdataPath(name));
+}
+
+absl::Status Testbed::AddFile(const std::string& path) {
   GError* error = nullptr;
-  if (!umockdev_testbed_add_from_file(testbed_, TestdataPath(name).c_str(),
-                                      &error)) {
+  if (!umockdev_testbed_add_from_file(testbed_, path.c_str(), &error)) {
     absl::Status status = absl::InvalidArgumentError(
-        absl::StrCat(name, ": ", error != nullptr ? error->message : "?"));
+        absl::StrCat(path, ": ", error != nullptr ? error->message : "?"));
+    if (error != nullptr) g_error_free(error);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Testbed::LoadPcap(const std::string& syspath,
+                               const std::string& path) {
+  GError* error = nullptr;
+  if (!umockdev_testbed_load_pcap(testbed_, syspath.c_str(), path.c_str(),
+                                  &error)) {
+    absl::Status status = absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", error != nullptr ? error->message : "?"));
     if (error != nullptr) g_error_free(error);
     return status;
   }

@@ -43,6 +43,11 @@ class Testbed {
 
   // Adds the devices of testdata file `name` (libusb hears "add").
   absl::Status Add(const std::string& name);
+  // The same for a file anywhere.
+  absl::Status AddFile(const std::string& path);
+  // Answers the usbfs requests of the device at `syspath` from a usbmon
+  // capture, strictly in its order (umockdev's pcap replay).
+  absl::Status LoadPcap(const std::string& syspath, const std::string& path);
   // Unplugs the device at sysfs path `syspath` ("/sys/devices/...").
   void Remove(const std::string& syspath);
   // Where the testbed keeps its /dev and /sys.
