@@ -14,6 +14,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "driver/sim/sim_bus.h"
@@ -98,6 +99,24 @@ absl::Status StartUsb(speckd::server::DeviceManager* devices,
         {{"effect", "boards plugged in later are seen after a restart"}});
   }
   return absl::OkStatus();
+}
+
+// One line per device at start, for the person at the terminal: what speckd
+// found and, for a board it cannot use, what to do (the same text as
+// `speckctl devices`).
+void PrintDevices(const speckd::server::DeviceManager& devices) {
+  for (const speckd::server::DeviceSnapshot& d : devices.List()) {
+    const speckd::driver::DeviceDescriptor& id = d.descriptor;
+    std::string where = "simulated";
+    if (id.backend == speckd::driver::Backend::kUsb) {
+      where = absl::StrFormat("usb %d-%s, %04x:%04x", id.usb_bus_number,
+                              id.usb_port_path, id.usb_vendor_id,
+                              id.usb_product_id);
+    }
+    std::printf("speckd device %s (%s): %s%s%s\n", id.id.c_str(),
+                where.c_str(), speckd::server::DeviceStateName(d.state),
+                d.state_detail.empty() ? "" : ": ", d.state_detail.c_str());
+  }
 }
 
 int main(int argc, char** argv) {
@@ -197,6 +216,7 @@ int main(int argc, char** argv) {
     speckd::log::Info("web_listening", {{"address", web->address()},
                                         {"web_root", web_options.web_root}});
   }
+  PrintDevices(devices);
   std::fflush(stdout);
 
   int received = 0;
