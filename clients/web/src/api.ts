@@ -127,6 +127,12 @@ export class Subscription {
     this.controller?.abort();
   }
 
+  // Ends a wait between attempts at once (the device is back).
+  retryNow(): void {
+    this.wake?.();
+  }
+  private wake: (() => void) | undefined;
+
   private async run(): Promise<void> {
     let delay = 250;
     while (!this.stopped) {
@@ -147,7 +153,11 @@ export class Subscription {
         this.onStatus(`reconnecting (${describe(error)})`);
       }
       if (this.stopped) return;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => { clearTimeout(timer); resolve(); };
+      });
+      this.wake = undefined;
       delay = Math.min(delay * 2, 5000);
     }
   }

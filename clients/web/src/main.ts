@@ -201,11 +201,34 @@ function outputsByKind(d: Device): string {
   return parts.length ? ` (${parts.join(" · ")})` : "";
 }
 
+// "usb 2-1.3 · address 5 · super speed · 337d:0001" for a board on USB.
+function whereText(d: Device): string {
+  const hex = (n: number) => n.toString(16).padStart(4, "0");
+  return `usb ${d.usbBusNumber}-${d.usbPortPath} · address ${d.usbDeviceAddress}` +
+    `${d.usbSpeed ? ` · ${d.usbSpeed} speed` : ""} · ${hex(d.usbVendorId)}:${hex(d.usbProductId)}`;
+}
+
+// A board that was lost and is back: streams retry at once, not after their
+// back-off.
+let lastState: DeviceState | undefined;
+function stateChanged(d: Device): void {
+  if (lastState === DeviceState.LOST && d.state !== DeviceState.LOST) {
+    for (const s of streams.values()) s.subscription.retryNow();
+    status(d.state === DeviceState.CONFIGURED
+      ? `${d.id} is back: its configuration was re-applied` : `${d.id} is back`);
+  }
+  lastState = d.state;
+}
+
 function renderDevice(d: Device): void {
   const stateName = DeviceState[d.state].toLowerCase();
   const pill = $("state");
   pill.textContent = stateName;
   pill.className = `pill ${stateName}`;
+  const detail = $("state-detail");
+  detail.hidden = !d.stateDetail;
+  detail.textContent = d.stateDetail ? `${stateName}: ${d.stateDetail}` : "";
+  stateChanged(d);
   const now = performance.now();
   let rates = "";
   if (lastCounters) {
@@ -218,6 +241,8 @@ function renderDevice(d: Device): void {
   const facts: [string, string][] = [
     ["id", d.id],
     ["backend", d.backend === 1 ? "simulated" : "USB"],
+    ...(d.backend === 1 ? [] : [["where", whereText(d)] as [string, string]]),
+    ...(d.product ? [["product", `${d.manufacturer} ${d.product}`.trim()] as [string, string]] : []),
     ["stop watch", `${((d.stopWatch?.timeUs ?? 0) / 1e6).toFixed(2)} s · epoch ${d.stopWatch?.epoch ?? 0}${
       d.stopWatch?.enabled ? "" : " (stopped)"}`],
     ["pacing", d.pacing === Pacing.REAL_TIME ? "real time" : "as fast as possible"],
@@ -410,11 +435,21 @@ function frame(now: number): void {
   get heatmapFps() { return perf.heatmapFps; },
 };
 
+// speckd's own rule: the only usable board on USB, else the first simulated
+// devkit, else the first device.
+function defaultDevice(list: Device[]): string {
+  const boards = list.filter((d) => d.backend !== 1 && d.state !== DeviceState.UNUSABLE);
+  if (boards.length === 1) return boards[0].id;
+  return (list.find((d) => d.backend === 1) ?? list[0])?.id ?? "";
+}
+
 async function main(): Promise<void> {
   const { response } = await devices.listDevices({});
   const select = $("device") as HTMLSelectElement;
-  select.innerHTML = response.devices.map((d) => `<option>${d.id}</option>`).join("");
-  deviceId = response.devices[0]?.id ?? "";
+  select.innerHTML = response.devices.map((d) =>
+    `<option value="${d.id}">${d.id}${d.state === DeviceState.UNUSABLE ? " (unusable)" : ""}</option>`).join("");
+  deviceId = defaultDevice(response.devices);
+  select.value = deviceId;
   select.addEventListener("change", async () => {
     await lease.release();
     deviceId = select.value;

@@ -7,7 +7,8 @@
 // and shows the new network without a reload; the plot's interval, class
 // labels and samnagui's axis settings can be changed. Only the streams whose
 // inputs changed reopen, and switching devices closes the old device's
-// streams. The page renders its state without streams advancing (headless
+// streams. A device unplugged (simulated) shows as lost with the reason, and
+// its streams reopen once it is back. The page renders its state without streams advancing (headless
 // --dump-dom), hears the daemon shut down, and clears the error once a new
 // daemon answers.
 //
@@ -33,7 +34,7 @@ mkdirSync(shots, { recursive: true });
 function startSpeckd(webPort = 0) {
   const child = spawn(speckdPath, [
     "--listen=127.0.0.1:0", `--web_listen=127.0.0.1:${webPort}`,
-    `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time", "--sim_devices=2",
+    `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time", "--sim_devices=2", "--sim_faults",
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
   let grpcAddress = "";
@@ -71,7 +72,7 @@ try {
   const calls = new Map();
   page.on("request", (r) => {
     const method = r.url().match(/\/speckd\.v1\.\w+\/(\w+)$/)?.[1];
-    const device = r.postDataBuffer()?.toString("latin1").match(/speck2edevkit:\d+/)?.[0];
+    const device = r.postDataBuffer()?.toString("latin1").match(/speck2edevkit(-sim)?:\d+/)?.[0];
     if (method) calls.set(r, { method, device, open: true });
   });
   const closed = (r) => { if (calls.has(r)) calls.get(r).open = false; };
@@ -196,13 +197,35 @@ try {
   // and opens them to the second.
   assert.equal(count("SubscribePower"), 1);
   assert.equal(count("SubscribeActivity"), 1);
-  await page.selectOption("#device", "speck2edevkit:1");
+  await page.selectOption("#device", "speck2edevkit-sim:1");
   const streams = () => [...calls.values()].filter((c) => c.open && c.method.startsWith("Subscribe"));
-  const deadline = Date.now() + 15000;
-  while (!(streams().length === 5 && streams().every((c) => c.device === "speck2edevkit:1"))) {
-    assert.ok(Date.now() < deadline, `open streams: ${JSON.stringify(streams())}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const allOpenTo = async (device) => {
+    const deadline = Date.now() + 15000;
+    while (!(streams().length === 5 && streams().every((c) => c.device === device))) {
+      assert.ok(Date.now() < deadline, `open streams: ${JSON.stringify(streams())}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await allOpenTo("speck2edevkit-sim:1");
+  assert.deepEqual(errors, []);
+
+  // 5b. The board is unplugged (speckd --sim_faults): the page shows it lost
+  // and why; plugged back in, it says so and its streams open again at once.
+  const countsBefore = count("SubscribeSpikeCounts");
+  execFileSync(speckctlPath, [`--server=${grpcAddress}`, "--device=speck2edevkit-sim:1", "sim", "unplug"]);
+  await page.waitForFunction(() => document.querySelector("#state")?.textContent === "lost",
+                             null, { timeout: 15000 });
+  assert.match(await page.locator("#state-detail").textContent(),
+               /^lost: unplugged \(simulated fault\); its configuration and settings are kept/);
+  await page.waitForFunction(() => document.querySelector("#control-status")?.textContent.includes("was lost"),
+                             null, { timeout: 15000 });
+  execFileSync(speckctlPath, [`--server=${grpcAddress}`, "--device=speck2edevkit-sim:1", "sim", "replug"]);
+  await page.waitForFunction(() => document.querySelector("#state")?.textContent === "ready",
+                             null, { timeout: 15000 });
+  assert.equal(await page.locator("#state-detail").isHidden(), true);
+  await allOpenTo("speck2edevkit-sim:1");
+  assert.ok(count("SubscribeSpikeCounts") > countsBefore, "the counts stream reopened");
+  assert.match(await page.locator("#control-status").textContent(), /is back/);
   assert.deepEqual(errors, []);
 
   // 6. Without streams advancing (a headless screenshot pauses time while
