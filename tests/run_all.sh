@@ -24,7 +24,7 @@ daemon_suites=(
   //tests:api_errors_test //tests:device_recovery_test
   //tests:graph_service_test
   //tests:input_queue_test //tests:stream_limits_test
-  //tests:streaming_test //tests:tutorial_e2e_test
+  //tests:streaming_test //tests:tutorial_e2e_test //tests:usb_recovery_test
 )
 bazel test //... "$@"
 bazel test --config=asan "$@" "${daemon_suites[@]}"

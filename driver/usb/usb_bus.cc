@@ -121,6 +121,7 @@ absl::Status UsbBus::Init() {
     return absl::UnavailableError(
         absl::StrCat("libusb cannot start: ", libusb_error_name(r)));
   }
+  shared_context_ = std::shared_ptr<libusb_context>(context_, libusb_exit);
   worker_ = std::thread([this] { WorkLoop(); });
   hotplug_ = libusb_has_capability(LIBUSB_CAP_HAS_HOTPLUG) != 0;
   std::vector<Event> present;
@@ -183,7 +184,8 @@ UsbBus::~UsbBus() {
     for (Event& e : queue_) libusb_unref_device(e.device);
   }
   for (auto& [device, key] : reported_) libusb_unref_device(device);
-  libusb_exit(context_);
+  // libusb_exit once no driver holds a handle either.
+  shared_context_.reset();
 }
 
 int LIBUSB_CALL UsbBus::OnHotplug(libusb_context*, libusb_device* device,
@@ -365,7 +367,8 @@ void UsbBus::Handover(libusb_device_handle* handle, BoardKind kind,
     }
   }
   if (config != nullptr) libusb_free_config_descriptor(config);
-  auto claimed = std::make_unique<UsbHandle>(handle, 0, std::move(endpoints));
+  auto claimed = std::make_unique<UsbHandle>(handle, 0, std::move(endpoints),
+                                             shared_context_);
   for (ProtocolDriver* driver : options_.drivers) {
     if (!driver->Accepts(kind, desc.usb_vendor_id, desc.usb_product_id)) {
       continue;

@@ -83,6 +83,9 @@ class UsbBus {
 
   const UsbBusOptions options_;
   BoardListener* const listener_;
+  // Shared with the handles given to drivers: libusb exits after the last
+  // of them closes.
+  std::shared_ptr<libusb_context> shared_context_;
   libusb_context* context_ = nullptr;
   libusb_hotplug_callback_handle callback_ = 0;
   bool hotplug_ = false;

@@ -7,12 +7,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "driver/usb/reading_driver.h"
 #include "driver/usb/umockdev_testbed.h"
 #include "driver/util/mutex.h"
 #include "gmock/gmock.h"
@@ -253,6 +258,87 @@ TEST_F(UsbBusTest, DevicesOfOtherVendorsAreIgnored) {
   Start(std::move(options));
   ASSERT_TRUE(bus_->WaitUntilSettled(absl::Seconds(10)));
   EXPECT_TRUE(recorder_.log().empty());
+}
+
+// --- a driven board: unplugged in the middle of a transfer -------------------
+
+// Keeps the boards it is given (and destroys their devices on departure,
+// from the bus's thread, as the daemon's manager does).
+class Keeper final : public BoardListener {
+ public:
+  void OnBoardArrived(Board board) override {
+    MutexLock lock(&mu_);
+    kept_ = std::move(board);
+    arrived_ = true;
+    changed_.SignalAll();
+  }
+  void OnBoardLeft(const std::string&, const std::string&) override {
+    Board gone;
+    {
+      MutexLock lock(&mu_);
+      gone = std::move(kept_);
+      left_ = true;
+      changed_.SignalAll();
+    }
+  }
+  bool WaitFor(bool Keeper::*flag, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    MutexLock lock(&mu_);
+    while (!(this->*flag)) {
+      if (changed_.WaitWithDeadline(&mu_, deadline)) break;
+    }
+    return this->*flag;
+  }
+  bool has_device() {
+    MutexLock lock(&mu_);
+    return kept_.device != nullptr;
+  }
+  bool arrived_ ABSL_GUARDED_BY(mu_) = false;
+  bool left_ ABSL_GUARDED_BY(mu_) = false;
+
+ private:
+  Mutex mu_;
+  CondVar changed_;
+  Board kept_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(UsbBusTest, UnplugDuringATransferEndsItWithinItsTimeout) {
+  ASSERT_TRUE(bed_->Add("speck2e-placeholder.umockdev").ok());
+  Testbed* bed = bed_.get();
+  absl::Status loaded =
+      bed->LoadPcap(PlaceholderSyspath(1), testing::PendingInCapture());
+  ASSERT_TRUE(loaded.ok()) << loaded;
+  testing::Reads reads;
+  testing::ReadingDriver driver(&reads);
+  Keeper keeper;
+  UsbBusOptions options = WithSpeck2eRule();
+  options.drivers = {&driver};
+  absl::StatusOr<std::unique_ptr<UsbBus>> bus =
+      UsbBus::Start(std::move(options), &keeper);
+  ASSERT_TRUE(bus.ok()) << bus.status();
+  ASSERT_TRUE(keeper.WaitFor(&Keeper::arrived_, absl::Seconds(10)));
+  ASSERT_TRUE(keeper.has_device()) << "the driver did not get the board";
+  // A read is in flight (the board never answers it) when the cable goes.
+  {
+    MutexLock lock(&reads.mu);
+    while (reads.results.empty()) {
+      ASSERT_FALSE(reads.changed.WaitWithDeadline(
+          &reads.mu, absl::Now() + absl::Seconds(10)));
+    }
+  }
+  const absl::Time pulled = absl::Now();
+  bed->Remove(PlaceholderSyspath(1));
+  ASSERT_TRUE(keeper.WaitFor(&Keeper::left_, absl::Seconds(5)))
+      << "the board was not reported gone";
+  // Leaving destroyed the device, whose reader was blocked in a transfer.
+  EXPECT_LT(absl::Now() - pulled, absl::Seconds(2));
+  MutexLock lock(&reads.mu);
+  for (size_t i = 0; i < reads.results.size(); ++i) {
+    EXPECT_LT(reads.took[i], absl::Milliseconds(1300)) << "read " << i;
+    EXPECT_FALSE(reads.results[i].ok());
+  }
+  EXPECT_TRUE(absl::IsDeadlineExceeded(reads.results.front()))
+      << reads.results.front();
 }
 
 }  // namespace

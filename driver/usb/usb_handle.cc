@@ -37,8 +37,10 @@ absl::Status UsbError(int libusb_error, absl::string_view what) {
 }
 
 UsbHandle::UsbHandle(libusb_device_handle* handle, int interface_number,
-                     std::vector<uint8_t> endpoints)
-    : handle_(handle),
+                     std::vector<uint8_t> endpoints,
+                     std::shared_ptr<libusb_context> context)
+    : context_(std::move(context)),
+      handle_(handle),
       interface_number_(interface_number),
       endpoints_(std::move(endpoints)) {}
 

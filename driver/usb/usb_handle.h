@@ -11,6 +11,7 @@
 #include <libusb-1.0/libusb.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -27,9 +28,12 @@ absl::Status UsbError(int libusb_error, absl::string_view what);
 
 class UsbHandle {
  public:
-  // Takes `handle` with `interface_number` claimed.
+  // Takes `handle` with `interface_number` claimed; `context` keeps the
+  // libusb context alive as long as the handle (libusb_exit with a device
+  // still open is undefined).
   UsbHandle(libusb_device_handle* handle, int interface_number,
-            std::vector<uint8_t> endpoints);
+            std::vector<uint8_t> endpoints,
+            std::shared_ptr<libusb_context> context);
   ~UsbHandle();
   UsbHandle(const UsbHandle&) = delete;
   UsbHandle& operator=(const UsbHandle&) = delete;
@@ -46,6 +50,7 @@ class UsbHandle {
                                 absl::Duration timeout);
 
  private:
+  const std::shared_ptr<libusb_context> context_;
   libusb_device_handle* const handle_;
   const int interface_number_;
   const std::vector<uint8_t> endpoints_;
