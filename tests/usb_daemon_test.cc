@@ -82,6 +82,8 @@ class UsbDaemonTest : public ::testing::Test {
 };
 
 TEST_F(UsbDaemonTest, ListsTheBoardsNextToTheSimulatedDevkitWithNextSteps) {
+  // The second board first: ids still rank by USB address.
+  ASSERT_TRUE(bed_->Add("speck2e-placeholder-2.umockdev").ok());
   ASSERT_TRUE(bed_->Add("speck2e-placeholder.umockdev").ok());
   ASSERT_TRUE(bed_->Add("fx3-boot.umockdev").ok());
   StartDaemon();
@@ -90,6 +92,9 @@ TEST_F(UsbDaemonTest, ListsTheBoardsNextToTheSimulatedDevkitWithNextSteps) {
   EXPECT_THAT(devices.stdout_text,
               HasSubstr("speck2edevkit:0      Speck2eDevKit         usb      "
                         "unusable  usb 2-1 #3 super"));
+  EXPECT_THAT(devices.stdout_text,
+              HasSubstr("speck2edevkit:1      Speck2eDevKit         usb      "
+                        "unusable  usb 2-2 #7 super"));
   EXPECT_THAT(devices.stdout_text, HasSubstr("fx3:0  "));
   EXPECT_THAT(devices.stdout_text, HasSubstr("speck2edevkit-sim:0  "));
   EXPECT_THAT(devices.stdout_text,
