@@ -272,8 +272,11 @@ absl::StatusOr<ManagedDevice*> DeviceManager::FindDefaultLocked() const {
                      "): name one with its device id"));
   }
   if (first_sim != nullptr) return first_sim;
-  if (!devices_.empty()) return devices_.begin()->second.get();
-  return absl::NotFoundError("speckd has no devices");
+  if (devices_.empty()) return absl::NotFoundError("speckd has no devices");
+  return absl::FailedPreconditionError(absl::StrCat(
+      "no board can be used and there is no simulated devkit to default to; "
+      "name a device: ",
+      KnownIdsLocked()));
 }
 
 absl::StatusOr<ManagedDevice*> DeviceManager::FindGraph(

@@ -122,6 +122,18 @@ TEST_F(DeviceManagerTest, EmptyIdPicksTheOnlyUsableBoardAndRefusesToGuess) {
               HasSubstr("speck2edevkit:0, speck2edevkit:1"));
 }
 
+TEST(DeviceManagerDefaultTest, OnlyUnusableBoardsAreNoDefault) {
+  driver::FakeClock clock;
+  DeviceManager devices(&clock);
+  EXPECT_TRUE(absl::IsNotFound(devices.Find("").status()));
+  devices.OnBoardArrived(
+      UsbBoard("1", 3, "", driver::BoardProblem::Kind::kNeedsFirmware));
+  absl::StatusOr<ManagedDevice*> none = devices.Find("");
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("name a device: speck2edevkit:0"));
+}
+
 TEST_F(DeviceManagerTest, ABoardThatReturnsGetsItsIdBackByPortOrSerial) {
   devices_.OnBoardArrived(
       UsbBoard("1", 3, "SER1", driver::BoardProblem::Kind::kPermissionDenied));

@@ -243,6 +243,7 @@ function renderDevice(d: Device): void {
     ["backend", d.backend === 1 ? "simulated" : "USB"],
     ...(d.backend === 1 ? [] : [["where", whereText(d)] as [string, string]]),
     ...(d.product ? [["product", `${d.manufacturer} ${d.product}`.trim()] as [string, string]] : []),
+    ...(d.backend !== 1 && d.serialNumber ? [["serial", d.serialNumber] as [string, string]] : []),
     ["stop watch", `${((d.stopWatch?.timeUs ?? 0) / 1e6).toFixed(2)} s · epoch ${d.stopWatch?.epoch ?? 0}${
       d.stopWatch?.enabled ? "" : " (stopped)"}`],
     ["pacing", d.pacing === Pacing.REAL_TIME ? "real time" : "as fast as possible"],
