@@ -4,7 +4,8 @@
 # Idempotent: packages already present are skipped.
 #   deploy/install-deps.sh            build and run (daemon + dashboard)
 #   deploy/install-deps.sh --tests    also what tests need: chromium, clang and
-#                                    its sanitizer runtimes, umockdev
+#                                    its sanitizer runtimes, umockdev, the
+#                                    Python client's packages
 set -euo pipefail
 
 packages=(
@@ -16,9 +17,11 @@ packages=(
 command -v node >/dev/null || packages+=(nodejs)
 command -v npm >/dev/null || packages+=(npm)
 # Tests: a real browser, clang with its sanitizer runtimes for the
-# thread-safety and ThreadSanitizer passes, and umockdev (a mocked sysfs and
-# usbfs under Debian's real libusb) for the USB layer.
-[ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev umockdev libumockdev-dev)
+# thread-safety and ThreadSanitizer passes, umockdev (a mocked sysfs and
+# usbfs under Debian's real libusb) for the USB layer, and Debian's Python
+# with grpcio, protobuf, numpy and pytest for the Python client.
+[ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev umockdev libumockdev-dev
+  python3-grpcio python3-protobuf python3-numpy python3-pytest python3-venv)
 
 missing=()
 for p in "${packages[@]}"; do

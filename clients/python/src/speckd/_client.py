@@ -1,0 +1,74 @@
+"""The connection to speckd."""
+import grpc
+
+from speckd._device import Device, DeviceInfo, DeviceView
+from speckd._errors import translate
+from speckd.v1 import config_service_pb2_grpc, device_service_pb2, device_service_pb2_grpc
+from speckd.v1 import event_service_pb2_grpc, graph_service_pb2_grpc
+
+# Large batches both ways (the daemon accepts up to 64 MiB per message).
+_OPTIONS = [("grpc.max_receive_message_length", 64 << 20),
+            ("grpc.max_send_message_length", 64 << 20)]
+
+
+class Client:
+    """A connection to one speckd. Make it with speckd.connect()."""
+
+    def __init__(self, address, timeout_s=10.0):
+        self.address = address
+        self.timeout_s = timeout_s
+        self._channel = grpc.insecure_channel(address, options=_OPTIONS)
+        self._devices = device_service_pb2_grpc.DeviceServiceStub(self._channel)
+        self._config = config_service_pb2_grpc.ConfigServiceStub(self._channel)
+        self._events = event_service_pb2_grpc.EventServiceStub(self._channel)
+        self._graphs = graph_service_pb2_grpc.GraphServiceStub(self._channel)
+
+    def _unary(self, method, request, timeout=None):
+        try:
+            return method(request, timeout=timeout or self.timeout_s)
+        except grpc.RpcError as error:
+            raise translate(error) from None
+
+    def devices(self):
+        """Every device speckd serves, as DeviceInfo."""
+        r = self._unary(self._devices.ListDevices, device_service_pb2.ListDevicesRequest())
+        return [DeviceInfo(d) for d in r.devices]
+
+    def device(self, device_id=""):
+        """A handle for watching a device (no lease). "" is speckd's default:
+        the only usable board, else the first simulated devkit."""
+        if not device_id:
+            device_id = self._unary(self._devices.GetDevice,
+                                    device_service_pb2.GetDeviceRequest()).id
+        return DeviceView(self, device_id)
+
+    def open_device(self, device_id="", holder=None, ttl_s=10.0):
+        """Takes the device's control lease (LeaseHeldError naming the holder
+        when someone has it) and returns the Device; use it in a `with`
+        block, or close() it."""
+        return Device(self, device_id, holder=holder, ttl_s=ttl_s)
+
+    def close(self):
+        self._channel.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def connect(address="127.0.0.1:50051", timeout_s=10.0, wait_s=5.0):
+    """Connects to speckd at HOST:PORT and checks that it answers (within
+    `wait_s`); SpeckdError (UNAVAILABLE) saying so otherwise."""
+    client = Client(address, timeout_s=timeout_s)
+    try:
+        grpc.channel_ready_future(client._channel).result(timeout=wait_s)
+    except grpc.FutureTimeoutError:
+        client.close()
+        from speckd._errors import DeviceUnavailableError
+        raise DeviceUnavailableError(
+            grpc.StatusCode.UNAVAILABLE,
+            f"cannot reach speckd at {address} — is it running? (deploy/run.sh)") from None
+    return client

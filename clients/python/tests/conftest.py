@@ -1,0 +1,63 @@
+"""A real speckd for each test: the built binary on a loopback port, with
+one simulated devkit running as fast as possible (unplug/replug allowed)."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.environ.get("SPECKD_ROOT", os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+
+def _speckd_binary():
+    path = os.environ.get("SPECKD") or os.path.join(ROOT, "bazel-bin", "server", "speckd")
+    if not os.path.exists(path):
+        pytest.exit(f"speckd is not built at {path} (bazel build //server:speckd)")
+    return path
+
+
+class Daemon:
+    def __init__(self, *flags):
+        self.process = subprocess.Popen(
+            [_speckd_binary(), "--listen=127.0.0.1:0", "--web_listen=", "--usb=off",
+             "--sim_pacing=as_fast_as_possible", "--sim_faults", *flags],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()
+        if not line.startswith("speckd listening on "):
+            self.process.kill()
+            raise RuntimeError(f"speckd did not start: {line}{self.process.stderr.read()}")
+        self.address = line.split()[3]
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture
+def daemon():
+    d = Daemon()
+    yield d
+    d.stop()
+
+
+@pytest.fixture
+def client(daemon):
+    import speckd
+    c = speckd.connect(daemon.address)
+    yield c
+    c.close()
+
+
+def example(name):
+    return os.path.join(ROOT, "examples", "tutorial", name)
+
+
+@pytest.fixture
+def tutorial_events():
+    import speckd
+    data = np.loadtxt(example("events.csv"), delimiter=",", skiprows=1, dtype=np.int64)
+    return speckd.dvs_events(data[:, 0], data[:, 1], data[:, 2], data[:, 3])

@@ -1,0 +1,167 @@
+"""The speckd package against a real daemon."""
+import json
+import threading
+
+import grpc
+import numpy as np
+import pytest
+
+import speckd
+from conftest import example
+from speckd.v1 import device_service_pb2, events_pb2
+
+DEVICE = "speck2edevkit-sim:0"
+
+
+def test_devices_lists_the_simulated_devkit(client):
+    (info,) = client.devices()
+    assert (info.id, info.type_name, info.backend, info.state) == (
+        DEVICE, "Speck2eDevKit", "sim", "ready")
+    assert (info.bus, info.address) == (0, 0)
+    assert client.device().id == DEVICE
+
+
+def test_tutorial_gives_sinabs_result(client, tutorial_events):
+    with client.open_device(DEVICE) as dev:
+        assert dev.apply_configuration(example("config.json")) == []
+        with dev.spike_counts(interval_ms=50, feature_count=2, lossless=True) as counts, \
+                dev.spikes(layer=0, lossless=True) as spikes:
+            result = dev.write(tutorial_events)
+            assert (result.accepted, result.last_timestamp_us) == (25001, 5005000)
+            windows = []
+            for w in counts:
+                windows.append(w)
+                if w.start_us >= 5000000:
+                    break
+            got = []
+            for batch in spikes:
+                got.append(batch)
+                if sum(len(b) for b in got) >= 25001:
+                    break
+    totals = np.sum([w.counts for w in windows], axis=0).tolist()
+    assert totals == [12475, 12526]
+    assert windows[0].counts == [225, 0] and windows[0].start_us == 0
+    assert windows[-1].counts == [0, 26]
+    assert all(w.end_us - w.start_us == 50000 for w in windows)
+    all_spikes = np.concatenate(got)
+    assert len(all_spikes) == 25001
+    assert all_spikes.dtype == speckd.SPIKE
+    assert np.bincount(all_spikes["feature"]).tolist() == [12475, 12526]
+    assert np.all(np.diff(all_spikes["t"].astype(np.int64)) >= 0)
+    assert counts.dropped == 0 and spikes.dropped == 0
+
+
+def test_lease_conflict_names_the_holder(daemon, client):
+    other = speckd.connect(daemon.address)
+    with client.open_device(holder="alice@lab"):
+        with pytest.raises(speckd.LeaseHeldError) as held:
+            other.open_device()
+        assert held.value.holder == "alice@lab"
+        assert held.value.code == grpc.StatusCode.FAILED_PRECONDITION
+        assert "alice@lab" in str(held.value)
+    with other.open_device(holder="bob") as dev:  # released on leaving `with`
+        assert dev.info().lease_holder == "bob"
+    other.close()
+
+
+def test_bad_configuration_lists_every_field_path(client, tmp_path):
+    bad = {"cnn_layers": [{"dimensions": {"kernel_size": 17}, "treshold_high": 5}],
+           "dvs_layer": {"merg": True}}
+    problems = client.device().validate_configuration(bad)
+    paths = {p.path for p in problems if p.severity == "error"}
+    assert {"cnn_layers[0].treshold_high", "dvs_layer.merg"} <= paths
+    assert any("did you mean threshold_high" in p.message for p in problems)
+    with client.open_device() as dev:
+        with pytest.raises(speckd.ConfigurationError) as rejected:
+            dev.apply_configuration(bad)
+        assert rejected.value.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert any(p.startswith("cnn_layers[0].treshold_high") for p in rejected.value.problems)
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps(bad))
+        with pytest.raises(speckd.ConfigurationError) as from_file:
+            dev.apply_configuration(str(path))
+        assert all(p.startswith(f"{path}: ") for p in from_file.value.problems)
+        assert dev.get_configuration() is None  # nothing was applied
+
+
+def test_a_slow_consumer_sees_what_it_lost(client, tutorial_events):
+    # The tutorial 40 times over (1 M spikes, more than gRPC's own buffers
+    # hold), in 1000 writes: many output messages, and nobody reading them.
+    repeats = 40
+    period = 5100000
+    longer = np.concatenate([tutorial_events] * repeats)
+    longer["t"] += np.repeat(np.arange(repeats, dtype=np.uint64) * period, len(tutorial_events))
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        spikes = dev.spikes(layer=0, max_queued_messages=2)
+        for part in np.array_split(longer, 1000):
+            dev.write(part)
+        dev.wait_idle()
+        expected = 25001 * repeats
+        received = 0
+        for batch in spikes:
+            received += len(batch)
+            if received + spikes.dropped >= expected:
+                break
+        spikes.close()
+    assert spikes.dropped > 0
+    assert received + spikes.dropped == expected  # every spike accounted for
+
+
+def test_samna_style_objects_and_stop_watch(client):
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        watch = dev.stop_watch.reset()
+        assert watch.epoch == 1
+        events = [speckd.DvsEvent(x=1, y=1, p=1, timestamp=1000 + i) for i in range(10)]
+        assert dev.write(events).accepted == 10
+        with pytest.raises(TypeError, match="not a mix"):
+            dev.write([speckd.DvsEvent(), speckd.Spike()])
+        assert dev.cancel_inputs() == 0  # all played already (as fast as possible)
+
+
+def test_closing_a_stream_ends_its_iteration(client):
+    stream = client.device().spikes()
+    stream.close()
+    assert list(stream) == []
+    with client.device().spike_counts() as again:  # a new one works
+        assert again.dropped == 0
+
+
+def test_errors_carry_the_code_and_speckd_message(client):
+    with pytest.raises(speckd.SpeckdError) as missing:
+        client.device("speck2edevkit:7").info()
+    assert missing.value.code == grpc.StatusCode.NOT_FOUND
+    assert DEVICE in missing.value.message  # it names the known devices
+
+
+def test_a_stream_survives_the_device_going_away(client, tutorial_events):
+    faults = client._devices  # SimulateFault: a test hook (speckd --sim_faults)
+
+    def fault(kind):
+        faults.SimulateFault(device_service_pb2.SimulateFaultRequest(device_id=DEVICE, fault=kind))
+
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        counts = dev.spike_counts(interval_ms=50, feature_count=2)
+        totals = []
+
+        def read():
+            for w in counts:
+                totals.append(sum(w.counts))
+                if sum(totals) >= 25001:
+                    return
+        reader = threading.Thread(target=read)
+        reader.start()
+        fault(device_service_pb2.SimulateFaultRequest.UNPLUG)
+        fault(device_service_pb2.SimulateFaultRequest.REPLUG)
+        # The stream subscribes again by itself; the board came back with its
+        # configuration, so the tutorial gives its result again.
+        assert counts.wait_subscribed(times=2)
+        dev.write(tutorial_events)
+        reader.join(timeout=30)
+        counts.close()
+    assert not reader.is_alive()
+    assert sum(totals) == 25001
+    assert events_pb2.StreamNotice.DEVICE_LOST in [n.kind for n in counts.notices]
+    assert len(counts.gaps) == 1 and "was lost" in counts.gaps[0].reason
