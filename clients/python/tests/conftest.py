@@ -7,6 +7,11 @@ import sys
 import numpy as np
 import pytest
 
+# sinabs, nir, nirtorch: an installed copy wins; ../shared's copy is the
+# fallback (appended after site-packages).
+if os.environ.get("SPECKD_THIRD_PARTY"):
+    sys.path.append(os.environ["SPECKD_THIRD_PARTY"])
+
 ROOT = os.environ.get("SPECKD_ROOT", os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 
 
