@@ -19,9 +19,12 @@ command -v npm >/dev/null || packages+=(npm)
 # Tests: a real browser, clang with its sanitizer runtimes for the
 # thread-safety and ThreadSanitizer passes, umockdev (a mocked sysfs and
 # usbfs under Debian's real libusb) for the USB layer, and Debian's Python
-# with grpcio, protobuf, numpy and pytest for the Python client.
+# with grpcio, protobuf, numpy and pytest for the Python client, and torch,
+# h5py, matplotlib and pbr for sinabs and NIR (their copies are in
+# ../shared/third_party/python; there is no package index here).
 [ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev umockdev libumockdev-dev
-  python3-grpcio python3-protobuf python3-numpy python3-pytest python3-venv)
+  python3-grpcio python3-protobuf python3-numpy python3-pytest python3-venv
+  python3-torch python3-h5py python3-matplotlib python3-pbr)
 
 missing=()
 for p in "${packages[@]}"; do

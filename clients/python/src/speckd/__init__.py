@@ -20,7 +20,7 @@ from speckd._errors import (ConfigurationError, DeviceUnavailableError, LeaseHel
 from speckd._events import (DVS_EVENT, MEASUREMENT, SPIKE, DvsEvent, Spike, dvs_events,
                             spikes)
 from speckd._streams import ActivityFrame, Gap, SpikeWindow, Stream
-from speckd import sinabs, v1  # noqa: E402  (speckd.sinabs imports torch only when used)
+from speckd import nir, sinabs, v1  # noqa: E402  (they import torch, sinabs, nir when used)
 
 __version__ = "0.1.0"
 
