@@ -70,3 +70,34 @@ def test_speckd_runs_the_configuration_as_sinabs_meant(client, name):
                     break
     # [t, layer, feature, x, y] against [t_us, core, feature, y, x], in order.
     assert [[t, c, f, y, x] for t, c, f, x, y in got] == want
+
+
+def test_the_tutorial_script_prints_sinabs_result(daemon, tmp_path):
+    """examples/tutorial/spike_count.py, as a lab user runs it."""
+    import os
+    import subprocess
+    import sys
+    from conftest import ROOT
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    plot = tmp_path / "counts.png"
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "tutorial", "spike_count.py"),
+         f"--server={daemon.address}", f"--plot={plot}"] if _has_matplotlib() else
+        [sys.executable, os.path.join(ROOT, "examples", "tutorial", "spike_count.py"),
+         f"--server={daemon.address}"],
+        capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "total spikes: 25001\n" in run.stdout
+    assert "per class: [12475, 12526]\n" in run.stdout
+    assert "first window: [225, 0], last window: [0, 26]\n" in run.stdout
+    if _has_matplotlib():
+        assert plot.stat().st_size > 1000
+
+
+def _has_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+        return True
+    except ImportError:
+        return False
