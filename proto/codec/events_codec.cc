@@ -1,6 +1,8 @@
 #include "proto/codec/events_codec.h"
 
 #include <algorithm>
+#include <cstring>
+#include <initializer_list>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -114,8 +116,98 @@ void AppendEvents(const chip::InputEvent* events, size_t count,
   }
 }
 
+namespace {
+
+// The values of a raw little-endian column of T.
+template <typename T>
+std::vector<T> Column(const std::string& bytes) {
+  std::vector<T> values(bytes.size() / sizeof(T));
+  if (!values.empty())
+    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
+  return values;
+}
+
+// INVALID_ARGUMENT unless every column holds `n` values of its width.
+absl::Status CheckColumns(
+    absl::string_view message,
+    std::initializer_list<
+        std::pair<absl::string_view, std::pair<size_t, size_t>>>
+        columns) {
+  const size_t n =
+      columns.begin()->second.first / columns.begin()->second.second;
+  for (const auto& [name, size] : columns) {
+    if (size.first % size.second != 0 || size.first / size.second != n) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(message, ".", name, ": ", size.first, " bytes, but ", n,
+                       " values of ", size.second,
+                       " bytes each were expected (the "
+                       "columns must hold the same number of values)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::DvsEventBatch> DvsFromColumns(const v1::DvsEventColumns& c) {
+  if (absl::Status s = CheckColumns(
+          "dvs_columns", {{"timestamp_us", {c.timestamp_us().size(), 8}},
+                          {"x", {c.x().size(), 1}},
+                          {"y", {c.y().size(), 1}},
+                          {"p", {c.p().size(), 1}}});
+      !s.ok()) {
+    return s;
+  }
+  v1::DvsEventBatch batch;
+  const std::vector<uint64_t> t = Column<uint64_t>(c.timestamp_us());
+  batch.mutable_timestamp_us()->Add(t.begin(), t.end());
+  for (unsigned char v : c.x()) batch.add_x(v);
+  for (unsigned char v : c.y()) batch.add_y(v);
+  for (unsigned char v : c.p()) batch.add_p(v != 0);
+  return batch;
+}
+
+absl::StatusOr<v1::SpikeBatch> SpikesFromColumns(const v1::SpikeColumns& c) {
+  if (absl::Status s = CheckColumns(
+          "spike_columns", {{"timestamp_us", {c.timestamp_us().size(), 8}},
+                            {"layer", {c.layer().size(), 1}},
+                            {"feature", {c.feature().size(), 2}},
+                            {"x", {c.x().size(), 1}},
+                            {"y", {c.y().size(), 1}}});
+      !s.ok()) {
+    return s;
+  }
+  v1::SpikeBatch batch;
+  const std::vector<uint64_t> t = Column<uint64_t>(c.timestamp_us());
+  const std::vector<uint16_t> f = Column<uint16_t>(c.feature());
+  batch.mutable_timestamp_us()->Add(t.begin(), t.end());
+  batch.mutable_feature()->Add(f.begin(), f.end());
+  for (unsigned char v : c.layer()) batch.add_layer(v);
+  for (unsigned char v : c.x()) batch.add_x(v);
+  for (unsigned char v : c.y()) batch.add_y(v);
+  return batch;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
     const v1::WriteEventsRequest& request, const chip::SpeckConfig& config) {
+  if (request.has_dvs_columns() || request.has_spike_columns()) {
+    if (request.dvs_events().timestamp_us_size() > 0 ||
+        request.spikes().timestamp_us_size() > 0) {
+      return absl::InvalidArgumentError(
+          "a message carries events as batches (dvs_events, spikes) or as "
+          "columns (dvs_columns, spike_columns), not both");
+    }
+    v1::WriteEventsRequest copy;
+    absl::StatusOr<v1::DvsEventBatch> dvs =
+        DvsFromColumns(request.dvs_columns());
+    if (!dvs.ok()) return dvs.status();
+    absl::StatusOr<v1::SpikeBatch> spikes =
+        SpikesFromColumns(request.spike_columns());
+    if (!spikes.ok()) return spikes.status();
+    *copy.mutable_dvs_events() = *std::move(dvs);
+    *copy.mutable_spikes() = *std::move(spikes);
+    return InputsFromProto(copy, config);
+  }
   const v1::DvsEventBatch& dvs = request.dvs_events();
   const v1::SpikeBatch& spikes = request.spikes();
   if (absl::Status s = CheckDvs(dvs); !s.ok()) return s;

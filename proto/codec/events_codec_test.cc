@@ -1,5 +1,7 @@
 #include "proto/codec/events_codec.h"
 
+#include <initializer_list>
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -61,6 +63,75 @@ TEST(InputsFromProtoTest, MergesDvsAndSpikesByTimeDvsFirstOnTies) {
   EXPECT_EQ((*events)[2].timestamp_us, 20u);
   EXPECT_EQ((*events)[3].timestamp_us, 30u);
   EXPECT_FALSE((*events)[3].p);
+}
+
+// Raw little-endian bytes of `values` as T.
+template <typename T>
+std::string Raw(std::initializer_list<T> values) {
+  std::string out;
+  for (T v : values) out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  return out;
+}
+
+TEST(InputsFromProtoTest, RawColumnsGiveTheSameEventsAsBatches) {
+  v1::WriteEventsRequest columns;
+  v1::DvsEventColumns* dvs = columns.mutable_dvs_columns();
+  dvs->set_timestamp_us(Raw<uint64_t>({10, 30}));
+  dvs->set_x(Raw<uint8_t>({1, 3}));
+  dvs->set_y(Raw<uint8_t>({2, 4}));
+  dvs->set_p(Raw<uint8_t>({1, 0}));
+  v1::SpikeColumns* spikes = columns.mutable_spike_columns();
+  spikes->set_timestamp_us(Raw<uint64_t>({10, 20}));
+  spikes->set_layer(Raw<uint8_t>({0, 0}));
+  spikes->set_feature(Raw<uint16_t>({0, 1}));
+  spikes->set_x(Raw<uint8_t>({5, 7}));
+  spikes->set_y(Raw<uint8_t>({6, 7}));
+  v1::WriteEventsRequest batches;
+  AddDvs(batches.mutable_dvs_events(), 10, 1, 2, true);
+  AddDvs(batches.mutable_dvs_events(), 30, 3, 4, false);
+  AddSpike(batches.mutable_spikes(), 10, 0, 0, 5, 6);
+  AddSpike(batches.mutable_spikes(), 20, 0, 1, 7, 7);
+  absl::StatusOr<std::vector<chip::InputEvent>> a =
+      InputsFromProto(columns, Core0(8, 8, 2));
+  absl::StatusOr<std::vector<chip::InputEvent>> b =
+      InputsFromProto(batches, Core0(8, 8, 2));
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_EQ(a->size(), 4u);
+  for (size_t i = 0; i < a->size(); ++i) {
+    EXPECT_EQ((*a)[i].timestamp_us, (*b)[i].timestamp_us) << i;
+    EXPECT_EQ((*a)[i].kind, (*b)[i].kind) << i;
+    EXPECT_EQ((*a)[i].x, (*b)[i].x) << i;
+    EXPECT_EQ((*a)[i].feature, (*b)[i].feature) << i;
+  }
+}
+
+TEST(InputsFromProtoTest, RawColumnsOfDifferentLengthsOrBothFormsAreRefused) {
+  v1::WriteEventsRequest ragged;
+  v1::DvsEventColumns* dvs = ragged.mutable_dvs_columns();
+  dvs->set_timestamp_us(Raw<uint64_t>({10, 30}));
+  dvs->set_x(Raw<uint8_t>({1}));
+  dvs->set_y(Raw<uint8_t>({2, 4}));
+  dvs->set_p(Raw<uint8_t>({1, 0}));
+  EXPECT_THAT(ErrorOf(ragged, Core0(8, 8, 2)),
+              HasSubstr("dvs_columns.x: 1 bytes, but 2 values of 1 bytes"));
+  v1::WriteEventsRequest odd;
+  odd.mutable_spike_columns()->set_timestamp_us("abc");
+  EXPECT_THAT(ErrorOf(odd, Core0(8, 8, 2)),
+              HasSubstr("spike_columns.timestamp_us: 3 bytes"));
+  v1::WriteEventsRequest both;
+  AddDvs(both.mutable_dvs_events(), 10, 1, 2, true);
+  both.mutable_spike_columns();
+  EXPECT_THAT(ErrorOf(both, Core0(8, 8, 2)), HasSubstr("not both"));
+  // Out-of-range values are named like any other event's.
+  v1::WriteEventsRequest wide;
+  v1::SpikeColumns* spikes = wide.mutable_spike_columns();
+  spikes->set_timestamp_us(Raw<uint64_t>({10}));
+  spikes->set_layer(Raw<uint8_t>({0}));
+  spikes->set_feature(Raw<uint16_t>({0}));
+  spikes->set_x(Raw<uint8_t>({200}));
+  spikes->set_y(Raw<uint8_t>({0}));
+  EXPECT_THAT(ErrorOf(wide, Core0(8, 8, 2)), HasSubstr("spikes[0].x: 200"));
 }
 
 TEST(InputsFromProtoTest, NamesTheFirstBadEventByIndexAndField) {

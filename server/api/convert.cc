@@ -1,6 +1,7 @@
 #include "server/api/convert.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -129,6 +130,7 @@ SubscribeOptions OptionsFromProto(const v1::SubscriptionOptions& p) {
   options.max_queued_messages = p.max_queued_messages();
   options.max_queued_bytes = static_cast<size_t>(p.max_queued_bytes());
   options.lease_id = p.lease_id();
+  options.raw_columns = p.raw_columns();
   return options;
 }
 
@@ -142,13 +144,47 @@ PayloadPtr EncodePayload(const google::protobuf::MessageLite& message,
 
 namespace {
 
-void EncodeSpikes(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
+// `values` as a little-endian array of T (x86 and ARM are little-endian).
+template <typename T, typename Field>
+void PutColumn(absl::Span<const chip::Spike> spikes, Field field,
+               std::string* out) {
+  out->resize(spikes.size() * sizeof(T));
+  char* p = out->data();
+  for (const chip::Spike& s : spikes) {
+    const T value = static_cast<T>(field(s));
+    std::memcpy(p, &value, sizeof(T));
+    p += sizeof(T);
+  }
+}
+
+void EncodeSpikeColumns(absl::Span<const chip::Spike> part,
+                        v1::SpikeColumns* out) {
+  PutColumn<uint64_t>(
+      part, [](const chip::Spike& s) { return s.timestamp_us; },
+      out->mutable_timestamp_us());
+  PutColumn<uint8_t>(
+      part, [](const chip::Spike& s) { return s.layer; }, out->mutable_layer());
+  PutColumn<uint16_t>(
+      part, [](const chip::Spike& s) { return s.feature; },
+      out->mutable_feature());
+  PutColumn<uint8_t>(
+      part, [](const chip::Spike& s) { return s.x; }, out->mutable_x());
+  PutColumn<uint8_t>(
+      part, [](const chip::Spike& s) { return s.y; }, out->mutable_y());
+}
+
+void EncodeSpikes(const graph::Packet& packet, bool raw_columns,
+                  std::vector<PayloadPtr>* out) {
   for (size_t first = 0; first < packet.spikes.size();
        first += kSpikesPerMessage) {
     const absl::Span<const chip::Spike> part =
         packet.spikes.subspan(first, kSpikesPerMessage);
     v1::StreamMessage message;
-    codec::AppendSpikes(part, message.mutable_spikes());
+    if (raw_columns) {
+      EncodeSpikeColumns(part, message.mutable_spike_columns());
+    } else {
+      codec::AppendSpikes(part, message.mutable_spikes());
+    }
     out->push_back(EncodePayload(message, part.size()));
   }
 }
@@ -272,9 +308,10 @@ void EncodeFrames(const graph::Packet& packet, std::vector<PayloadPtr>* out) {
 
 }  // namespace
 
-std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet) {
+std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet,
+                                     bool raw_columns) {
   std::vector<PayloadPtr> out;
-  EncodeSpikes(packet, &out);
+  EncodeSpikes(packet, raw_columns, &out);
   EncodeReadout(packet, &out);
   EncodePower(packet, &out);
   EncodeCollections(packet, &out);

@@ -43,7 +43,9 @@ inline constexpr size_t kCountsPerMessage = 65536;
 
 // A packet as stream-message payloads (fields >= 10 only), serialized once
 // for every subscriber, bounded as above. Time-only packets give none.
-std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet);
+// With `raw_columns`, spikes go as SpikeColumns instead of SpikeBatch.
+std::vector<PayloadPtr> EncodePacket(const graph::Packet& packet,
+                                     bool raw_columns = false);
 
 // `message` serialized once as a shared payload of `items` items.
 PayloadPtr EncodePayload(const google::protobuf::MessageLite& message,

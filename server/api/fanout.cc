@@ -48,7 +48,7 @@ uint64_t Fanout::Publish(const graph::Packet& packet) {
   const std::vector<std::shared_ptr<Subscriber>> subscribers = Snapshot();
   if (subscribers.empty()) return 0;
   // Encoded once, whatever the number of subscribers.
-  const std::vector<PayloadPtr> payloads = EncodePacket(packet);
+  const std::vector<PayloadPtr> payloads = EncodePacket(packet, raw_columns_);
   uint64_t dropped = 0;
   for (const auto& subscriber : subscribers) {
     for (const PayloadPtr& payload : payloads) {

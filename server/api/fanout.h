@@ -20,6 +20,9 @@ namespace speckd::server::api {
 
 class Fanout final : public graph::EndpointSink {
  public:
+  // `raw_columns`: spikes are encoded as SpikeColumns for every subscriber.
+  explicit Fanout(bool raw_columns = false) : raw_columns_(raw_columns) {}
+
   void Add(std::shared_ptr<Subscriber> subscriber);
   void Remove(const Subscriber* subscriber);
   size_t size() const;
@@ -37,6 +40,7 @@ class Fanout final : public graph::EndpointSink {
  private:
   std::vector<std::shared_ptr<Subscriber>> Snapshot() const;
 
+  const bool raw_columns_;
   mutable Mutex mu_;  // a leaf: held only to copy or change the list
   std::vector<std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
 };

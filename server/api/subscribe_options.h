@@ -20,6 +20,8 @@ struct SubscribeOptions {
   std::string lease_id;
   // The daemon's own consumers (a recorder) need no lease.
   bool exempt_from_lease = false;
+  // Spikes as SpikeColumns (raw little-endian arrays) rather than SpikeBatch.
+  bool raw_columns = false;
 };
 
 }  // namespace speckd::server::api

@@ -59,7 +59,10 @@ absl::StatusOr<SubscriberOptions> SubscriptionHub::Admit(
 absl::StatusOr<Subscription> SubscriptionHub::Subscribe(
     ManagedDevice* device, const std::string& key, const graph::GraphSpec& spec,
     const std::string& endpoint, const SubscribeOptions& options) {
-  const std::string branch_key = absl::StrCat(device->id(), "|", key);
+  // Subscribers share a branch (one graph, one encoding) only when they want
+  // the same encoding.
+  const std::string branch_key =
+      absl::StrCat(device->id(), "|", key, options.raw_columns ? "|raw" : "");
   MutexLock lock(&mu_);
   absl::StatusOr<SubscriberOptions> admitted = Admit(device, options);
   if (!admitted.ok()) return admitted.status();
@@ -75,7 +78,7 @@ absl::StatusOr<Subscription> SubscriptionHub::Subscribe(
     branch.device = device;
     branch.graph_id = devices_->NewGraphId();
     branch.endpoint = endpoint;
-    branch.fanout = std::make_shared<Fanout>();
+    branch.fanout = std::make_shared<Fanout>(options.raw_columns);
     if (absl::Status s = (*graph)->SetEndpointSink(endpoint, branch.fanout);
         !s.ok()) {
       return s;

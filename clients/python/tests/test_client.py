@@ -165,3 +165,36 @@ def test_a_stream_survives_the_device_going_away(client, tutorial_events):
     assert sum(totals) == 25001
     assert events_pb2.StreamNotice.DEVICE_LOST in [n.kind for n in counts.notices]
     assert len(counts.gaps) == 1 and "was lost" in counts.gaps[0].reason
+
+
+def test_raw_columns_and_packed_fields_carry_the_same_spikes(client, tutorial_events):
+    """Raw little-endian columns (the default) and protobuf's packed fields,
+    both ways, side by side on one device."""
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        raw = dev.spikes(layer=0, lossless=True)
+        packed = dev.spikes(layer=0, lossless=True, raw_columns=False)
+        dev.write(tutorial_events[:12000], raw_columns=False)
+        dev.write(tutorial_events[12000:])
+        got = {}
+        for name, stream in (("raw", raw), ("packed", packed)):
+            parts = []
+            for batch in stream:
+                parts.append(batch)
+                if sum(len(p) for p in parts) >= 25001:
+                    break
+            stream.close()
+            got[name] = np.concatenate(parts)
+    assert len(got["raw"]) == 25001
+    assert np.array_equal(got["raw"], got["packed"])
+
+
+def test_values_beyond_a_raw_column_are_refused_before_sending(client):
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        events = speckd.dvs_events([1000, 2000], [1, 300], [0, 0], [0, 1])
+        with pytest.raises(ValueError, match=r"events\[1\]\.x: 300 is out of range"):
+            dev.write(events)
+        # Within the column but beyond the chip: speckd names it.
+        with pytest.raises(speckd.SpeckdError, match=r"dvs_events\[1\]\.x: 200"):
+            dev.write(speckd.dvs_events([1000, 2000], [1, 200], [0, 0], [0, 1]))

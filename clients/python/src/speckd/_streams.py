@@ -59,6 +59,8 @@ def decode(message, feature_count=0):
     kind = message.WhichOneof("payload")
     if kind == "spikes":
         return [_events.spike_array(message.spikes)]
+    if kind == "spike_columns":
+        return [_events.spike_array_from_columns(message.spike_columns)]
     if kind == "dvs_events":
         return [_events.dvs_array(message.dvs_events)]
     if kind == "spike_counts":
