@@ -24,8 +24,9 @@ def _speckd_binary():
 
 class Daemon:
     def __init__(self, *flags):
+        listen = [] if any(f.startswith("--listen=") for f in flags) else ["--listen=127.0.0.1:0"]
         self.process = subprocess.Popen(
-            [_speckd_binary(), "--listen=127.0.0.1:0", "--web_listen=", "--usb=off",
+            [_speckd_binary(), *listen, "--web_listen=", "--usb=off",
              "--sim_pacing=as_fast_as_possible", "--sim_faults", *flags],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()

@@ -198,3 +198,88 @@ def test_values_beyond_a_raw_column_are_refused_before_sending(client):
         # Within the column but beyond the chip: speckd names it.
         with pytest.raises(speckd.SpeckdError, match=r"dvs_events\[1\]\.x: 200"):
             dev.write(speckd.dvs_events([1000, 2000], [1, 200], [0, 0], [0, 1]))
+
+
+def test_a_graph_built_like_samna_counts_the_tutorial(client, tutorial_events):
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        g = dev.graph("tutorial counts")
+        source, select, collect, count, out = g.sequential([
+            "device_source",
+            ("Speck2eOutputMemberSelect", {"member": "layer", "white_list": [0]}),
+            ("spike_collection", {"interval_milli_sec": 50}),
+            "Speck2eSpikeCountNode",
+            "endpoint"])
+        count.set(feature_count=2)
+        assert (select.kind, count.kind) == ("member_select", "spike_count")
+        g.start()
+        with pytest.raises(speckd.SpeckdError, match="delete"):
+            count.set(feature_count=3)  # built on the device already
+        with g.read(out, lossless=True) as windows:
+            dev.write(tutorial_events)
+            totals = [0, 0]
+            for w in windows:
+                totals = [a + b for a, b in zip(totals, w.counts)]
+                if sum(totals) >= 25001:
+                    break
+        assert totals == [12475, 12526]
+        counters = g.counters()
+        assert counters["spike_count"][1] > 0  # windows emitted
+        assert counters["member_select"][0] >= 25001  # every output event seen
+        g.stop()
+        g.delete()
+        with pytest.raises(ValueError, match="unknown node kind 'spike_counter'"):
+            dev.graph().node("spike_counter")
+        bad = dev.graph()
+        bad.sequential(["device_source", ("spike_count", {"feature_count": 2}), "endpoint"])
+        with pytest.raises(speckd.SpeckdError) as refused:
+            bad.start()  # events cannot feed a spike count: speckd names the node
+        assert refused.value.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert "spike_count" in refused.value.message
+
+
+def test_a_stream_survives_a_daemon_restart(tutorial_events):
+    from conftest import Daemon
+    first = Daemon()
+    port = first.address.rsplit(":", 1)[1]
+    client = speckd.connect(first.address)
+    counts = client.device().spike_counts(interval_ms=50, feature_count=2)
+    first.stop()
+    second = Daemon(f"--listen=127.0.0.1:{port}")
+    try:
+        totals = []
+
+        def read():
+            for w in counts:
+                totals.append(sum(w.counts))
+                if sum(totals) >= 25001:
+                    return
+        reader = threading.Thread(target=read)
+        reader.start()
+        assert counts.wait_subscribed(times=2)  # subscribed to the new daemon
+        with client.open_device() as dev:
+            dev.apply_configuration(example("config.json"))
+            dev.write(tutorial_events)
+            reader.join(timeout=30)
+        counts.close()
+        assert not reader.is_alive() and sum(totals) == 25001
+        assert len(counts.gaps) == 1
+        assert events_pb2.StreamNotice.SHUTTING_DOWN in [n.kind for n in counts.notices]
+    finally:
+        second.stop()
+        client.close()
+
+
+def test_activity_power_and_readout_streams_decode(client, tutorial_events):
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        with dev.activity(layer=13, frame_interval_ms=50) as frames, dev.power(rate_hz=20) as power:
+            dev.write(tutorial_events)
+            frame = next(f for f in frames if f.total > 0)
+            assert frame.counts.shape == (16, 16) and frame.counts.sum() == frame.total
+            samples = next(power)
+            assert samples.dtype == speckd.MEASUREMENT and len(samples) > 0
+            assert set(samples["channel"].tolist()) <= {0, 1, 2, 3, 4}
+        assert dev.info().raw.power_monitor_rate_hz == 20
+        with dev.readout() as readout:  # the tutorial has no readout: nothing, no error
+            assert readout.dropped == 0

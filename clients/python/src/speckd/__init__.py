@@ -19,13 +19,14 @@ from speckd._errors import (ConfigurationError, DeviceUnavailableError, LeaseHel
                             SpeckdError)
 from speckd._events import (DVS_EVENT, MEASUREMENT, SPIKE, DvsEvent, Spike, dvs_events,
                             spikes)
-from speckd._streams import ActivityFrame, Gap, SpikeWindow, Stream
+from speckd._graph import Graph, Node
+from speckd._streams import ActivityFrame, Gap, SpikeCollection, SpikeWindow, Stream
 from speckd import nir, sinabs, v1  # noqa: E402  (they import torch, sinabs, nir when used)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ActivityFrame", "Client", "Configuration", "ConfigurationError", "DVS_EVENT", "Device",
+    "ActivityFrame", "Client", "Graph", "Node", "SpikeCollection", "Configuration", "ConfigurationError", "DVS_EVENT", "Device",
     "DeviceInfo", "DeviceUnavailableError", "DeviceView", "DvsEvent", "Gap", "LeaseHeldError",
     "MEASUREMENT", "Problem", "SPIKE", "Spike", "SpeckdError", "SpikeWindow", "StopWatch",
     "Stream", "WriteResult", "connect", "dvs_events", "spikes",

@@ -309,6 +309,11 @@ class Device(DeviceView):
         except grpc.RpcError as error:
             raise translate(error) from None
 
+    def graph(self, name=""):
+        """A new event-routing graph on this device (speckd._graph.Graph)."""
+        from speckd._graph import Graph
+        return Graph(self, name)
+
     def cancel_inputs(self):
         """Drops every input not yet played; returns how many."""
         r = self._call(self._client._devices.CancelInputs,

@@ -24,6 +24,16 @@ class SpikeWindow:
         return f"SpikeWindow(start_us={self.start_us}, end_us={self.end_us}, counts={self.counts})"
 
 
+class SpikeCollection:
+    """The spikes of one window (samna's SpikeCollection); `continued`: the
+    window goes on in the next item."""
+
+    __slots__ = ("start_us", "end_us", "spikes", "continued")
+
+    def __init__(self, start_us, end_us, spikes, continued):
+        self.start_us, self.end_us, self.spikes, self.continued = start_us, end_us, spikes, continued
+
+
 class ActivityFrame:
     """Spikes per neuron of one layer in a window: `counts` is height×width."""
 
@@ -63,6 +73,10 @@ def decode(message, feature_count=0):
         return [_events.spike_array_from_columns(message.spike_columns)]
     if kind == "dvs_events":
         return [_events.dvs_array(message.dvs_events)]
+    if kind == "spike_collection":
+        c = message.spike_collection
+        return [SpikeCollection(c.window_start_us, c.window_end_us,
+                                _events.spike_array(c.spikes), c.continued)]
     if kind == "spike_counts":
         out = []
         for w in message.spike_counts.windows:
