@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test, on a fresh Debian 12 machine: installs what it needs (Debian
 # packages including chromium and clang, npm packages), runs the whole Bazel
-# suite, the daemon's suites again under AddressSanitizer and LeakSanitizer,
-# every source through clang's thread-safety analysis, the daemon's suites
-# under ThreadSanitizer, and the dashboard in a real browser.
+# suite, the daemon's suites again under AddressSanitizer, LeakSanitizer and
+# UndefinedBehaviorSanitizer, every source through clang's thread-safety
+# analysis, the daemon's suites under ThreadSanitizer, a time-boxed run of
+# every fuzz target, and the dashboard in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,10 +26,13 @@ daemon_suites=(
   //tests:graph_service_test
   //tests:input_queue_test //tests:stream_limits_test
   //tests:streaming_test //tests:tutorial_e2e_test //tests:usb_recovery_test
+  //tests/fuzz/...
 )
 bazel test //... "$@"
 bazel test --config=asan "$@" "${daemon_suites[@]}"
 # Locking annotations checked by the compiler (-Wthread-safety as errors).
 bazel build --config=clang "$@" //...
 bazel test --config=tsan "$@" "${daemon_suites[@]}"
+# Every decoder fuzzed (libFuzzer, ASan + UBSan), 20 s each from its seeds.
+tests/run_fuzzers.sh 20
 clients/web/scripts/browser-test.sh
