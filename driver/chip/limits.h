@@ -20,6 +20,9 @@ inline constexpr int32_t kStateMin = -32768;
 inline constexpr int32_t kStateMax = 32767;
 inline constexpr int kReadoutClasses = 15;  // classes 1..15; 0 is idle
 inline constexpr double kMaxSlowClockHz = 1e6;
+// Slower than this (a period of over 11 days) the period in microseconds
+// stops being a number the model can step on (found by fuzzing: 1e-300 Hz).
+inline constexpr double kMinSlowClockHz = 1e-6;
 
 inline bool IsValidStride(uint32_t s) {
   return s == 1 || s == 2 || s == 4 || s == 8;

@@ -339,7 +339,10 @@ bool ChipModel::SpikeMonitorOn() const {
 }
 
 void ChipModel::SetSlowClock(bool enable, double rate_hz) {
-  slow_clock_on_ = enable && rate_hz > 0 && std::isfinite(rate_hz);
+  // Validation refuses rates outside [kMinSlowClockHz, kMaxSlowClockHz];
+  // anything else keeps the clock off rather than step on a broken period.
+  slow_clock_on_ = enable && std::isfinite(rate_hz) &&
+                   rate_hz >= kMinSlowClockHz && rate_hz <= kMaxSlowClockHz;
   if (slow_clock_on_) slow_clock_period_us_ = 1e6 / rate_hz;
   ScheduleNextTick();
 }

@@ -576,6 +576,10 @@ std::optional<std::string> SlowClockRateError(double rate_hz) {
   if (rate_hz <= 0) {
     return absl::StrCat(Hz(rate_hz), "; the rate must be above 0 Hz");
   }
+  if (rate_hz < kMinSlowClockHz) {
+    return absl::StrCat(Hz(rate_hz), " is below the lowest rate, ",
+                        Hz(kMinSlowClockHz));
+  }
   if (rate_hz > kMaxSlowClockHz) {
     return absl::StrCat(Hz(rate_hz), " exceeds the limit ",
                         Hz(kMaxSlowClockHz));

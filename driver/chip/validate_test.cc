@@ -586,3 +586,26 @@ TEST(UnusedCoreTest, OtherFieldsOfUnusedCoresAreNotValidated) {
 
 }  // namespace
 }  // namespace speckd::chip
+
+namespace speckd::chip {
+namespace {
+
+using namespace validate_testing;  // NOLINT: builders and matchers
+using ::testing::Contains;
+
+// Found by fuzzing (tests/fuzz/corpus/config_proto/regression_*): a rate so
+// small that its period overflowed to infinity reached the model.
+TEST(SlowClockTest, RatesTooSlowToStepOnAreErrors) {
+  SpeckConfig config = TutorialConfig();
+  config.slow_clock = {true, 1e-300};
+  const ValidationReport report = Validate(config);
+  EXPECT_FALSE(report.ok());
+  EXPECT_THAT(report.problems,
+              Contains(Error("slow_clock.rate_hz", {"below the lowest rate"})));
+  config.slow_clock = {true, kMinSlowClockHz};
+  EXPECT_TRUE(Validate(config).ok());
+  EXPECT_TRUE(SlowClockRateError(1e-7).has_value());
+}
+
+}  // namespace
+}  // namespace speckd::chip
