@@ -559,7 +559,7 @@ const Command kInfoCommand = {
     "info", "show one device: state, lease, stop watch, cores in use",
     "usage: speckctl info [--device=ID] [--output=table|json|csv]\n"
     "\n"
-    "Shows one device (default: the only/first one): state, lease, stop\n"
+    "Shows one device (default: speckd's default device): state, lease, stop\n"
     "watch, pacing, slow clock, power monitor, event counters, and whether a\n"
     "configuration is applied, with each core in use (input -> output shape,\n"
     "kernel, destinations) and its memory against the core's limits.\n"
