@@ -20,6 +20,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "driver/device.h"
 
 namespace speckd::driver {
@@ -84,6 +85,12 @@ class BoardFaults {
   // already out (Unplug) or in (Replug).
   virtual absl::Status Unplug(const std::string& key) = 0;
   virtual absl::Status Replug(const std::string& key) = 0;
+
+  // Misbehaviour while plugged in, for `duration` (see sim_faults.h).
+  enum class Misbehaviour { kStallOutput, kFillInputQueue, kJumpClock };
+  // FAILED_PRECONDITION while the board is unplugged.
+  virtual absl::Status Inject(const std::string& key, Misbehaviour what,
+                              absl::Duration duration) = 0;
 };
 
 }  // namespace speckd::driver

@@ -207,6 +207,16 @@ TEST_F(SpeckctlTest, SimUnplugShowsLostWithTheReasonAndReplugRestores) {
   ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
   EXPECT_THAT(demo.stdout_text, HasSubstr("total spikes: 25001"));
   EXPECT_EQ(Speck({"sim", "wiggle"}).exit_code, 2);
+  // Misbehaviour, timed.
+  RunResult stall = Speck({"sim", "stall", "100ms"});
+  EXPECT_EQ(stall.exit_code, 0) << stall.stderr_text;
+  RunResult jump = Speck({"sim", "jump", "2s"});
+  EXPECT_EQ(jump.exit_code, 0) << jump.stderr_text;
+  RunResult bad = Speck({"sim", "stall", "soon"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.stderr_text, HasSubstr("'soon' is not a duration"));
+  RunResult missing = Speck({"sim", "fill-queue"});
+  EXPECT_EQ(missing.exit_code, 2);
 }
 
 TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {

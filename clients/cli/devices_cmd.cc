@@ -492,15 +492,41 @@ int RunCancel(const std::vector<std::string>& args) {
 // --- sim ---------------------------------------------------------------------
 
 int RunSim(const std::vector<std::string>& args) {
-  if (args.size() != 1 || (args[0] != "unplug" && args[0] != "replug")) {
-    return UsageError("sim", "expects 'unplug' or 'replug'");
+  static const std::pair<const char*, v1::SimulateFaultRequest::Fault>
+      kFaults[] = {{"unplug", v1::SimulateFaultRequest::UNPLUG},
+                   {"replug", v1::SimulateFaultRequest::REPLUG},
+                   {"stall", v1::SimulateFaultRequest::STALL_OUTPUT},
+                   {"fill-queue", v1::SimulateFaultRequest::FILL_INPUT_QUEUE},
+                   {"jump", v1::SimulateFaultRequest::JUMP_CLOCK}};
+  v1::SimulateFaultRequest request;
+  bool known = false;
+  for (const auto& [name, fault] : kFaults) {
+    if (!args.empty() && args[0] == name) {
+      request.set_fault(fault);
+      known = true;
+    }
+  }
+  const bool timed = known &&
+                     request.fault() != v1::SimulateFaultRequest::UNPLUG &&
+                     request.fault() != v1::SimulateFaultRequest::REPLUG;
+  if (!known || args.size() != (timed ? 2u : 1u)) {
+    return UsageError("sim",
+                      "expects unplug, replug, or stall|fill-queue|jump "
+                      "DURATION (e.g. 500ms)");
+  }
+  if (timed) {
+    absl::Duration d;
+    if (!absl::ParseDuration(args[1], &d) || d <= absl::ZeroDuration()) {
+      return UsageError(
+          "sim",
+          absl::StrCat("'", args[1], "' is not a duration (e.g. 500ms, 2s)"));
+    }
+    request.set_duration_ms(
+        static_cast<uint32_t>(absl::ToInt64Milliseconds(d)));
   }
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
   if (!client.ok()) return Fail(client.status());
-  v1::SimulateFaultRequest request;
   request.set_device_id((*client)->device());
-  request.set_fault(args[0] == "unplug" ? v1::SimulateFaultRequest::UNPLUG
-                                        : v1::SimulateFaultRequest::REPLUG);
   v1::Device device;
   absl::Status status = (*client)->Unary([&](grpc::ClientContext* context) {
     return (*client)->devices().SimulateFault(context, request, &device);
@@ -520,18 +546,24 @@ int RunSim(const std::vector<std::string>& args) {
 }  // namespace
 
 const Command kSimCommand = {
-    "sim", "unplug or replug a simulated devkit (speckd --sim_faults)",
+    "sim", "make a simulated devkit misbehave (speckd --sim_faults)",
     "usage: speckctl sim unplug|replug [--device=ID]\n"
+    "       speckctl sim stall|fill-queue|jump DURATION [--device=ID]\n"
     "\n"
     "Pretends the simulated devkit was pulled out (unplug) or plugged back in\n"
     "(replug), to see how scripts and dashboards recover. On unplug the\n"
     "device goes LOST: its streams deliver what they had, a DEVICE_LOST\n"
     "notice, and end with UNAVAILABLE; writes fail; the lease stays. On\n"
-    "replug speckd re-applies its configuration and settings. Only when\n"
-    "speckd runs with --sim_faults, and only for simulated devkits.\n"
+    "replug speckd re-applies its configuration and settings.\n"
+    "stall: for DURATION (up to 10s) the device delivers nothing, like a\n"
+    "stalled USB link (it stops processing; writers wait). fill-queue: for\n"
+    "DURATION its input queue takes nothing (writes wait up to their\n"
+    "deadline). jump: its stop watch leaps forward by DURATION.\n"
+    "Only when speckd runs with --sim_faults, and only for simulated devkits.\n"
     "\n"
     "example:\n"
-    "  speckctl sim unplug && speckctl devices && speckctl sim replug\n",
+    "  speckctl sim unplug && speckctl devices && speckctl sim replug\n"
+    "  speckctl sim stall 2s\n",
     RunSim};
 
 const Command kDevicesCommand = {

@@ -8,9 +8,16 @@
 
 namespace speckd::driver::sim {
 
+SimBus::SimBus(const SimBusOptions& options) : options_(options) {
+  for (int rank = 0; rank < options_.count; ++rank) {
+    faults_.push_back(std::make_shared<SimFaults>(options_.device.clock));
+  }
+}
+
 Board SimBus::MakeBoard(int rank) const {
   SimDeviceOptions device_options = options_.device;
   device_options.rank = rank;
+  device_options.faults = faults_[rank];
   Board board;
   board.key = absl::StrCat("sim:", rank);
   board.id_prefix = kSimIdPrefix;
@@ -47,6 +54,30 @@ absl::Status SimBus::Unplug(const std::string& key) {
         absl::StrCat("simulated board ", key, " is already unplugged"));
   }
   listener_->OnBoardLeft(key, "unplugged (simulated fault)");
+  return absl::OkStatus();
+}
+
+absl::Status SimBus::Inject(const std::string& key, Misbehaviour what,
+                            absl::Duration duration) {
+  absl::StatusOr<int> rank = RankOf(key);
+  if (!rank.ok()) return rank.status();
+  MutexLock lock(&mu_);
+  if (unplugged_.count(*rank) > 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("simulated board ", key, " is unplugged"));
+  }
+  SimFaults& faults = *faults_[*rank];
+  switch (what) {
+    case Misbehaviour::kStallOutput:
+      faults.StallOutput(duration);
+      break;
+    case Misbehaviour::kFillInputQueue:
+      faults.FillInputQueue(duration);
+      break;
+    case Misbehaviour::kJumpClock:
+      faults.JumpClock(duration);
+      break;
+  }
   return absl::OkStatus();
 }
 

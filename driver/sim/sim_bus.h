@@ -11,12 +11,15 @@
 #ifndef SPECKD_DRIVER_SIM_SIM_BUS_H_
 #define SPECKD_DRIVER_SIM_SIM_BUS_H_
 
+#include <memory>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "driver/board.h"
 #include "driver/sim/sim_device.h"
+#include "driver/sim/sim_faults.h"
 #include "driver/util/mutex.h"
 
 namespace speckd::driver::sim {
@@ -32,13 +35,15 @@ struct SimBusOptions {
 
 class SimBus final : public BoardFaults {
  public:
-  explicit SimBus(const SimBusOptions& options) : options_(options) {}
+  explicit SimBus(const SimBusOptions& options);
 
   // Reports every board to `listener`, which must outlive the bus.
   void Start(BoardListener* listener);
 
   absl::Status Unplug(const std::string& key) override;
   absl::Status Replug(const std::string& key) override;
+  absl::Status Inject(const std::string& key, Misbehaviour what,
+                      absl::Duration duration) override;
 
  private:
   // The board "sim:<rank>", freshly made.
@@ -47,6 +52,9 @@ class SimBus final : public BoardFaults {
   absl::StatusOr<int> RankOf(const std::string& key) const;
 
   const SimBusOptions options_;
+  // Per board, for the daemon's life (each replugged device obeys its
+  // board's); never resized after construction.
+  std::vector<std::shared_ptr<SimFaults>> faults_;
   // Serializes plugging, so a listener hears of each board in order; a leaf
   // apart from the listener's locks (taken while it is held).
   Mutex mu_;

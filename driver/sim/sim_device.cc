@@ -45,6 +45,7 @@ class SimDevice final : public Device {
   explicit SimDevice(const SimDeviceOptions& options)
       : clock_(options.clock),
         queue_(options.input_queue_capacity),
+        faults_(options.faults),
         pacing_(options.pacing) {
     descriptor_.id = absl::StrCat("speck2edevkit-sim:", options.rank);
     descriptor_.type_name = "Speck2eDevKit";
@@ -59,9 +60,17 @@ class SimDevice final : public Device {
     model_config_ = config_;
     model_ = std::move(chip::ChipModel::Create(*config_)).value();
     thread_ = std::thread([this] { Run(); });
+    if (faults_ != nullptr) {
+      faults_->SetWake([this] {
+        MutexLock lock(&mu_);
+        work_cv_.SignalAll();
+        space_cv_.SignalAll();
+      });
+    }
   }
 
   ~SimDevice() override {
+    if (faults_ != nullptr) faults_->SetWake(nullptr);
     {
       MutexLock lock(&mu_);
       stop_ = true;
@@ -134,13 +143,17 @@ class SimDevice final : public Device {
                        queue_.capacity(), "; split it"));
     }
     const uint64_t generation = drop_generation_;
-    while (!stop_ && !queue_.Fits(events.size())) {
+    while (!stop_ && (!queue_.Fits(events.size()) || QueueFaultLocked())) {
       if (clock_->Now() >= deadline) {
         return absl::DeadlineExceededError(absl::StrCat(
             "the device's input queue stayed full (", queue_.size(),
             " events waiting for their time) until the deadline"));
       }
-      clock_->WaitUntil(&space_cv_, &mu_, deadline);
+      const absl::Time fault_ends =
+          faults_ != nullptr ? faults_->queue_full_until() : deadline;
+      clock_->WaitUntil(
+          &space_cv_, &mu_,
+          QueueFaultLocked() ? std::min(deadline, fault_ends) : deadline);
       if (drop_generation_ != generation) {
         return absl::AbortedError(
             "the device's queued inputs were dropped (cancel, stop-watch "
@@ -404,6 +417,38 @@ class SimDevice final : public Device {
     return dropped;
   }
 
+  // An injected "queue full" is in effect.
+  bool QueueFaultLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return faults_ != nullptr && clock_->Now() < faults_->queue_full_until();
+  }
+
+  // Device thread, unlocked: waits out an injected output stall.
+  void WaitOutStall() {
+    if (faults_ == nullptr) return;
+    Mutex m;
+    CondVar never;
+    MutexLock lock(&m);
+    for (absl::Time until = faults_->stall_until(); clock_->Now() < until;
+         until = faults_->stall_until()) {
+      clock_->WaitUntil(&never, &m, until);
+    }
+  }
+
+  // Device thread: a clock jump asked for moves the stop watch forward.
+  void ApplyClockJumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (faults_ == nullptr) return;
+    const absl::Duration jump = faults_->TakeJump();
+    if (jump <= absl::ZeroDuration()) return;
+    if (pacing_ == Pacing::kAsFastAsPossible) {
+      device_time_us_ += static_cast<uint64_t>(absl::ToInt64Microseconds(jump));
+    } else if (stop_watch_enabled_) {
+      stop_watch_origin_ -= jump;
+    } else {
+      stop_watch_base_us_ +=
+          static_cast<uint64_t>(absl::ToInt64Microseconds(jump));
+    }
+  }
+
   bool IdleLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return queue_.empty() && in_flight_ == 0 && flushes_.empty() &&
            commands_.empty() && notices_.empty();
@@ -499,6 +544,7 @@ class SimDevice final : public Device {
     output->time_us = device_time_us_;
     last_delivered_us_ = device_time_us_;
     mu_.Unlock();
+    WaitOutStall();
     {
       MutexLock listener_lock(&listener_mu_);
       if (listener_ != nullptr) listener_->OnOutput(*output);
@@ -520,6 +566,8 @@ class SimDevice final : public Device {
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<std::function<void()>> commands_ ABSL_GUARDED_BY(mu_);
   InputQueue queue_ ABSL_GUARDED_BY(mu_);
+  // Injected faults (null: none); the pointer never changes.
+  const std::shared_ptr<SimFaults> faults_;
   // Inputs taken from the queue whose outputs are not delivered yet.
   size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   // Bumped whenever the queue is dropped: writers waiting for room give up.
@@ -592,6 +640,7 @@ void SimDevice::Run() {
   while (!stop_) {
     RunCommandsLocked();
     if (stop_) break;
+    ApplyClockJumpLocked();
 
     const bool real_time = pacing_ == Pacing::kRealTime;
     // How far the time line may advance now: the stop watch in real time;

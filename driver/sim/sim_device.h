@@ -15,6 +15,7 @@
 
 #include "driver/clock.h"
 #include "driver/device.h"
+#include "driver/sim/sim_faults.h"
 
 namespace speckd::driver::sim {
 
@@ -26,6 +27,8 @@ struct SimDeviceOptions {
   Pacing pacing = Pacing::kRealTime;
   // Inputs accepted but not yet processed, at most (16 bytes each).
   size_t input_queue_capacity = size_t{1} << 21;
+  // Faults to obey (sim_faults.h); null: none. Shared with whoever injects.
+  std::shared_ptr<SimFaults> faults;
 };
 
 std::unique_ptr<Device> NewSimDevice(const SimDeviceOptions& options);

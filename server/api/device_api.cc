@@ -153,8 +153,29 @@ absl::Status DeviceApi::SimulateFault(const v1::SimulateFaultRequest& request,
     case v1::SimulateFaultRequest::REPLUG:
       done = devices_->SimulateReplug(id);
       break;
+    case v1::SimulateFaultRequest::STALL_OUTPUT:
+    case v1::SimulateFaultRequest::FILL_INPUT_QUEUE:
+    case v1::SimulateFaultRequest::JUMP_CLOCK: {
+      const bool jump = request.fault() == v1::SimulateFaultRequest::JUMP_CLOCK;
+      const uint32_t max_ms = jump ? 3600000 : 10000;
+      if (request.duration_ms() < 1 || request.duration_ms() > max_ms) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "duration_ms: ", request.duration_ms(), " is outside 1..", max_ms));
+      }
+      using Misbehaviour = driver::BoardFaults::Misbehaviour;
+      const Misbehaviour what =
+          jump ? Misbehaviour::kJumpClock
+          : request.fault() == v1::SimulateFaultRequest::STALL_OUTPUT
+              ? Misbehaviour::kStallOutput
+              : Misbehaviour::kFillInputQueue;
+      done = devices_->SimulateMisbehaviour(
+          id, what, absl::Milliseconds(request.duration_ms()));
+      break;
+    }
     default:
-      return absl::InvalidArgumentError("fault: use UNPLUG or REPLUG");
+      return absl::InvalidArgumentError(
+          "fault: UNPLUG, REPLUG, STALL_OUTPUT, FILL_INPUT_QUEUE or "
+          "JUMP_CLOCK");
   }
   if (!done.ok()) return done;
   absl::StatusOr<DeviceSnapshot> snapshot = devices_->Get(id);

@@ -180,6 +180,15 @@ absl::Status DeviceManager::SimulateReplug(absl::string_view id) {
   return target->second->Replug(target->first);
 }
 
+absl::Status DeviceManager::SimulateMisbehaviour(
+    absl::string_view id, driver::BoardFaults::Misbehaviour what,
+    absl::Duration duration) {
+  absl::StatusOr<std::pair<std::string, driver::BoardFaults*>> target =
+      FaultsFor(id);
+  if (!target.ok()) return target.status();
+  return target->second->Inject(target->first, what, duration);
+}
+
 absl::Status DeviceManager::Add(std::unique_ptr<driver::Device> device) {
   {
     MutexLock lock(&mu_);

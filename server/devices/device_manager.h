@@ -65,6 +65,9 @@ class DeviceManager final : public driver::BoardListener {
   // allows it (FAILED_PRECONDITION saying how to allow it otherwise).
   absl::Status SimulateUnplug(absl::string_view id);
   absl::Status SimulateReplug(absl::string_view id);
+  absl::Status SimulateMisbehaviour(absl::string_view id,
+                                    driver::BoardFaults::Misbehaviour what,
+                                    absl::Duration duration);
 
   // Takes ownership and manages it under its own id (tests). ALREADY_EXISTS
   // if the id is taken.
