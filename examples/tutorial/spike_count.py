@@ -49,7 +49,8 @@ def fake_input(seed=1):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--server", default="127.0.0.1:50051")
+    parser.add_argument("--server", default=None,
+                        help="HOST:PORT of speckd (default: $SPECKD_SERVER, else 127.0.0.1:50051)")
     parser.add_argument("--device", default="", help="default: speckd's default device")
     parser.add_argument("--realtime", action="store_true",
                         help="play the input in real time (5 s), as the board would")

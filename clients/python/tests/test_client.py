@@ -283,3 +283,13 @@ def test_activity_power_and_readout_streams_decode(client, tutorial_events):
         assert dev.info().raw.power_monitor_rate_hz == 20
         with dev.readout() as readout:  # the tutorial has no readout: nothing, no error
             assert readout.dropped == 0
+
+
+def test_connect_reads_speckd_server_and_says_when_nothing_answers(daemon, monkeypatch):
+    monkeypatch.setenv("SPECKD_SERVER", daemon.address)
+    with speckd.connect() as client:
+        assert client.address == daemon.address
+        assert client.devices()[0].id == DEVICE
+    monkeypatch.setenv("SPECKD_SERVER", "127.0.0.1:1")
+    with pytest.raises(speckd.DeviceUnavailableError, match="cannot reach speckd at 127.0.0.1:1"):
+        speckd.connect(wait_s=0.5)

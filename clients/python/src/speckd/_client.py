@@ -1,4 +1,6 @@
 """The connection to speckd."""
+import os
+
 import grpc
 
 from speckd._device import Device, DeviceInfo, DeviceView
@@ -59,9 +61,11 @@ class Client:
         return False
 
 
-def connect(address="127.0.0.1:50051", timeout_s=10.0, wait_s=5.0):
-    """Connects to speckd at HOST:PORT and checks that it answers (within
+def connect(address=None, timeout_s=10.0, wait_s=5.0):
+    """Connects to speckd at HOST:PORT (default: $SPECKD_SERVER, as for
+    speckctl, else 127.0.0.1:50051) and checks that it answers (within
     `wait_s`); SpeckdError (UNAVAILABLE) saying so otherwise."""
+    address = address or os.environ.get("SPECKD_SERVER") or "127.0.0.1:50051"
     client = Client(address, timeout_s=timeout_s)
     try:
         grpc.channel_ready_future(client._channel).result(timeout=wait_s)
