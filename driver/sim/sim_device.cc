@@ -15,7 +15,9 @@
 #include "driver/chip/model.h"
 #include "driver/chip/validate.h"
 #include "driver/sim/input_queue.h"
+#include "driver/sim/neuron_io.h"
 #include "driver/sim/power_model.h"
+#include "driver/sim/wall_stop_watch.h"
 #include "driver/util/mutex.h"
 
 namespace speckd::driver::sim {
@@ -53,7 +55,7 @@ class SimDevice final : public Device {
     descriptor_.backend = Backend::kSim;
     descriptor_.logic_version = "speckd-sim";
     descriptor_.product = "simulated Speck2e devkit (speckd chip model)";
-    stop_watch_origin_ = clock_->Now();
+    watch_ = WallStopWatch(clock_->Now());
     // A default (empty) configuration so that every query works before the
     // first apply; writes still need an applied configuration.
     config_ = std::make_shared<const chip::SpeckConfig>();
@@ -210,8 +212,7 @@ class SimDevice final : public Device {
         last_input_us_ = 0;
         last_delivered_us_ = 0;
         next_release_us_ = 0;
-        stop_watch_base_us_ = 0;
-        stop_watch_origin_ = clock_->Now();
+        watch_.Set(0, clock_->Now());
         RestartPowerScheduleLocked();
         notices_.push_back(
             {DeviceNotice::Kind::kStopWatchReset, DropQueuedLocked()});
@@ -219,11 +220,10 @@ class SimDevice final : public Device {
       if (!ran.ok()) return ran;
     }
     MutexLock lock(&mu_);
-    if (enable.has_value() && *enable != stop_watch_enabled_) {
+    if (enable.has_value() && *enable != watch_.running()) {
       // Freeze or resume the stop watch where it stands.
-      stop_watch_base_us_ = StopWatchUsLocked();
-      stop_watch_origin_ = clock_->Now();
-      stop_watch_enabled_ = *enable;
+      watch_.Set(StopWatchUsLocked(), clock_->Now());
+      watch_.set_running(*enable);
       work_cv_.Signal();
     }
     return StopWatchLocked();
@@ -259,8 +259,7 @@ class SimDevice final : public Device {
     if (pacing == pacing_) return absl::OkStatus();
     if (pacing == Pacing::kRealTime) {
       // The stop watch resumes from where the inputs took the time line.
-      stop_watch_base_us_ = device_time_us_;
-      stop_watch_origin_ = clock_->Now();
+      watch_.Set(device_time_us_, clock_->Now());
     }
     pacing_ = pacing;
     work_cv_.Signal();
@@ -298,8 +297,9 @@ class SimDevice final : public Device {
         absl::InternalError("the neuron read did not run");
     std::vector<NeuronAddress> wanted(neurons.begin(), neurons.end());
     absl::Status ran = RunOnDeviceThread([&] {
-      result = wanted.empty() ? ReadCore(layer, addresses ? &wanted : nullptr)
-                              : ReadEach(layer, wanted);
+      result = wanted.empty()
+                   ? ReadCore(*model_, layer, addresses ? &wanted : nullptr)
+                   : ReadEach(*model_, layer, wanted);
     });
     if (!ran.ok()) return ran;
     if (result.ok() && addresses != nullptr) *addresses = std::move(wanted);
@@ -308,27 +308,9 @@ class SimDevice final : public Device {
 
   absl::Status WriteNeurons(int layer, absl::Span<const NeuronAddress> neurons,
                             absl::Span<const int16_t> values) override {
-    if (neurons.size() != values.size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("value: ", values.size(), " values for ", neurons.size(),
-                       " neurons"));
-    }
     absl::Status status = absl::InternalError("the neuron write did not run");
-    absl::Status ran = RunOnDeviceThread([&] {
-      // Check every address before writing any: all or nothing.
-      absl::StatusOr<std::vector<int16_t>> readable = ReadEach(layer, neurons);
-      if (!readable.ok()) {
-        status = readable.status();
-        return;
-      }
-      status = absl::OkStatus();
-      for (size_t i = 0; i < neurons.size(); ++i) {
-        status.Update(
-            model_->WriteNeuron(layer, static_cast<int>(neurons[i].feature),
-                                static_cast<int>(neurons[i].x),
-                                static_cast<int>(neurons[i].y), values[i]));
-      }
-    });
+    absl::Status ran = RunOnDeviceThread(
+        [&] { status = WriteEach(*model_, layer, neurons, values); });
     if (!ran.ok()) return ran;
     return status;
   }
@@ -345,48 +327,6 @@ class SimDevice final : public Device {
     uint64_t sequence;
     uint64_t last_input_us;
   };
-
-  // Device thread only: the whole core, [f][y][x] (and the addresses when
-  // asked); INVALID_ARGUMENT for an unused core.
-  absl::StatusOr<std::vector<int16_t>> ReadCore(
-      int layer, std::vector<NeuronAddress>* addresses) const {
-    std::vector<int16_t> values = model_->NeuronStates(layer);
-    if (values.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("layer: core ", layer, " is not configured"));
-    }
-    if (addresses != nullptr) {
-      const chip::Shape& out =
-          model_->config().cnn_layers[layer].dimensions.output_shape;
-      for (uint32_t f = 0; f < out.feature_count; ++f) {
-        for (uint32_t y = 0; y < out.size.y; ++y) {
-          for (uint32_t x = 0; x < out.size.x; ++x) {
-            addresses->push_back({f, x, y});
-          }
-        }
-      }
-    }
-    return values;
-  }
-
-  // Device thread only: each of `neurons`, errors naming the one at fault.
-  absl::StatusOr<std::vector<int16_t>> ReadEach(
-      int layer, absl::Span<const NeuronAddress> neurons) const {
-    std::vector<int16_t> values;
-    values.reserve(neurons.size());
-    for (size_t i = 0; i < neurons.size(); ++i) {
-      absl::StatusOr<int16_t> v = model_->ReadNeuron(
-          layer, static_cast<int>(neurons[i].feature),
-          static_cast<int>(neurons[i].x), static_cast<int>(neurons[i].y));
-      if (!v.ok()) {
-        return absl::Status(
-            v.status().code(),
-            absl::StrCat("neurons[", i, "]: ", v.status().message()));
-      }
-      values.push_back(*v);
-    }
-    return values;
-  }
 
   // Runs `fn` on the device thread (which owns the model) and waits for it.
   absl::Status RunOnDeviceThread(std::function<void()> fn) {
@@ -422,18 +362,6 @@ class SimDevice final : public Device {
     return faults_ != nullptr && clock_->Now() < faults_->queue_full_until();
   }
 
-  // Device thread, unlocked: waits out an injected output stall.
-  void WaitOutStall() {
-    if (faults_ == nullptr) return;
-    Mutex m;
-    CondVar never;
-    MutexLock lock(&m);
-    for (absl::Time until = faults_->stall_until(); clock_->Now() < until;
-         until = faults_->stall_until()) {
-      clock_->WaitUntil(&never, &m, until);
-    }
-  }
-
   // Device thread: a clock jump asked for moves the stop watch forward.
   void ApplyClockJumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (faults_ == nullptr) return;
@@ -441,11 +369,8 @@ class SimDevice final : public Device {
     if (jump <= absl::ZeroDuration()) return;
     if (pacing_ == Pacing::kAsFastAsPossible) {
       device_time_us_ += static_cast<uint64_t>(absl::ToInt64Microseconds(jump));
-    } else if (stop_watch_enabled_) {
-      stop_watch_origin_ -= jump;
     } else {
-      stop_watch_base_us_ +=
-          static_cast<uint64_t>(absl::ToInt64Microseconds(jump));
+      watch_.Jump(jump);
     }
   }
 
@@ -456,22 +381,17 @@ class SimDevice final : public Device {
 
   uint64_t StopWatchUsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (pacing_ == Pacing::kAsFastAsPossible) return device_time_us_;
-    if (!stop_watch_enabled_) return stop_watch_base_us_;
-    const absl::Duration run = clock_->Now() - stop_watch_origin_;
-    return stop_watch_base_us_ + static_cast<uint64_t>(std::max<int64_t>(
-                                     0, absl::ToInt64Microseconds(run)));
+    return watch_.Read(clock_->Now());
   }
 
   StopWatchState StopWatchLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return {stop_watch_enabled_, StopWatchUsLocked(), epoch_};
+    return {watch_.running(), StopWatchUsLocked(), epoch_};
   }
 
   // When (on the clock) the stop watch will read `us`.
   absl::Time ClockTimeOfLocked(uint64_t us) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (us <= stop_watch_base_us_) return stop_watch_origin_;
-    return stop_watch_origin_ +
-           absl::Microseconds(static_cast<int64_t>(us - stop_watch_base_us_));
+    return watch_.When(us);
   }
 
   uint64_t PowerSampleTime(uint64_t index) const
@@ -544,7 +464,7 @@ class SimDevice final : public Device {
     output->time_us = device_time_us_;
     last_delivered_us_ = device_time_us_;
     mu_.Unlock();
-    WaitOutStall();
+    if (faults_ != nullptr) faults_->WaitOutStall();
     {
       MutexLock listener_lock(&listener_mu_);
       if (listener_ != nullptr) listener_->OnOutput(*output);
@@ -583,11 +503,9 @@ class SimDevice final : public Device {
   chip::InputCheck input_check_ ABSL_GUARDED_BY(mu_){nullptr};
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
   Pacing pacing_ ABSL_GUARDED_BY(mu_);
-  bool stop_watch_enabled_ ABSL_GUARDED_BY(mu_) = true;
   uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
-  // Real time: the stop watch reads base + (clock - origin) while enabled.
-  uint64_t stop_watch_base_us_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Time stop_watch_origin_ ABSL_GUARDED_BY(mu_);
+  // The stop watch in real time (as fast as possible it is device_time_us_).
+  WallStopWatch watch_ ABSL_GUARDED_BY(mu_);
   // How far the device has processed its time line.
   uint64_t device_time_us_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t last_delivered_us_ ABSL_GUARDED_BY(mu_) = 0;
@@ -706,7 +624,7 @@ void SimDevice::Run() {
     counters_.late_inputs = late_base_ + stats.late_inputs;
     counters_.cascade_overflow = overflow_base_ + stats.cascade_overflow;
 
-    const bool heartbeat = real_time && stop_watch_enabled_ &&
+    const bool heartbeat = real_time && watch_.running() &&
                            device_time_us_ >= last_delivered_us_ + kHeartbeatUs;
     // Deliver whenever the time line moved or something happened, so that
     // listeners can close windows even when no event came out.
@@ -732,7 +650,7 @@ void SimDevice::Run() {
       }
       continue;
     }
-    if (!stop_watch_enabled_) {
+    if (!watch_.running()) {
       clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
       continue;
     }

@@ -34,6 +34,16 @@ absl::Time SimFaults::stall_until() const {
   return stall_until_;
 }
 
+void SimFaults::WaitOutStall() const {
+  Mutex m;
+  CondVar never;  // nothing signals it: each wait ends at its deadline
+  MutexLock lock(&m);
+  for (absl::Time until = stall_until(); clock_->Now() < until;
+       until = stall_until()) {
+    clock_->WaitUntil(&never, &m, until);
+  }
+}
+
 absl::Time SimFaults::queue_full_until() const {
   MutexLock lock(&mu_);
   return queue_full_until_;

@@ -37,6 +37,9 @@ class SimFaults {
 
   // --- for the device ---
   absl::Time stall_until() const;
+  // Returns once no output stall is in effect (the device thread calls it,
+  // unlocked, before each delivery).
+  void WaitOutStall() const;
   absl::Time queue_full_until() const;
   // The jump asked for since the last call (zero if none).
   absl::Duration TakeJump();
