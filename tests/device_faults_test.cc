@@ -12,27 +12,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-grpc::Status Inject(SpeckdFixture& speckd,
-                    v1::SimulateFaultRequest::Fault fault,
-                    uint32_t duration_ms) {
-  grpc::ClientContext context;
-  v1::SimulateFaultRequest request;
-  request.set_device_id(kDevice);
-  request.set_fault(fault);
-  request.set_duration_ms(duration_ms);
-  v1::Device device;
-  return speckd.device_stub->SimulateFault(&context, request, &device);
-}
-
-v1::Device GetDevice(SpeckdFixture& speckd) {
-  grpc::ClientContext context;
-  v1::GetDeviceRequest request;
-  request.set_device_id(kDevice);
-  v1::Device device;
-  EXPECT_TRUE(speckd.device_stub->GetDevice(&context, request, &device).ok());
-  return device;
-}
-
 class DeviceFaultsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -56,7 +35,8 @@ TEST_F(DeviceFaultsTest, AStalledLinkHoldsOutputBackAndLosesNothing) {
     return speckd.event_stub->SubscribeEvents(ctx, request);
   });
   const absl::Time stalled = absl::Now();
-  ASSERT_TRUE(Inject(speckd, v1::SimulateFaultRequest::STALL_OUTPUT, 400).ok());
+  ASSERT_TRUE(
+      speckd.SimulateFault(v1::SimulateFaultRequest::STALL_OUTPUT, 400).ok());
   v1::WriteEventsResponse written;
   ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
   ASSERT_TRUE(spikes.WaitFor(
@@ -76,7 +56,8 @@ TEST_F(DeviceFaultsTest, AFullQueueTimesWritesOutThenTakesThemAgain) {
   const std::string lease = speckd.AcquireLease("faults");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
   ASSERT_TRUE(
-      Inject(speckd, v1::SimulateFaultRequest::FILL_INPUT_QUEUE, 800).ok());
+      speckd.SimulateFault(v1::SimulateFaultRequest::FILL_INPUT_QUEUE, 800)
+          .ok());
   const std::vector<chip::InputEvent> first(case_.inputs.begin(),
                                             case_.inputs.begin() + 100);
   {
@@ -106,8 +87,9 @@ TEST_F(DeviceFaultsTest, AClockJumpMovesTheStopWatchAndLateInputsAreCounted) {
   SpeckdFixture speckd({driver::Pacing::kRealTime});
   const std::string lease = speckd.AcquireLease("faults");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
-  const uint64_t before = GetDevice(speckd).stop_watch().time_us();
-  ASSERT_TRUE(Inject(speckd, v1::SimulateFaultRequest::JUMP_CLOCK, 10000).ok());
+  const uint64_t before = speckd.GetDevice().stop_watch().time_us();
+  ASSERT_TRUE(
+      speckd.SimulateFault(v1::SimulateFaultRequest::JUMP_CLOCK, 10000).ok());
   const v1::Device after = speckd.WaitIdle();
   EXPECT_GE(after.stop_watch().time_us(), before + 10000000);
   // Input stamped for before the jump is late now: played at once, counted.
@@ -120,12 +102,14 @@ TEST_F(DeviceFaultsTest, AClockJumpMovesTheStopWatchAndLateInputsAreCounted) {
 
 TEST_F(DeviceFaultsTest, FaultsNeedADurationAndAPluggedInBoard) {
   SpeckdFixture speckd;
-  grpc::Status zero = Inject(speckd, v1::SimulateFaultRequest::STALL_OUTPUT, 0);
+  grpc::Status zero =
+      speckd.SimulateFault(v1::SimulateFaultRequest::STALL_OUTPUT, 0);
   EXPECT_EQ(zero.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(zero.error_message(),
               HasSubstr("duration_ms: 0 is outside 1..10000"));
-  ASSERT_TRUE(Inject(speckd, v1::SimulateFaultRequest::UNPLUG, 0).ok());
-  grpc::Status gone = Inject(speckd, v1::SimulateFaultRequest::JUMP_CLOCK, 5);
+  ASSERT_TRUE(speckd.SimulateFault(v1::SimulateFaultRequest::UNPLUG, 0).ok());
+  grpc::Status gone =
+      speckd.SimulateFault(v1::SimulateFaultRequest::JUMP_CLOCK, 5);
   EXPECT_EQ(gone.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(gone.error_message(), HasSubstr("unplugged"));
 }

@@ -22,24 +22,6 @@ v1::SubscribeSpikeCountsRequest CountsRequest() {
   return request;
 }
 
-grpc::Status Fault(SpeckdFixture& speckd, v1::SimulateFaultRequest::Fault fault,
-                   v1::Device* device) {
-  grpc::ClientContext context;
-  v1::SimulateFaultRequest request;
-  request.set_device_id(kDevice);
-  request.set_fault(fault);
-  return speckd.device_stub->SimulateFault(&context, request, device);
-}
-
-v1::Device GetDevice(SpeckdFixture& speckd) {
-  grpc::ClientContext context;
-  v1::GetDeviceRequest request;
-  request.set_device_id(kDevice);
-  v1::Device device;
-  EXPECT_TRUE(speckd.device_stub->GetDevice(&context, request, &device).ok());
-  return device;
-}
-
 // Spike counts summed over every window the messages carry.
 std::vector<uint64_t> CountsIn(const std::vector<v1::StreamMessage>& messages) {
   std::vector<uint64_t> total(2, 0);
@@ -78,7 +60,7 @@ TEST_F(DeviceRecoveryTest, UnplugEndsStreamsAfterTheirDataAndReplugRestores) {
 
   v1::Device lost;
   grpc::Status unplugged =
-      Fault(speckd, v1::SimulateFaultRequest::UNPLUG, &lost);
+      speckd.SimulateFault(v1::SimulateFaultRequest::UNPLUG, 0, &lost);
   ASSERT_TRUE(unplugged.ok()) << unplugged.error_message();
   EXPECT_EQ(lost.state(), v1::LOST);
   EXPECT_THAT(lost.state_detail(), HasSubstr("re-applied when it returns"));
@@ -114,10 +96,11 @@ TEST_F(DeviceRecoveryTest, UnplugEndsStreamsAfterTheirDataAndReplugRestores) {
     v1::Lease renewed;
     EXPECT_TRUE(speckd.device_stub->RenewLease(&context, renew, &renewed).ok());
   }
-  EXPECT_EQ(GetDevice(speckd).lease().holder(), "recovery");
+  EXPECT_EQ(speckd.GetDevice().lease().holder(), "recovery");
 
   v1::Device back;
-  ASSERT_TRUE(Fault(speckd, v1::SimulateFaultRequest::REPLUG, &back).ok());
+  ASSERT_TRUE(
+      speckd.SimulateFault(v1::SimulateFaultRequest::REPLUG, 0, &back).ok());
   EXPECT_EQ(back.state(), v1::CONFIGURED);  // re-applied, not READY
   EXPECT_EQ(back.events_in(), 25001u);      // counters keep adding up
 
@@ -144,16 +127,10 @@ TEST_F(DeviceRecoveryTest, UnplugEndsStreamsAfterTheirDataAndReplugRestores) {
 
 TEST_F(DeviceRecoveryTest, FaultsNeedASimulatedBoardAndAValidFault) {
   SpeckdFixture speckd;
-  v1::Device device;
-  grpc::ClientContext context;
-  v1::SimulateFaultRequest request;
-  request.set_device_id(kDevice);
   grpc::Status none =
-      speckd.device_stub->SimulateFault(&context, request, &device);
+      speckd.SimulateFault(v1::SimulateFaultRequest::FAULT_UNSPECIFIED);
   EXPECT_EQ(none.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  v1::Device plugged;
-  grpc::Status twice =
-      Fault(speckd, v1::SimulateFaultRequest::REPLUG, &plugged);
+  grpc::Status twice = speckd.SimulateFault(v1::SimulateFaultRequest::REPLUG);
   EXPECT_EQ(twice.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(twice.error_message(), HasSubstr("is plugged in"));
 }

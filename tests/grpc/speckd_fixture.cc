@@ -146,6 +146,29 @@ grpc::Status SpeckdFixture::WriteBatch(
   return event_stub->WriteEventBatch(&context, request, response);
 }
 
+v1::Device SpeckdFixture::GetDevice() {
+  grpc::ClientContext context;
+  v1::GetDeviceRequest request;
+  request.set_device_id(kDevice);
+  v1::Device device;
+  grpc::Status status = device_stub->GetDevice(&context, request, &device);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return device;
+}
+
+grpc::Status SpeckdFixture::SimulateFault(v1::SimulateFaultRequest::Fault fault,
+                                          uint32_t duration_ms,
+                                          v1::Device* device) {
+  grpc::ClientContext context;
+  v1::SimulateFaultRequest request;
+  request.set_device_id(kDevice);
+  request.set_fault(fault);
+  request.set_duration_ms(duration_ms);
+  v1::Device ignored;
+  return device_stub->SimulateFault(&context, request,
+                                    device != nullptr ? device : &ignored);
+}
+
 std::string SpeckdFixture::Health() {
   return CheckHealth(channel, "").value_or("unreachable");
 }

@@ -67,6 +67,13 @@ class SpeckdFixture {
                           bool flush, v1::WriteEventsResponse* response);
   // "SERVING" while the server answers health checks.
   std::string Health();
+  // The device now (GetDevice).
+  v1::Device GetDevice();
+  // SimulateFault on the fixture's devkit (the fixture allows them, as
+  // speckd --sim_faults); the device after it in `*device` when given.
+  grpc::Status SimulateFault(v1::SimulateFaultRequest::Fault fault,
+                             uint32_t duration_ms = 0,
+                             v1::Device* device = nullptr);
   // The device once it has processed everything written (WaitIdle).
   v1::Device WaitIdle(absl::Duration timeout = absl::Seconds(30));
   // A channel with gRPC's default limits (4 MiB messages), as most clients.
