@@ -44,18 +44,24 @@ class UsbDaemonTest : public ::testing::Test {
     }
   }
 
+  // As root, runs `*path` through setpriv without CAP_DAC_OVERRIDE, so that
+  // node modes count as they do for a user.
+  static void WithoutDacOverride(std::string* path,
+                                 std::vector<std::string>* args) {
+    if (geteuid() != 0) return;
+    args->insert(args->begin(),
+                 {"--bounding-set=-dac_override,-dac_read_search",
+                  "--inh-caps=-all", "--", *path});
+    *path = kSetpriv;
+  }
+
   // speckd with the placeholder product id named a Speck2e devkit; as root
   // without CAP_DAC_OVERRIDE when `as_user` (so node modes count).
   void StartDaemon(bool as_user = false) {
     std::vector<std::string> args = {"--listen=127.0.0.1:0", "--web_listen=",
                                      "--usb_ids=337d:0001=speck2edevkit"};
     std::string path = RunfilePath("server/speckd");
-    if (as_user && geteuid() == 0) {
-      args.insert(args.begin(),
-                  {"--bounding-set=-dac_override,-dac_read_search",
-                   "--inh-caps=-all", "--", path});
-      path = kSetpriv;
-    }
+    if (as_user) WithoutDacOverride(&path, &args);
     absl::StatusOr<StartedSpeckd> started = StartSpeckd(path, args);
     ASSERT_TRUE(started.ok()) << started.status();
     speckd_ = std::move(started->process);
@@ -65,12 +71,7 @@ class UsbDaemonTest : public ::testing::Test {
   RunResult Speck(std::vector<std::string> args, bool as_user = false) {
     args.push_back("--server=" + address_);
     std::string path = Speckctl();
-    if (as_user && geteuid() == 0) {
-      args.insert(args.begin(),
-                  {"--bounding-set=-dac_override,-dac_read_search",
-                   "--inh-caps=-all", "--", path});
-      path = kSetpriv;
-    }
+    if (as_user) WithoutDacOverride(&path, &args);
     absl::StatusOr<RunResult> run = Subprocess::Run(path, args, kTimeout);
     EXPECT_TRUE(run.ok()) << run.status();
     return run.value_or(RunResult{});
