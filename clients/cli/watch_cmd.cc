@@ -75,6 +75,31 @@ void Watching(const Client& client, const std::string& device,
                     " (Ctrl-C to stop)"));
 }
 
+// One subscription, read until it ends and opened again whenever speckd
+// comes back (Reconnecting): `open` starts the call on the context given
+// (its deadline is the watch's end), `begin` runs at the first attach only.
+absl::Status WatchStream(
+    Client& client, absl::Time end, int* reconnects,
+    const std::function<std::unique_ptr<grpc::ClientReader<v1::StreamMessage>>(
+        grpc::ClientContext*)>& open,
+    const std::function<void()>& begin,
+    const std::function<bool(const v1::StreamMessage&)>& on_message) {
+  return Reconnecting(
+      client,
+      [&](int reconnected) {
+        grpc::ClientContext context;
+        SetStreamEnd(&context, end);
+        auto reader = open(&context);
+        return ReadStream<v1::StreamMessage>(
+            client, &context, reader.get(),
+            [&] {
+              if (reconnected == 0) begin();
+            },
+            on_message);
+      },
+      reconnects);
+}
+
 // The flags of every stream, checked before connecting: bad input is exit 2
 // whether or not the daemon runs.
 struct WatchOptions {
@@ -149,35 +174,29 @@ absl::Status WatchSpikes(Client& client, const std::string& device,
                   client.options().format, stdout);
   int64_t seen = 0;
   const absl::Time end = WatchEnd();
-  return Reconnecting(
-      client,
-      [&](int reconnects) {
-        grpc::ClientContext context;
-        SetStreamEnd(&context, end);
-        auto reader = client.events().SubscribeEvents(&context, request);
-        return ReadStream<v1::StreamMessage>(
-            client, &context, reader.get(),
-            [&] {
-              if (reconnects > 0) return;
-              Watching(client, device, "spikes");
-              rows.Header();
-            },
-            [&](const v1::StreamMessage& message) {
-              ReportExtras(message, tally);
-              const v1::SpikeBatch& b = message.spikes();
-              for (int i = 0; i < b.timestamp_us_size(); ++i) {
-                if (limit > 0 && seen >= limit) break;
-                ++seen;
-                ++tally->items;
-                rows.Row({absl::StrCat(b.timestamp_us(i)),
-                          absl::StrCat(b.layer(i)), absl::StrCat(b.feature(i)),
-                          absl::StrCat(b.x(i)), absl::StrCat(b.y(i))});
-              }
-              rows.Flush();
-              return limit == 0 || seen < limit;
-            });
+  return WatchStream(
+      client, end, &tally->reconnects,
+      [&](grpc::ClientContext* context) {
+        return client.events().SubscribeEvents(context, request);
       },
-      &tally->reconnects);
+      [&] {
+        Watching(client, device, "spikes");
+        rows.Header();
+      },
+      [&](const v1::StreamMessage& message) {
+        ReportExtras(message, tally);
+        const v1::SpikeBatch& b = message.spikes();
+        for (int i = 0; i < b.timestamp_us_size(); ++i) {
+          if (limit > 0 && seen >= limit) break;
+          ++seen;
+          ++tally->items;
+          rows.Row({absl::StrCat(b.timestamp_us(i)), absl::StrCat(b.layer(i)),
+                    absl::StrCat(b.feature(i)), absl::StrCat(b.x(i)),
+                    absl::StrCat(b.y(i))});
+        }
+        rows.Flush();
+        return limit == 0 || seen < limit;
+      });
 }
 
 absl::Status WatchCounts(Client& client, const std::string& device,
@@ -195,57 +214,49 @@ absl::Status WatchCounts(Client& client, const std::string& device,
   int64_t windows = 0;
   uint64_t spikes = 0;
   const absl::Time end = WatchEnd();
-  return Reconnecting(
-      client,
-      [&](int reconnects) {
-        grpc::ClientContext context;
-        SetStreamEnd(&context, end);
-        auto reader = client.events().SubscribeSpikeCounts(&context, request);
-        return ReadStream<v1::StreamMessage>(
-            client, &context, reader.get(),
-            [&] {
-              if (reconnects > 0) return;
-              Watching(client, device,
-                       absl::StrCat("spike counts per ",
-                                    absl::FormatDuration(interval)));
-              view.Begin();
-            },
-            [&](const v1::StreamMessage& message) {
-              if (message.dropped_since_last() > 0) {
-                tally->dropped += message.dropped_since_last();
-                view.Notice(
-                    absl::StrCat("dropped ", message.dropped_since_last(),
-                                 " windows"),
-                    /*restart=*/false);
-              }
-              if (message.has_notice()) {
-                // A reset or a new network starts the picture over, in sight.
-                const v1::StreamNotice::Kind kind = message.notice().kind();
-                view.Notice(NoticeText(message.notice()),
-                            kind == v1::StreamNotice::STOP_WATCH_RESET ||
-                                kind == v1::StreamNotice::DEVICE_RECONFIGURED);
-              }
-              for (const v1::SpikeCount& w : message.spike_counts().windows()) {
-                if (max_windows > 0 && windows >= max_windows) break;
-                const uint64_t interval_us =
-                    w.window_end_us() - w.window_start_us();
-                if (w.empty_windows_before() > 0) {
-                  view.EmptyWindows(w.window_start_us() -
-                                        w.empty_windows_before() * interval_us,
-                                    interval_us, w.empty_windows_before());
-                }
-                ++windows;
-                tally->items += 1 + w.empty_windows_before();
-                for (uint64_t c : w.counts()) spikes += c;
-                tally->detail = absl::StrCat("(", spikes, " spikes)");
-                view.Window(w.window_start_us(), w.window_end_us(),
-                            {w.counts().begin(), w.counts().end()});
-              }
-              view.Flush();
-              return max_windows == 0 || windows < max_windows;
-            });
+  return WatchStream(
+      client, end, &tally->reconnects,
+      [&](grpc::ClientContext* context) {
+        return client.events().SubscribeSpikeCounts(context, request);
       },
-      &tally->reconnects);
+      [&] {
+        Watching(
+            client, device,
+            absl::StrCat("spike counts per ", absl::FormatDuration(interval)));
+        view.Begin();
+      },
+      [&](const v1::StreamMessage& message) {
+        if (message.dropped_since_last() > 0) {
+          tally->dropped += message.dropped_since_last();
+          view.Notice(absl::StrCat("dropped ", message.dropped_since_last(),
+                                   " windows"),
+                      /*restart=*/false);
+        }
+        if (message.has_notice()) {
+          // A reset or a new network starts the picture over, in sight.
+          const v1::StreamNotice::Kind kind = message.notice().kind();
+          view.Notice(NoticeText(message.notice()),
+                      kind == v1::StreamNotice::STOP_WATCH_RESET ||
+                          kind == v1::StreamNotice::DEVICE_RECONFIGURED);
+        }
+        for (const v1::SpikeCount& w : message.spike_counts().windows()) {
+          if (max_windows > 0 && windows >= max_windows) break;
+          const uint64_t interval_us = w.window_end_us() - w.window_start_us();
+          if (w.empty_windows_before() > 0) {
+            view.EmptyWindows(
+                w.window_start_us() - w.empty_windows_before() * interval_us,
+                interval_us, w.empty_windows_before());
+          }
+          ++windows;
+          tally->items += 1 + w.empty_windows_before();
+          for (uint64_t c : w.counts()) spikes += c;
+          tally->detail = absl::StrCat("(", spikes, " spikes)");
+          view.Window(w.window_start_us(), w.window_end_us(),
+                      {w.counts().begin(), w.counts().end()});
+        }
+        view.Flush();
+        return max_windows == 0 || windows < max_windows;
+      });
 }
 
 // Power samples flow only while the device's power monitor runs.
@@ -287,34 +298,27 @@ absl::Status WatchPower(Client& client, const v1::Device& device,
                    {"watts", "watts", true, 12}},
                   client.options().format, stdout);
   const absl::Time end = WatchEnd();
-  return Reconnecting(
-      client,
-      [&](int reconnects) {
-        grpc::ClientContext context;
-        SetStreamEnd(&context, end);
-        auto reader = client.events().SubscribePower(&context, request);
-        return ReadStream<v1::StreamMessage>(
-            client, &context, reader.get(),
-            [&] {
-              if (reconnects > 0) return;
-              Watching(client, device.id(), "power");
-              rows.Header();
-            },
-            [&](const v1::StreamMessage& message) {
-              ReportExtras(message, tally);
-              const v1::MeasurementBatch& m = message.measurements();
-              tally->items += static_cast<uint64_t>(m.timestamp_us_size());
-              for (int i = 0; i < m.timestamp_us_size(); ++i) {
-                rows.Row(
-                    {absl::StrCat(m.timestamp_us(i)),
-                     absl::AsciiStrToLower(v1::PowerRail_Name(m.channel(i))),
-                     absl::StrFormat("%.9f", m.value(i))});
-              }
-              rows.Flush();
-              return true;
-            });
+  return WatchStream(
+      client, end, &tally->reconnects,
+      [&](grpc::ClientContext* context) {
+        return client.events().SubscribePower(context, request);
       },
-      &tally->reconnects);
+      [&] {
+        Watching(client, device.id(), "power");
+        rows.Header();
+      },
+      [&](const v1::StreamMessage& message) {
+        ReportExtras(message, tally);
+        const v1::MeasurementBatch& m = message.measurements();
+        tally->items += static_cast<uint64_t>(m.timestamp_us_size());
+        for (int i = 0; i < m.timestamp_us_size(); ++i) {
+          rows.Row({absl::StrCat(m.timestamp_us(i)),
+                    absl::AsciiStrToLower(v1::PowerRail_Name(m.channel(i))),
+                    absl::StrFormat("%.9f", m.value(i))});
+        }
+        rows.Flush();
+        return true;
+      });
 }
 
 absl::Status WatchReadout(Client& client, const std::string& device,
@@ -347,65 +351,58 @@ absl::Status WatchReadout(Client& client, const std::string& device,
     }
   };
   const absl::Time end = WatchEnd();
-  return Reconnecting(
-      client,
-      [&](int reconnects) {
-        grpc::ClientContext context;
-        SetStreamEnd(&context, end);
-        auto reader = client.events().SubscribeReadout(&context, request);
-        return ReadStream<v1::StreamMessage>(
-            client, &context, reader.get(),
-            [&] {
-              if (reconnects > 0) return;
-              Watching(client, device, "readout");
-              rows.Header();
-            },
-            [&](const v1::StreamMessage& message) {
-              ReportExtras(message, tally);
-              const v1::ReadoutBatch& r = message.readout();
-              tally->items += static_cast<uint64_t>(
-                  r.values_size() + r.pins_size() + r.majority_size());
-              for (const v1::ReadoutValue& v : r.values()) {
-                // Bit 20: valid; bits 19:16: index of the max average.
-                const bool valid = (v.value() >> 20) & 1;
-                const uint32_t index = (v.value() >> 16) & 0xf;
-                row("value", v.timestamp_us(), v.value(),
-                    absl::StrFormat("valid=%d max_index=%u low16=%u", valid,
-                                    index, v.value() & 0xffff),
-                    JsonObject()
-                        .AddString("kind", "value")
-                        .AddUint("timestamp_us", v.timestamp_us())
-                        .AddUint("value", v.value())
-                        .AddBool("valid", valid)
-                        .AddUint("max_index", index));
-              }
-              for (const v1::ReadoutPinValue& p : r.pins()) {
-                row("pin", p.timestamp_us(), p.index(),
-                    p.index() == 0 ? "idle"
-                                   : absl::StrCat("class ", p.index() - 1),
-                    JsonObject()
-                        .AddString("kind", "pin")
-                        .AddUint("timestamp_us", p.timestamp_us())
-                        .AddUint("index", p.index()));
-              }
-              for (const v1::MajorityReadout& m : r.majority()) {
-                row("majority", m.window_start_us(), m.feature(),
-                    absl::StrFormat("count=%u %s window_end_us=%u", m.count(),
-                                    m.decided() ? "decided" : "default",
-                                    m.window_end_us()),
-                    JsonObject()
-                        .AddString("kind", "majority")
-                        .AddUint("window_start_us", m.window_start_us())
-                        .AddUint("window_end_us", m.window_end_us())
-                        .AddUint("feature", m.feature())
-                        .AddUint("count", m.count())
-                        .AddBool("decided", m.decided()));
-              }
-              rows.Flush();
-              return true;
-            });
+  return WatchStream(
+      client, end, &tally->reconnects,
+      [&](grpc::ClientContext* context) {
+        return client.events().SubscribeReadout(context, request);
       },
-      &tally->reconnects);
+      [&] {
+        Watching(client, device, "readout");
+        rows.Header();
+      },
+      [&](const v1::StreamMessage& message) {
+        ReportExtras(message, tally);
+        const v1::ReadoutBatch& r = message.readout();
+        tally->items += static_cast<uint64_t>(r.values_size() + r.pins_size() +
+                                              r.majority_size());
+        for (const v1::ReadoutValue& v : r.values()) {
+          // Bit 20: valid; bits 19:16: index of the max average.
+          const bool valid = (v.value() >> 20) & 1;
+          const uint32_t index = (v.value() >> 16) & 0xf;
+          row("value", v.timestamp_us(), v.value(),
+              absl::StrFormat("valid=%d max_index=%u low16=%u", valid, index,
+                              v.value() & 0xffff),
+              JsonObject()
+                  .AddString("kind", "value")
+                  .AddUint("timestamp_us", v.timestamp_us())
+                  .AddUint("value", v.value())
+                  .AddBool("valid", valid)
+                  .AddUint("max_index", index));
+        }
+        for (const v1::ReadoutPinValue& p : r.pins()) {
+          row("pin", p.timestamp_us(), p.index(),
+              p.index() == 0 ? "idle" : absl::StrCat("class ", p.index() - 1),
+              JsonObject()
+                  .AddString("kind", "pin")
+                  .AddUint("timestamp_us", p.timestamp_us())
+                  .AddUint("index", p.index()));
+        }
+        for (const v1::MajorityReadout& m : r.majority()) {
+          row("majority", m.window_start_us(), m.feature(),
+              absl::StrFormat("count=%u %s window_end_us=%u", m.count(),
+                              m.decided() ? "decided" : "default",
+                              m.window_end_us()),
+              JsonObject()
+                  .AddString("kind", "majority")
+                  .AddUint("window_start_us", m.window_start_us())
+                  .AddUint("window_end_us", m.window_end_us())
+                  .AddUint("feature", m.feature())
+                  .AddUint("count", m.count())
+                  .AddBool("decided", m.decided()));
+        }
+        rows.Flush();
+        return true;
+      });
 }
 
 int RunWatch(const std::vector<std::string>& args) {
