@@ -74,11 +74,21 @@ std::string AccessFix(const Machine& m, const std::string& node_group) {
                       ", then log in again");
 }
 
-Finding CheckBoard(const Machine& m, const fs::path& dir,
-                   const std::string& kind) {
+// A device in sysfs that is one of ours, read once.
+struct SysfsBoard {
+  fs::path dir;
+  std::string vendor;
+  std::string product;
+  std::string kind;
+  bool operator<(const SysfsBoard& other) const { return dir < other.dir; }
+};
+
+Finding CheckBoard(const Machine& m, const SysfsBoard& board) {
+  const fs::path& dir = board.dir;
   const std::string name = dir.filename().string();
-  const std::string vendor = ReadTrimmed(dir / "idVendor");
-  const std::string product = ReadTrimmed(dir / "idProduct");
+  const std::string& vendor = board.vendor;
+  const std::string& product = board.product;
+  const std::string& kind = board.kind;
   int bus = 0;
   int address = 0;
   (void)absl::SimpleAtoi(ReadTrimmed(dir / "busnum"), &bus);
@@ -165,18 +175,15 @@ std::vector<Finding> CheckUsbAccess(const Machine& m) {
                      "are available here"});
     return found;
   }
-  std::vector<fs::path> boards;
+  std::vector<SysfsBoard> boards;
   for (const fs::directory_entry& e : fs::directory_iterator(devices, error)) {
-    const std::string kind = KindOf(ReadTrimmed(e.path() / "idVendor"),
-                                    ReadTrimmed(e.path() / "idProduct"));
-    if (!kind.empty()) boards.push_back(e.path());
+    SysfsBoard board{e.path(), ReadTrimmed(e.path() / "idVendor"),
+                     ReadTrimmed(e.path() / "idProduct"), ""};
+    board.kind = KindOf(board.vendor, board.product);
+    if (!board.kind.empty()) boards.push_back(std::move(board));
   }
   std::sort(boards.begin(), boards.end());
-  for (const fs::path& dir : boards) {
-    found.push_back(CheckBoard(
-        m, dir,
-        KindOf(ReadTrimmed(dir / "idVendor"), ReadTrimmed(dir / "idProduct"))));
-  }
+  for (const SysfsBoard& board : boards) found.push_back(CheckBoard(m, board));
   if (boards.empty()) {
     found.push_back({Finding::Level::kInfo,
                      "no SynSense board is plugged into this machine "

@@ -82,42 +82,39 @@ def as_array(events):
                     "not a mix of kinds")
 
 
-def _bytes(column, dtype, name="", start=0):
-    """The column as raw little-endian bytes of `dtype`; a value that does
-    not fit is an error (never wrapped), naming the event."""
-    limit = np.iinfo(dtype).max
-    if len(column) and column.max() > limit:
-        i = int(np.argmax(column > limit))
-        raise ValueError(f"events[{start + i}].{name}: {int(column[i])} is out of range "
-                         f"(at most {limit}; speckd checks the chip's own limits)")
+def _bytes(column, dtype):
     return np.ascontiguousarray(column, dtype=dtype).tobytes()
+
+
+def check_ranges(array):
+    """ValueError naming the first event whose field does not fit its raw
+    column (never wrapped); run once, before anything is sent."""
+    narrow = ("x", "y", "p") if array.dtype == DVS_EVENT else ("layer", "x", "y")
+    for name in narrow:
+        column = array[name]
+        if len(column) and column.max() > 255:
+            i = int(np.argmax(column > 255))
+            raise ValueError(f"events[{i}].{name}: {int(column[i])} is out of range "
+                             "(at most 255; speckd checks the chip's own limits)")
 
 
 def columns(events):
     """(DvsEventColumns or None, SpikeColumns or None) per message to write:
-    raw little-endian columns, no per-event work in Python."""
+    raw little-endian columns, no per-event work in Python. Values must fit
+    (check_ranges)."""
     array = as_array(events)
     dvs = array.dtype == DVS_EVENT
     for start in range(0, len(array), COLUMNS_BATCH):
         part = array[start:start + COLUMNS_BATCH]
         if dvs:
             yield events_pb2.DvsEventColumns(
-                timestamp_us=_bytes(part["t"], "<u8"), x=_bytes(part["x"], "u1", "x", start),
-                y=_bytes(part["y"], "u1", "y", start), p=_bytes(part["p"], "u1", "p", start)), None
+                timestamp_us=_bytes(part["t"], "<u8"), x=_bytes(part["x"], "u1"),
+                y=_bytes(part["y"], "u1"), p=_bytes(part["p"], "u1")), None
         else:
             yield None, events_pb2.SpikeColumns(
-                timestamp_us=_bytes(part["t"], "<u8"),
-                layer=_bytes(part["layer"], "u1", "layer", start),
-                feature=_bytes(part["feature"], "<u2", "feature", start),
-                x=_bytes(part["x"], "u1", "x", start), y=_bytes(part["y"], "u1", "y", start))
-
-
-def check_ranges(array):
-    """ValueError naming the first event whose field does not fit its raw
-    column (before anything is sent)."""
-    names = ("x", "y", "p") if array.dtype == DVS_EVENT else ("layer", "x", "y")
-    for name in names:
-        _bytes(array[name], "u1", name)
+                timestamp_us=_bytes(part["t"], "<u8"), layer=_bytes(part["layer"], "u1"),
+                feature=_bytes(part["feature"], "<u2"), x=_bytes(part["x"], "u1"),
+                y=_bytes(part["y"], "u1"))
 
 
 def spike_array_from_columns(c):
