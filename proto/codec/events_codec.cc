@@ -27,21 +27,138 @@ absl::Status Bad(absl::string_view column, int index,
       column, "[", index, "].", problem.field, ": ", problem.message));
 }
 
-absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
-  const int n = dvs.timestamp_us_size();
-  for (auto [field, size] : {std::pair<const char*, int>{"x", dvs.x_size()},
-                             {"y", dvs.y_size()},
-                             {"p", dvs.p_size()}}) {
-    if (size != n) return ColumnError("dvs_events", field, size, n);
+// The columns of one message's events, from protobuf's repeated fields or
+// from raw little-endian bytes; the checks, the conversion and the merge
+// below read events through these (one pass, no copy of either form).
+class ProtoDvs {
+ public:
+  explicit ProtoDvs(const v1::DvsEventBatch& b) : b_(b) {}
+  absl::Status CheckLengths() const {
+    const int n = b_.timestamp_us_size();
+    for (auto [field, size] : {std::pair<const char*, int>{"x", b_.x_size()},
+                               {"y", b_.y_size()},
+                               {"p", b_.p_size()}}) {
+      if (size != n) return ColumnError("dvs_events", field, size, n);
+    }
+    return absl::OkStatus();
   }
+  size_t size() const { return static_cast<size_t>(b_.timestamp_us_size()); }
+  uint64_t t(size_t i) const { return b_.timestamp_us(static_cast<int>(i)); }
+  uint32_t x(size_t i) const { return b_.x(static_cast<int>(i)); }
+  uint32_t y(size_t i) const { return b_.y(static_cast<int>(i)); }
+  bool p(size_t i) const { return b_.p(static_cast<int>(i)); }
+
+ private:
+  const v1::DvsEventBatch& b_;
+};
+
+class ProtoSpikes {
+ public:
+  explicit ProtoSpikes(const v1::SpikeBatch& b) : b_(b) {}
+  absl::Status CheckLengths() const {
+    const int n = b_.timestamp_us_size();
+    for (auto [field, size] :
+         {std::pair<const char*, int>{"layer", b_.layer_size()},
+          {"feature", b_.feature_size()},
+          {"x", b_.x_size()},
+          {"y", b_.y_size()}}) {
+      if (size != n) return ColumnError("spikes", field, size, n);
+    }
+    return absl::OkStatus();
+  }
+  size_t size() const { return static_cast<size_t>(b_.timestamp_us_size()); }
+  uint64_t t(size_t i) const { return b_.timestamp_us().data()[i]; }
+  uint32_t layer(size_t i) const { return b_.layer().data()[i]; }
+  uint32_t feature(size_t i) const { return b_.feature().data()[i]; }
+  uint32_t x(size_t i) const { return b_.x().data()[i]; }
+  uint32_t y(size_t i) const { return b_.y().data()[i]; }
+
+ private:
+  const v1::SpikeBatch& b_;
+};
+
+// Element `i` of a raw little-endian column of T.
+template <typename T>
+T At(const std::string& column, size_t i) {
+  T value;
+  std::memcpy(&value, column.data() + i * sizeof(T), sizeof(T));
+  return value;
+}
+
+// INVALID_ARGUMENT unless every column holds `n` values of its width.
+absl::Status CheckColumns(
+    absl::string_view message,
+    std::initializer_list<
+        std::pair<absl::string_view, std::pair<size_t, size_t>>>
+        columns) {
+  const size_t n =
+      columns.begin()->second.first / columns.begin()->second.second;
+  for (const auto& [name, size] : columns) {
+    if (size.first % size.second != 0 || size.first / size.second != n) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(message, ".", name, ": ", size.first, " bytes, but ", n,
+                       " values of ", size.second,
+                       " bytes each were expected (the "
+                       "columns must hold the same number of values)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+class RawDvs {
+ public:
+  explicit RawDvs(const v1::DvsEventColumns& c) : c_(c) {}
+  absl::Status CheckLengths() const {
+    return CheckColumns("dvs_columns",
+                        {{"timestamp_us", {c_.timestamp_us().size(), 8}},
+                         {"x", {c_.x().size(), 1}},
+                         {"y", {c_.y().size(), 1}},
+                         {"p", {c_.p().size(), 1}}});
+  }
+  size_t size() const { return c_.x().size(); }
+  uint64_t t(size_t i) const { return At<uint64_t>(c_.timestamp_us(), i); }
+  uint32_t x(size_t i) const { return At<uint8_t>(c_.x(), i); }
+  uint32_t y(size_t i) const { return At<uint8_t>(c_.y(), i); }
+  bool p(size_t i) const { return At<uint8_t>(c_.p(), i) != 0; }
+
+ private:
+  const v1::DvsEventColumns& c_;
+};
+
+class RawSpikes {
+ public:
+  explicit RawSpikes(const v1::SpikeColumns& c) : c_(c) {}
+  absl::Status CheckLengths() const {
+    return CheckColumns("spike_columns",
+                        {{"timestamp_us", {c_.timestamp_us().size(), 8}},
+                         {"layer", {c_.layer().size(), 1}},
+                         {"feature", {c_.feature().size(), 2}},
+                         {"x", {c_.x().size(), 1}},
+                         {"y", {c_.y().size(), 1}}});
+  }
+  size_t size() const { return c_.layer().size(); }
+  uint64_t t(size_t i) const { return At<uint64_t>(c_.timestamp_us(), i); }
+  uint32_t layer(size_t i) const { return At<uint8_t>(c_.layer(), i); }
+  uint32_t feature(size_t i) const { return At<uint16_t>(c_.feature(), i); }
+  uint32_t x(size_t i) const { return At<uint8_t>(c_.x(), i); }
+  uint32_t y(size_t i) const { return At<uint8_t>(c_.y(), i); }
+
+ private:
+  const v1::SpikeColumns& c_;
+};
+
+// Time order and pixel range of every DVS event (named dvs_events[i]).
+template <typename Dvs>
+absl::Status CheckDvs(const Dvs& dvs) {
   uint64_t previous = 0;
-  for (int i = 0; i < n; ++i) {
-    const uint64_t t = dvs.timestamp_us(i);
+  for (size_t i = 0; i < dvs.size(); ++i) {
+    const uint64_t t = dvs.t(i);
     if (t < previous) {
-      return Bad("dvs_events", i, chip::OrderProblem(t, previous));
+      return Bad("dvs_events", static_cast<int>(i),
+                 chip::OrderProblem(t, previous));
     }
     if (!chip::InputCheck::DvsOk(dvs.x(i), dvs.y(i))) {
-      return Bad("dvs_events", i,
+      return Bad("dvs_events", static_cast<int>(i),
                  chip::InputCheck::DvsProblem(dvs.x(i), dvs.y(i)));
     }
     previous = t;
@@ -50,47 +167,71 @@ absl::Status CheckDvs(const v1::DvsEventBatch& dvs) {
 }
 
 // Checks every spike and appends it to `out` as an input (one pass over the
-// raw columns: this is the ingest hot path).
-absl::Status ConvertSpikes(const v1::SpikeBatch& spikes,
+// columns: this is the ingest hot path).
+template <typename Spikes>
+absl::Status ConvertSpikes(const Spikes& spikes,
                            const chip::SpeckConfig& config,
                            std::vector<chip::InputEvent>* out) {
-  const int n = spikes.timestamp_us_size();
-  for (auto [field, size] :
-       {std::pair<const char*, int>{"layer", spikes.layer_size()},
-        {"feature", spikes.feature_size()},
-        {"x", spikes.x_size()},
-        {"y", spikes.y_size()}}) {
-    if (size != n) return ColumnError("spikes", field, size, n);
-  }
+  const size_t n = spikes.size();
   const chip::InputCheck check(&config);
-  const uint64_t* t = spikes.timestamp_us().data();
-  const uint32_t* layer = spikes.layer().data();
-  const uint32_t* feature = spikes.feature().data();
-  const uint32_t* x = spikes.x().data();
-  const uint32_t* y = spikes.y().data();
   const size_t first = out->size();
-  out->resize(first + static_cast<size_t>(n));
+  out->resize(first + n);
   chip::InputEvent* e = out->data() + first;
   uint64_t previous = 0;
-  for (int i = 0; i < n; ++i) {
-    if (t[i] < previous || !check.SpikeOk(layer[i], feature[i], x[i], y[i])) {
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t t = spikes.t(i);
+    const uint32_t layer = spikes.layer(i);
+    const uint32_t feature = spikes.feature(i);
+    const uint32_t x = spikes.x(i);
+    const uint32_t y = spikes.y(i);
+    if (t < previous || !check.SpikeOk(layer, feature, x, y)) {
       out->resize(first);
-      chip::InputProblem problem = chip::OrderProblem(t[i], previous);
-      if (problem.ok()) {
-        problem = check.SpikeProblem(layer[i], feature[i], x[i], y[i]);
-      }
-      return Bad("spikes", i, problem);
+      chip::InputProblem problem = chip::OrderProblem(t, previous);
+      if (problem.ok()) problem = check.SpikeProblem(layer, feature, x, y);
+      return Bad("spikes", static_cast<int>(i), problem);
     }
-    previous = t[i];
-    e[i].timestamp_us = t[i];
-    e[i].feature = static_cast<uint16_t>(feature[i]);
-    e[i].layer = static_cast<uint8_t>(layer[i]);
-    e[i].x = static_cast<uint8_t>(x[i]);
-    e[i].y = static_cast<uint8_t>(y[i]);
+    previous = t;
+    e[i].timestamp_us = t;
+    e[i].feature = static_cast<uint16_t>(feature);
+    e[i].layer = static_cast<uint8_t>(layer);
+    e[i].x = static_cast<uint8_t>(x);
+    e[i].y = static_cast<uint8_t>(y);
     e[i].p = false;
     e[i].kind = chip::InputEvent::Kind::kSpike;
   }
   return absl::OkStatus();
+}
+
+// Converts the spikes (checking them) and merges them with the DVS events
+// (checked already) by timestamp, DVS events first on ties.
+template <typename Dvs, typename Spikes>
+absl::StatusOr<std::vector<chip::InputEvent>> Merge(
+    const Dvs& dvs, const Spikes& spikes, const chip::SpeckConfig& config) {
+  std::vector<chip::InputEvent> out;
+  const size_t nd = dvs.size();
+  if (nd == 0) {
+    // Spikes only: converted in place, already in order.
+    if (absl::Status s = ConvertSpikes(spikes, config, &out); !s.ok()) return s;
+    return out;
+  }
+  std::vector<chip::InputEvent> converted;
+  if (absl::Status s = ConvertSpikes(spikes, config, &converted); !s.ok()) {
+    return s;
+  }
+  out.reserve(nd + converted.size());
+  size_t s = 0;
+  for (size_t d = 0; d < nd; ++d) {
+    const uint64_t t = dvs.t(d);
+    while (s < converted.size() && converted[s].timestamp_us < t) {
+      out.push_back(converted[s++]);
+    }
+    out.push_back(
+        chip::InputEvent::FromDvs({t, static_cast<uint8_t>(dvs.x(d)),
+                                   static_cast<uint8_t>(dvs.y(d)), dvs.p(d)}));
+  }
+  out.insert(out.end(), converted.begin() + static_cast<ptrdiff_t>(s),
+             converted.end());
+  return out;
 }
 
 }  // namespace
@@ -116,127 +257,29 @@ void AppendEvents(const chip::InputEvent* events, size_t count,
   }
 }
 
-namespace {
-
-// The values of a raw little-endian column of T.
-template <typename T>
-std::vector<T> Column(const std::string& bytes) {
-  std::vector<T> values(bytes.size() / sizeof(T));
-  if (!values.empty())
-    std::memcpy(values.data(), bytes.data(), values.size() * sizeof(T));
-  return values;
-}
-
-// INVALID_ARGUMENT unless every column holds `n` values of its width.
-absl::Status CheckColumns(
-    absl::string_view message,
-    std::initializer_list<
-        std::pair<absl::string_view, std::pair<size_t, size_t>>>
-        columns) {
-  const size_t n =
-      columns.begin()->second.first / columns.begin()->second.second;
-  for (const auto& [name, size] : columns) {
-    if (size.first % size.second != 0 || size.first / size.second != n) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(message, ".", name, ": ", size.first, " bytes, but ", n,
-                       " values of ", size.second,
-                       " bytes each were expected (the "
-                       "columns must hold the same number of values)"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::DvsEventBatch> DvsFromColumns(const v1::DvsEventColumns& c) {
-  if (absl::Status s = CheckColumns(
-          "dvs_columns", {{"timestamp_us", {c.timestamp_us().size(), 8}},
-                          {"x", {c.x().size(), 1}},
-                          {"y", {c.y().size(), 1}},
-                          {"p", {c.p().size(), 1}}});
-      !s.ok()) {
-    return s;
-  }
-  v1::DvsEventBatch batch;
-  const std::vector<uint64_t> t = Column<uint64_t>(c.timestamp_us());
-  batch.mutable_timestamp_us()->Add(t.begin(), t.end());
-  for (unsigned char v : c.x()) batch.add_x(v);
-  for (unsigned char v : c.y()) batch.add_y(v);
-  for (unsigned char v : c.p()) batch.add_p(v != 0);
-  return batch;
-}
-
-absl::StatusOr<v1::SpikeBatch> SpikesFromColumns(const v1::SpikeColumns& c) {
-  if (absl::Status s = CheckColumns(
-          "spike_columns", {{"timestamp_us", {c.timestamp_us().size(), 8}},
-                            {"layer", {c.layer().size(), 1}},
-                            {"feature", {c.feature().size(), 2}},
-                            {"x", {c.x().size(), 1}},
-                            {"y", {c.y().size(), 1}}});
-      !s.ok()) {
-    return s;
-  }
-  v1::SpikeBatch batch;
-  const std::vector<uint64_t> t = Column<uint64_t>(c.timestamp_us());
-  const std::vector<uint16_t> f = Column<uint16_t>(c.feature());
-  batch.mutable_timestamp_us()->Add(t.begin(), t.end());
-  batch.mutable_feature()->Add(f.begin(), f.end());
-  for (unsigned char v : c.layer()) batch.add_layer(v);
-  for (unsigned char v : c.x()) batch.add_x(v);
-  for (unsigned char v : c.y()) batch.add_y(v);
-  return batch;
-}
-
-}  // namespace
-
 absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
     const v1::WriteEventsRequest& request, const chip::SpeckConfig& config) {
-  if (request.has_dvs_columns() || request.has_spike_columns()) {
-    if (request.dvs_events().timestamp_us_size() > 0 ||
-        request.spikes().timestamp_us_size() > 0) {
-      return absl::InvalidArgumentError(
-          "a message carries events as batches (dvs_events, spikes) or as "
-          "columns (dvs_columns, spike_columns), not both");
-    }
-    v1::WriteEventsRequest copy;
-    absl::StatusOr<v1::DvsEventBatch> dvs =
-        DvsFromColumns(request.dvs_columns());
-    if (!dvs.ok()) return dvs.status();
-    absl::StatusOr<v1::SpikeBatch> spikes =
-        SpikesFromColumns(request.spike_columns());
-    if (!spikes.ok()) return spikes.status();
-    *copy.mutable_dvs_events() = *std::move(dvs);
-    *copy.mutable_spikes() = *std::move(spikes);
-    return InputsFromProto(copy, config);
+  if (!request.has_dvs_columns() && !request.has_spike_columns()) {
+    const ProtoDvs dvs(request.dvs_events());
+    if (absl::Status s = dvs.CheckLengths(); !s.ok()) return s;
+    const ProtoSpikes spikes(request.spikes());
+    // The spikes' lengths after the DVS events' content, as before.
+    if (absl::Status s = CheckDvs(dvs); !s.ok()) return s;
+    if (absl::Status s = spikes.CheckLengths(); !s.ok()) return s;
+    return Merge(dvs, spikes, config);
   }
-  const v1::DvsEventBatch& dvs = request.dvs_events();
-  const v1::SpikeBatch& spikes = request.spikes();
+  if (request.dvs_events().timestamp_us_size() > 0 ||
+      request.spikes().timestamp_us_size() > 0) {
+    return absl::InvalidArgumentError(
+        "a message carries events as batches (dvs_events, spikes) or as "
+        "columns (dvs_columns, spike_columns), not both");
+  }
+  const RawDvs dvs(request.dvs_columns());
+  const RawSpikes spikes(request.spike_columns());
+  if (absl::Status s = dvs.CheckLengths(); !s.ok()) return s;
+  if (absl::Status s = spikes.CheckLengths(); !s.ok()) return s;
   if (absl::Status s = CheckDvs(dvs); !s.ok()) return s;
-  std::vector<chip::InputEvent> out;
-  const int nd = dvs.timestamp_us_size();
-  if (nd == 0) {
-    // Spikes only: converted in place, already in order.
-    if (absl::Status s = ConvertSpikes(spikes, config, &out); !s.ok()) return s;
-    return out;
-  }
-  std::vector<chip::InputEvent> converted;
-  if (absl::Status s = ConvertSpikes(spikes, config, &converted); !s.ok()) {
-    return s;
-  }
-  out.reserve(static_cast<size_t>(nd) + converted.size());
-  size_t s = 0;
-  for (int d = 0; d < nd; ++d) {
-    // Merge by timestamp; DVS events first on ties.
-    while (s < converted.size() &&
-           converted[s].timestamp_us < dvs.timestamp_us(d)) {
-      out.push_back(converted[s++]);
-    }
-    out.push_back(chip::InputEvent::FromDvs(
-        {dvs.timestamp_us(d), static_cast<uint8_t>(dvs.x(d)),
-         static_cast<uint8_t>(dvs.y(d)), dvs.p(d)}));
-  }
-  out.insert(out.end(), converted.begin() + static_cast<ptrdiff_t>(s),
-             converted.end());
-  return out;
+  return Merge(dvs, spikes, config);
 }
 
 // Columns reserved once: this is the output hot path.
