@@ -73,11 +73,17 @@ class FrameCount : public graph::EndpointSink {
     for (const graph::ActivityFrame& f : packet.frames) {
       frames.fetch_add(1);
       events.fetch_add(f.total);
+      if (f.total > 0 && !seen.exchange(true)) first_events.Notify();
     }
     return 0;
   }
   std::atomic<uint64_t> frames{0};
   std::atomic<uint64_t> events{0};
+  // Notified once a frame with events has come through.
+  Notification first_events;
+
+ private:
+  std::atomic<bool> seen{false};
 };
 
 WriteJob Job(std::vector<chip::InputEvent> events,
@@ -153,6 +159,9 @@ TEST(ManagedDeviceTest, ApplyInALoopWhileOutputFlowsThroughActivityFrames) {
       if (submitted.ok()) written.WaitForNotification();
     }
   });
+  // Output is flowing through the frames before the applies start (else a
+  // fast loop can finish before the writer's first batch).
+  ASSERT_TRUE(frames->first_events.WaitForNotificationWithTimeout(kLongWait));
   for (int i = 0; i < 60; ++i) {
     ASSERT_TRUE(
         device->ApplyConfiguration(OneNeuron(1u << (i % 3)), lease).ok());
