@@ -20,6 +20,7 @@
 #include "driver/sim/sim_bus.h"
 #include "driver/usb/usb_bus.h"
 #include "server/devices/device_manager.h"
+#include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
 #include "server/log/log.h"
 #include "server/speckd_server.h"
@@ -113,8 +114,8 @@ void PrintDevices(const speckd::server::DeviceManager& devices) {
                               id.usb_port_path, id.usb_vendor_id,
                               id.usb_product_id);
     }
-    std::printf("speckd device %s (%s): %s%s%s\n", id.id.c_str(),
-                where.c_str(), speckd::server::DeviceStateName(d.state),
+    std::printf("speckd device %s (%s): %s%s%s\n", id.id.c_str(), where.c_str(),
+                speckd::server::DeviceStateName(d.state),
                 d.state_detail.empty() ? "" : ": ", d.state_detail.c_str());
   }
 }
@@ -136,6 +137,14 @@ int main(int argc, char** argv) {
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (absl::GetFlag(FLAGS_verbose)) {
     speckd::log::SetMinLevel(speckd::log::Level::kDebug);
+  }
+
+  // Before any socket exists: the most descriptors this process may have,
+  // and a guard that keeps both ports alive if they run out anyway.
+  speckd::log::Info("descriptors", {{"open_files_limit",
+                                     speckd::server::RaiseOpenFileLimit()}});
+  if (absl::Status guard = speckd::server::InstallAcceptGuard(); !guard.ok()) {
+    speckd::log::Warning("accept_guard", {{"error", guard.message()}});
   }
 
   // Block the shutdown signals before any thread starts so that only the

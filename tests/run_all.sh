@@ -22,7 +22,8 @@ set -- --nocache_test_results "$@"
 # The daemon's suites: its libraries and the end-to-end tests over gRPC.
 daemon_suites=(
   //driver/... //server/...
-  //tests:api_errors_test //tests:device_faults_test //tests:device_recovery_test
+  //tests:api_errors_test //tests:descriptor_exhaustion_test
+  //tests:device_faults_test //tests:device_recovery_test
   //tests:graph_service_test
   //tests:input_queue_test //tests:stream_limits_test
   //tests:streaming_test //tests:tutorial_e2e_test //tests:usb_recovery_test

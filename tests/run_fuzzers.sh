@@ -3,11 +3,15 @@
 # fuzzes each for SECONDS (default 20) from a copy of its seed corpus, then
 # prints executions, coverage and corpus size per target. Fails on the first
 # crash, leak, timeout or sanitizer report (the input is kept in
-# $FUZZ_OUT/<target>/, default /tmp/speckd-fuzz). For a long run:
+# $FUZZ_OUT/<target>/, default /tmp/speckd-fuzz). For a long (nightly) run,
+# by time or by executions per target:
 #   SECONDS_PER_TARGET=3600 tests/run_fuzzers.sh
+#   RUNS_PER_TARGET=1000000 tests/run_fuzzers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_PER_TARGET:-${1:-20}}
+budget=(-max_total_time="$seconds")
+[ -n "${RUNS_PER_TARGET:-}" ] && budget=(-runs="$RUNS_PER_TARGET")
 out=${FUZZ_OUT:-/tmp/speckd-fuzz}
 targets=(config_json_fuzz config_proto_fuzz events_fuzz graph_spec_fuzz grpc_web_fuzz csv_fuzz)
 # Build outputs live beside the other configurations' (bazel-out/*-fuzz).
@@ -28,7 +32,7 @@ for t in "${targets[@]}"; do
   if ! TEST_SRCDIR="$bin/tests/fuzz/$t.runfiles" \
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
       UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-      "$bin/tests/fuzz/$t" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
+      "$bin/tests/fuzz/$t" "${dict[@]}" "${budget[@]}" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$t/crashes/" \
       "$corpus" > "$out/$t/log" 2>&1; then
     echo "run_fuzzers: $t FAILED; see $out/$t/log and $out/$t/crashes/" >&2

@@ -1,0 +1,151 @@
+#include "server/listen/descriptors.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "server/log/log.h"
+
+// The sanitizers intercept accept4 under this name; calling it keeps their
+// bookkeeping of descriptors intact in sanitizer builds.
+extern "C" int __interceptor_accept4(int, struct sockaddr*, socklen_t*, int)
+    __attribute__((weak));
+
+namespace speckd::server {
+namespace {
+
+using Accept4 = int (*)(int, struct sockaddr*, socklen_t*, int);
+
+Accept4 RealAccept4() {
+  static const Accept4 real = [] {
+    if (&__interceptor_accept4 != nullptr) return &__interceptor_accept4;
+    return reinterpret_cast<Accept4>(dlsym(RTLD_NEXT, "accept4"));
+  }();
+  return real;
+}
+
+constexpr absl::Duration kLogEvery = absl::Seconds(10);
+
+// All of the guard's state is atomic: accept4 runs on gRPC's and libevent's
+// threads at once, and a lock would be one more thing to go wrong while the
+// process is short of resources.
+std::atomic<int> reserve{-1};
+std::atomic<uint64_t> refused{0};
+std::atomic<uint64_t> exhaustions{0};
+std::atomic<uint64_t> refused_unlogged{0};
+std::atomic<int64_t> next_log_unix_ns{0};
+std::atomic<bool> short_of_descriptors{false};
+
+void TakeReserve() {
+  int expected = -1;
+  if (reserve.load(std::memory_order_relaxed) != -1) return;
+  const int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  if (!reserve.compare_exchange_strong(expected, fd)) close(fd);
+}
+
+uint64_t SoftLimit() {
+  struct rlimit limit {};
+  getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
+void LogRefusals() {
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  int64_t due = next_log_unix_ns.load(std::memory_order_relaxed);
+  if (now < due || !next_log_unix_ns.compare_exchange_strong(
+                       due, now + absl::ToInt64Nanoseconds(kLogEvery))) {
+    return;
+  }
+  log::Warning("out_of_descriptors",
+               {{"refused", refused_unlogged.exchange(0)},
+                {"refused_total", refused.load()},
+                {"open_files_limit", SoftLimit()},
+                {"hint",
+                 "connections are refused until descriptors are free; raise "
+                 "LimitNOFILE or close idle clients"}});
+}
+
+// Accepts each connection waiting on `listen_fd` into the reserve descriptor
+// and closes it, until none waits or the reserve is gone.
+void RefuseWaiting(int listen_fd) {
+  for (;;) {
+    const int spare = reserve.exchange(-1);
+    if (spare < 0) {
+      // Without a spare the connections stay queued; a short pause keeps a
+      // level-triggered listener (libevent's) from spinning meanwhile.
+      absl::SleepFor(absl::Milliseconds(5));
+      return;
+    }
+    close(spare);
+    const int fd = RealAccept4()(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd >= 0) {
+      close(fd);
+      refused.fetch_add(1, std::memory_order_relaxed);
+      refused_unlogged.fetch_add(1, std::memory_order_relaxed);
+    }
+    TakeReserve();
+    if (fd < 0) return;
+  }
+}
+
+// accept4 as the guard does it (see the header).
+int GuardedAccept4(int fd, struct sockaddr* address, socklen_t* length,
+                   int flags) {
+  const int accepted = RealAccept4()(fd, address, length, flags);
+  if (accepted >= 0) {
+    if (short_of_descriptors.exchange(false, std::memory_order_relaxed)) {
+      TakeReserve();
+      log::Info("descriptors_available", {{"refused_total", refused.load()}});
+    }
+    return accepted;
+  }
+  if (errno != EMFILE && errno != ENFILE) return accepted;
+  exhaustions.fetch_add(1, std::memory_order_relaxed);
+  short_of_descriptors.store(true, std::memory_order_relaxed);
+  RefuseWaiting(fd);
+  LogRefusals();
+  errno = EAGAIN;
+  return -1;
+}
+
+}  // namespace
+
+uint64_t RaiseOpenFileLimit() {
+  struct rlimit limit {};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return SoftLimit();
+}
+
+absl::Status InstallAcceptGuard() {
+  if (dlsym(RTLD_DEFAULT, "accept4") != reinterpret_cast<void*>(&accept4)) {
+    return absl::InternalError(
+        "accept4 is not speckd's own: a port may stop accepting after the "
+        "process runs out of file descriptors");
+  }
+  TakeReserve();
+  return absl::OkStatus();
+}
+
+AcceptGuardStats GetAcceptGuardStats() {
+  return {refused.load(), exhaustions.load()};
+}
+
+}  // namespace speckd::server
+
+// Interposes libc's accept4 for every caller in the process (gRPC, libevent).
+extern "C" int accept4(int fd, struct sockaddr* address, socklen_t* length,
+                       int flags) {
+  return speckd::server::GuardedAccept4(fd, address, length, flags);
+}

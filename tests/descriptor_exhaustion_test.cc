@@ -1,0 +1,174 @@
+// speckd out of file descriptors, as a lab meets it: far more clients than
+// its RLIMIT_NOFILE allows connect to both ports and stay idle. While that
+// lasts the daemon refuses what it cannot hold (the connection closes at
+// once) and logs it a bounded number of times; once the clients leave, both
+// ports serve again within seconds. (gRPC 1.51 alone loses its port for good
+// here, and libevent's listener spins; server/listen/descriptors.h.)
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "tests/util/subprocess.h"
+
+namespace speckd::testing {
+namespace {
+
+constexpr int kDaemonFiles = 128;     // the daemon's RLIMIT_NOFILE
+constexpr int kClientsPerPort = 300;  // well beyond it, on each port
+constexpr absl::Duration kRecovery = absl::Seconds(10);
+
+int PortOf(absl::string_view address) {
+  int port = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(address.substr(address.rfind(':') + 1), &port))
+      << address;
+  return port;
+}
+
+int Connect(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 ||
+      connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// How many of `fds` the daemon has closed (readable with nothing to read).
+int ClosedByDaemon(const std::vector<int>& fds) {
+  std::vector<pollfd> polls;
+  for (int fd : fds) polls.push_back({fd, POLLIN, 0});
+  poll(polls.data(), polls.size(), 0);
+  int closed = 0;
+  char byte;
+  for (const pollfd& p : polls) {
+    if ((p.revents & (POLLIN | POLLHUP)) != 0 &&
+        recv(p.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
+      ++closed;
+    }
+  }
+  return closed;
+}
+
+bool GrpcServes(const std::string& address) {
+  auto stub = speckd::v1::DeviceService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  speckd::v1::ListDevicesResponse devices;
+  return stub->ListDevices(&context, {}, &devices).ok() &&
+         devices.devices_size() == 1;
+}
+
+bool WebServes(int port) {
+  const int fd = Connect(port);
+  if (fd < 0) return false;
+  timeval timeout{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  char reply[64] = {};
+  const bool ok = send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+                      static_cast<ssize_t>(request.size()) &&
+                  recv(fd, reply, sizeof(reply) - 1, 0) > 0 &&
+                  absl::StartsWith(reply, "HTTP/1.1 200");
+  close(fd);
+  return ok;
+}
+
+template <typename Condition>
+bool Eventually(absl::Duration within, Condition condition) {
+  const absl::Time deadline = absl::Now() + within;
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return condition();
+}
+
+TEST(DescriptorExhaustionTest, BothPortsRefuseWhileShortThenServeAgain) {
+  // This test holds 600 connections itself.
+  rlimit own{};
+  getrlimit(RLIMIT_NOFILE, &own);
+  own.rlim_cur = own.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &own);
+  ASSERT_GE(own.rlim_cur, 2 * kClientsPerPort + 64u);
+
+  const absl::Time started = absl::Now();
+  absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
+      "/usr/bin/prlimit", {absl::StrCat("--nofile=", kDaemonFiles), "--",
+                           RunfilePath("server/speckd"), "--listen=127.0.0.1:0",
+                           "--web_listen=127.0.0.1:0"});
+  ASSERT_TRUE(speckd.ok()) << speckd.status();
+  absl::StatusOr<std::string> dashboard =
+      speckd->process->ReadStdoutLine(absl::Seconds(10));
+  ASSERT_TRUE(dashboard.ok()) << dashboard.status();
+  std::vector<std::string> words = absl::StrSplit(*dashboard, ' ');
+  ASSERT_GE(words.size(), 4u) << *dashboard;
+  const int grpc_port = PortOf(speckd->address);
+  const int web_port = PortOf(absl::StripSuffix(words[3], "/"));
+  ASSERT_TRUE(GrpcServes(speckd->address));
+  ASSERT_TRUE(WebServes(web_port));
+
+  std::vector<int> clients;
+  for (int port : {grpc_port, web_port}) {
+    for (int i = 0; i < kClientsPerPort; ++i) {
+      const int fd = Connect(port);
+      ASSERT_GE(fd, 0) << "connect to port " << port << " failed: the "
+                       << "listening socket is gone";
+      clients.push_back(fd);
+    }
+  }
+  // The daemon holds at most kDaemonFiles of them; it closes the others.
+  const int must_refuse = 2 * kClientsPerPort - kDaemonFiles;
+  EXPECT_TRUE(Eventually(
+      kRecovery, [&] { return ClosedByDaemon(clients) >= must_refuse; }))
+      << ClosedByDaemon(clients) << " of " << clients.size()
+      << " connections closed by the daemon, expected at least " << must_refuse;
+  ASSERT_FALSE(speckd->process->Wait(absl::ZeroDuration()).ok())
+      << "speckd exited: " << speckd->process->stderr_text();
+
+  for (int fd : clients) close(fd);
+  const absl::Time freed = absl::Now();
+  EXPECT_TRUE(Eventually(kRecovery, [&] {
+    return GrpcServes(speckd->address);
+  })) << "the gRPC port did not serve again";
+  EXPECT_TRUE(Eventually(kRecovery, [&] { return WebServes(web_port); }))
+      << "the web port did not serve again";
+  const absl::Duration recovered = absl::Now() - freed;
+
+  speckd->process->Signal(SIGTERM);
+  ASSERT_TRUE(speckd->process->Wait(absl::Seconds(10)).ok());
+  const std::string& log = speckd->process->stderr_text();
+  int warnings = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    warnings += absl::StrContains(line, "event=out_of_descriptors");
+  }
+  // One warning, then at most one per 10 s while it lasts: a bounded log.
+  EXPECT_GE(warnings, 1) << log;
+  EXPECT_LE(warnings, 1 + absl::ToInt64Seconds(absl::Now() - started) / 10);
+  EXPECT_THAT(log, ::testing::HasSubstr("event=descriptors_available"));
+  EXPECT_LT(log.size(), 16u << 10) << log.substr(0, 4096);
+  RecordProperty("recovered_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(recovered)));
+}
+
+}  // namespace
+}  // namespace speckd::testing
