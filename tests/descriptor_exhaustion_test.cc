@@ -117,18 +117,14 @@ TEST(DescriptorExhaustionTest, BothPortsRefuseWhileShortThenServeAgain) {
                            RunfilePath("server/speckd"), "--listen=127.0.0.1:0",
                            "--web_listen=127.0.0.1:0"});
   ASSERT_TRUE(speckd.ok()) << speckd.status();
-  absl::StatusOr<std::string> dashboard =
-      speckd->process->ReadStdoutLine(absl::Seconds(10));
-  ASSERT_TRUE(dashboard.ok()) << dashboard.status();
-  std::vector<std::string> words = absl::StrSplit(*dashboard, ' ');
-  ASSERT_GE(words.size(), 4u) << *dashboard;
+  absl::StatusOr<int> web_port = ReadDashboardPort(speckd->process.get());
+  ASSERT_TRUE(web_port.ok()) << web_port.status();
   const int grpc_port = PortOf(speckd->address);
-  const int web_port = PortOf(absl::StripSuffix(words[3], "/"));
   ASSERT_TRUE(GrpcServes(speckd->address));
-  ASSERT_TRUE(WebServes(web_port));
+  ASSERT_TRUE(WebServes(*web_port));
 
   std::vector<int> clients;
-  for (int port : {grpc_port, web_port}) {
+  for (int port : {grpc_port, *web_port}) {
     for (int i = 0; i < kClientsPerPort; ++i) {
       const int fd = Connect(port);
       ASSERT_GE(fd, 0) << "connect to port " << port << " failed: the "
@@ -150,7 +146,7 @@ TEST(DescriptorExhaustionTest, BothPortsRefuseWhileShortThenServeAgain) {
   EXPECT_TRUE(Eventually(kRecovery, [&] {
     return GrpcServes(speckd->address);
   })) << "the gRPC port did not serve again";
-  EXPECT_TRUE(Eventually(kRecovery, [&] { return WebServes(web_port); }))
+  EXPECT_TRUE(Eventually(kRecovery, [&] { return WebServes(*web_port); }))
       << "the web port did not serve again";
   const absl::Duration recovered = absl::Now() - freed;
 

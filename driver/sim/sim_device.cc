@@ -562,12 +562,14 @@ void SimDevice::Run() {
 
     const bool real_time = pacing_ == Pacing::kRealTime;
     // How far the time line may advance now: the stop watch in real time;
-    // as fast as possible, up to the last queued input.
+    // as fast as possible, up to the latest of the oldest and the newest
+    // queued input (independent writers' batches may queue out of order: an
+    // earlier-stamped one behind a later one plays late, never waits).
     const uint64_t horizon =
-        real_time
-            ? StopWatchUsLocked()
-            : (queue_.empty() ? device_time_us_
-                              : std::max(device_time_us_, queue_.LastTime()));
+        real_time ? StopWatchUsLocked()
+        : queue_.empty()
+            ? device_time_us_
+            : std::max({device_time_us_, queue_.NextTime(), queue_.LastTime()});
 
     // Release inputs due by the horizon, stopping at a power-sample boundary
     // so that each sample accounts exactly for its interval.

@@ -125,6 +125,42 @@ TEST_F(SimDeviceTest, AsFastAsPossibleProcessesAtOnceAndFlushReportsTheEnd) {
   EXPECT_EQ(device->counters().events_out, 3u);
 }
 
+// Writers are independent: a batch stamped earlier may queue behind a later
+// one. As fast as possible, the device plays them in arrival order (the
+// earlier ones late) and never waits for a time that has passed.
+TEST_F(SimDeviceTest, AsFastAsPossiblePlaysBatchesThatArriveOutOfOrder) {
+  // Holds the device thread in its first delivery until released, so that
+  // the next two batches queue up behind it.
+  class GatedListener : public OutputListener {
+   public:
+    explicit GatedListener(OutputListener* next) : next_(next) {}
+    void OnOutput(const DeviceOutput& output) override {
+      if (!entered_.HasBeenNotified()) {
+        entered_.Notify();
+        release_.WaitForNotification();
+      }
+      next_->OnOutput(output);
+    }
+    Notification entered_, release_;
+
+   private:
+    OutputListener* const next_;
+  } gate(&listener_);
+  auto device = Make(Pacing::kAsFastAsPossible);
+  device->SetOutputListener(&gate);
+  ASSERT_TRUE(device->Write({SpikeAt(10000000)}, Soon()).ok());
+  ASSERT_TRUE(gate.entered_.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  ASSERT_TRUE(device->Write({SpikeAt(20000000)}, Soon()).ok());
+  ASSERT_TRUE(device->Write({SpikeAt(1000000)}, Soon()).ok());
+  gate.release_.Notify();
+  EXPECT_TRUE(device->WaitUntilIdle(absl::Seconds(10)))
+      << device->counters().queued_inputs << " inputs still queued";
+  EXPECT_EQ(device->counters().events_in, 3u);
+  EXPECT_EQ(device->counters().late_inputs, 1u);
+  EXPECT_EQ(device->stop_watch().time_us, 20000000u);
+  device->SetOutputListener(&listener_);
+}
+
 TEST_F(SimDeviceTest, RealTimeReleasesInputsWhenTheStopWatchReachesThem) {
   auto device = Make(Pacing::kRealTime);
   ASSERT_TRUE(

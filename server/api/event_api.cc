@@ -19,6 +19,7 @@ absl::Status EventApi::Write(
     return codec::InputsFromProto(request, config);
   };
   job.flush = flush;
+  job.request_bytes = request.SpaceUsedLong();
   job.deadline = devices_->clock()->Now() +
                  std::clamp(wait, absl::ZeroDuration(), kMaxWriteWait);
   job.done = std::move(done);

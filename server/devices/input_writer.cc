@@ -29,12 +29,7 @@ absl::Status InputWriter::Submit(WriteJob job) {
     MutexLock lock(&mu_);
     if (stopping_) return ShuttingDown();
     if (!waiting_.empty() || admitted_.size() + converting_ >= kMaxAdmitted) {
-      if (waiting_.size() >= options_.max_waiting) {
-        return absl::ResourceExhaustedError(absl::StrCat(
-            waiting_.size(), " writes already wait for room in device ",
-            device_->descriptor().id,
-            "; retry later, or write from one stream at a time"));
-      }
+      if (absl::Status room = RoomToWaitLocked(job); !room.ok()) return room;
       waiting_.push_back(std::move(job));
       cv_.SignalAll();  // the expirer times the new deadline
       return absl::OkStatus();
@@ -50,6 +45,27 @@ absl::Status InputWriter::Submit(WriteJob job) {
   if (!admitted.ok()) return admitted.status();
   if (stopping_) return ShuttingDown();
   admitted_.push_back(*std::move(admitted));
+  return absl::OkStatus();
+}
+
+absl::Status InputWriter::RoomToWaitLocked(const WriteJob& job) const {
+  if (waiting_.size() >= options_.max_waiting) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        waiting_.size(), " writes already wait for room in device ",
+        device_->descriptor().id,
+        "; retry later, or write from one stream at a time"));
+  }
+  size_t held = 0;
+  for (const WriteJob& waiting : waiting_) held += waiting.request_bytes;
+  if (!waiting_.empty() &&
+      held + job.request_bytes > options_.max_waiting_bytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "writes waiting for room in device ", device_->descriptor().id,
+        " already hold ", held >> 20, " MiB (at most ",
+        options_.max_waiting_bytes >> 20,
+        " MiB); retry later, or write smaller batches from one stream at a "
+        "time"));
+  }
   return absl::OkStatus();
 }
 

@@ -2,8 +2,9 @@
 // handlers never block on a full device queue, with bounded memory:
 //
 // - at most kMaxAdmitted writes are converted and waiting for the device;
-// - at most `max_waiting` more wait to be admitted, each holding only its
-//   request (conversion happens on admission), until its deadline (then
+// - at most `max_waiting` more, holding at most `max_waiting_bytes` of
+//   requests together, wait to be admitted, each holding only its request
+//   (conversion happens on admission), until its deadline (then
 //   DEADLINE_EXCEEDED); beyond that a write is refused with
 //   RESOURCE_EXHAUSTED at once.
 //
@@ -60,11 +61,16 @@ struct WriteJob {
   std::function<void(absl::StatusOr<WriteResult>)> done;
   // After a successful write, before `done` (the device is streaming).
   std::function<void()> on_written;
+  // The memory its request holds while the write waits.
+  size_t request_bytes = 0;
 };
 
 struct InputWriterOptions {
-  // Writes waiting to be admitted, at most.
+  // Writes waiting to be admitted, at most, and the memory their requests
+  // hold together (a parsed request takes about twice its size on the wire;
+  // one write may always wait, whatever its size).
   size_t max_waiting = 16;
+  size_t max_waiting_bytes = size_t{32} << 20;
 };
 
 class InputWriter {
@@ -129,6 +135,9 @@ class InputWriter {
   void FailLocked(std::vector<std::pair<WriteJob, absl::Status>>* failed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   size_t PendingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Why `job` may not wait now, if it may not (too many, or too much).
+  absl::Status RoomToWaitLocked(const WriteJob& job) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands one admitted write to the device (blocking while its queue is
   // full); what the write's `done` is to hear.
   absl::StatusOr<WriteResult> Write(Admitted* admitted);

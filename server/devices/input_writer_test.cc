@@ -132,6 +132,34 @@ TEST_F(InputWriterTest, WaitingWritesAreCappedAndHoldOnlyTheirRequests) {
   EXPECT_EQ(device_->counters().queued_inputs, 0u);
 }
 
+// As above, but the waiting writes' requests are large: the first may wait
+// whatever its size, the next is refused for the memory they would hold.
+TEST_F(InputWriterTest, WaitingWritesAreCappedByTheMemoryTheirRequestsHold) {
+  std::vector<std::unique_ptr<Outcome>> outcomes;
+  auto submit = [&](size_t n, size_t request_bytes) {
+    outcomes.push_back(std::make_unique<Outcome>());
+    WriteJob job = Job(outcomes.back().get(), n);
+    job.request_bytes = request_bytes;
+    return writer_->Submit(std::move(job));
+  };
+  ASSERT_TRUE(submit(10, 0).ok());
+  ASSERT_TRUE(outcomes[0]->done.WaitForNotificationWithTimeout(kLongWait));
+  ASSERT_TRUE(submit(5, 0).ok());  // in hand: blocked on the full device
+  ASSERT_TRUE(clock_.AwaitWaiters(2, kLongWait));
+  for (size_t i = 0; i < InputWriter::kMaxAdmitted; ++i) {
+    ASSERT_TRUE(submit(5, 0).ok()) << i;
+  }
+  const size_t cap = InputWriterOptions().max_waiting_bytes;
+  ASSERT_TRUE(submit(5, cap + 1).ok());  // alone, it may wait
+  absl::Status refused = submit(5, 1);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(refused.message(), ::testing::HasSubstr("already hold 32 MiB"));
+  EXPECT_EQ(writer_->pending(), InputWriter::kMaxAdmitted + 2);
+  writer_->Cancel("cancelled by the test");
+  ASSERT_TRUE(device_->CancelInputs().ok());
+  EXPECT_TRUE(writer_->WaitUntilEmpty(absl::Now() + kLongWait));
+}
+
 TEST_F(InputWriterTest, AWaitingWriteFailsAtItsDeadlineOnTheClock) {
   Outcome fill, blocked, waiting[InputWriter::kMaxAdmitted], late;
   ASSERT_TRUE(writer_->Submit(Job(&fill, 10)).ok());

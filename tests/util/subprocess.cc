@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -81,6 +82,22 @@ absl::StatusOr<StartedSpeckd> StartSpeckd(
   started.address = std::string(rest.substr(0, rest.find(' ')));
   started.process = *std::move(process);
   return started;
+}
+
+absl::StatusOr<int> ReadDashboardPort(Subprocess* speckd) {
+  constexpr absl::string_view kDashboard = "speckd dashboard at http://";
+  absl::StatusOr<std::string> line = speckd->ReadStdoutLine(absl::Seconds(10));
+  if (!line.ok()) return line.status();
+  absl::string_view rest = *line;
+  int port = 0;
+  if (!absl::ConsumePrefix(&rest, kDashboard) ||
+      !absl::SimpleAtoi(
+          rest.substr(rest.find(':') + 1, rest.find('/') - rest.find(':') - 1),
+          &port)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "speckd printed '", *line, "' instead of '", kDashboard, "...'"));
+  }
+  return port;
 }
 
 absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(

@@ -8,7 +8,8 @@ from speckd._errors import translate
 from speckd.v1 import config_service_pb2_grpc, device_service_pb2, device_service_pb2_grpc
 from speckd.v1 import event_service_pb2_grpc, graph_service_pb2_grpc
 
-# Large batches both ways (the daemon accepts up to 64 MiB per message).
+# Large messages both ways: speckd's streams may send up to 64 MiB per
+# message; it takes requests of up to 4 MiB (writes are split to fit).
 _OPTIONS = [("grpc.max_receive_message_length", 64 << 20),
             ("grpc.max_send_message_length", 64 << 20)]
 
