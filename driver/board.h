@@ -16,6 +16,7 @@
 #ifndef SPECKD_DRIVER_BOARD_H_
 #define SPECKD_DRIVER_BOARD_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -64,6 +65,11 @@ struct Board {
   // The driven device, or null with `problem` saying why there is none.
   std::unique_ptr<Device> device;
   BoardProblem problem;
+  // Asks the backend for a fresh driver after `device` stopped answering
+  // (the daemon's watchdog): the backend reports the board again with
+  // OnBoardArrived, same key, new Device, without waiting for the old one.
+  // Null where the backend cannot.
+  std::function<void()> restart;
 };
 
 class BoardListener {
@@ -87,7 +93,13 @@ class BoardFaults {
   virtual absl::Status Replug(const std::string& key) = 0;
 
   // Misbehaviour while plugged in, for `duration` (see sim_faults.h).
-  enum class Misbehaviour { kStallOutput, kFillInputQueue, kJumpClock };
+  enum class Misbehaviour {
+    kStallOutput,
+    kFillInputQueue,
+    kJumpClock,
+    kBurstOutput,
+    kWedgeThread,
+  };
   // FAILED_PRECONDITION while the board is unplugged.
   virtual absl::Status Inject(const std::string& key, Misbehaviour what,
                               absl::Duration duration) = 0;

@@ -25,6 +25,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -228,6 +229,12 @@ class Device {
                                     absl::Span<const int16_t> values) = 0;
 
   virtual DeviceCounters counters() const = 0;
+
+  // Liveness, for the daemon's watchdog: `pong` runs once the thread that
+  // does the device's work gets to it (after what is queued before it), and
+  // never if the device is stopping. Never blocks. A device that leaves a
+  // ping unanswered for long is taken for wedged and its driver restarted.
+  virtual void Ping(std::function<void()> pong) = 0;
 };
 
 }  // namespace speckd::driver

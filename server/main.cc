@@ -2,6 +2,7 @@
 // gRPC. See README.md.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -56,6 +57,9 @@ ABSL_FLAG(std::string, usb_ids_file, "",
           "A file of such rules, one per line, '#' comments.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long in-flight calls may take to finish on SIGTERM/SIGINT.");
+ABSL_FLAG(absl::Duration, device_watchdog, absl::Seconds(10),
+          "A device whose driver leaves a ping unanswered this long is taken "
+          "for wedged: it goes LOST and its driver is restarted (0 = off).");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 
 // --help lists speckd's own flags (absl's default matches only files named
@@ -177,7 +181,11 @@ int main(int argc, char** argv) {
                  pacing.c_str());
     return 2;
   }
-  speckd::server::DeviceManager devices;
+  speckd::server::ManagedDeviceOptions device_options;
+  device_options.watchdog =
+      std::max(absl::GetFlag(FLAGS_device_watchdog), absl::ZeroDuration());
+  speckd::server::DeviceManager devices(speckd::driver::RealClock(),
+                                        device_options);
   speckd::driver::sim::SimBusOptions sim;
   sim.count = absl::GetFlag(FLAGS_sim_devices);
   sim.device.pacing = pacing == "real_time"

@@ -1,6 +1,8 @@
 // A simulated devkit that misbehaves on demand (as with speckd --sim_faults),
-// through a real daemon: what clients see when the link stalls, the input
-// queue stays full, or the stop watch leaps. Nothing accepted is lost.
+// through a real daemon: what clients see when the link stalls or bursts, the
+// input queue stays full, the stop watch leaps, or the driver wedges.
+// Nothing accepted is lost where the contract says so, and every drop is
+// counted.
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/grpc/speckd_fixture.h"
@@ -98,6 +100,131 @@ TEST_F(DeviceFaultsTest, AClockJumpMovesTheStopWatchAndLateInputsAreCounted) {
   v1::WriteEventsResponse response;
   ASSERT_TRUE(speckd.WriteBatch(lease, early, true, &response).ok());
   EXPECT_EQ(speckd.WaitIdle().late_inputs(), 10u);
+}
+
+v1::SubscribeEventsRequest SpikesRequest(v1::OverflowPolicy policy,
+                                         uint32_t max_queued_messages) {
+  v1::SubscribeEventsRequest request;
+  request.set_device_id(kDevice);
+  request.mutable_filter()->add_layers(0);
+  request.mutable_options()->set_overflow_policy(policy);
+  request.mutable_options()->set_max_queued_messages(max_queued_messages);
+  return request;
+}
+
+uint64_t DroppedIn(const std::vector<v1::StreamMessage>& messages) {
+  uint64_t n = 0;
+  for (const v1::StreamMessage& m : messages) n += m.dropped_since_last();
+  return n;
+}
+
+// Ten tutorials written in 5000-event batches while the link holds its
+// output for 600 ms, then delivers ~50 messages back to back: a LOSSLESS
+// subscriber gets every spike; one whose queue holds a single message
+// drops some, and what it got plus what it was told it lost is exact.
+TEST_F(DeviceFaultsTest, AnOutputBurstReachesLosslessWholeAndDropsAreCounted) {
+  SpeckdFixture speckd;
+  const std::string lease = speckd.AcquireLease("faults");
+  ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
+  v1::SubscribeEventsRequest lossless = SpikesRequest(v1::LOSSLESS, 0);
+  lossless.mutable_options()->set_lease_id(lease);
+  StreamCollector<v1::StreamMessage> whole([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeEvents(ctx, lossless);
+  });
+  const v1::SubscribeEventsRequest small = SpikesRequest(v1::DROP_OLDEST, 1);
+  StreamCollector<v1::StreamMessage> lossy([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeEvents(ctx, small);
+  });
+  ASSERT_TRUE(speckd.server().WaitForOpenStreams(2, absl::Seconds(10)));
+  std::vector<chip::InputEvent> inputs;
+  for (uint64_t copy = 0; copy < 10; ++copy) {
+    for (chip::InputEvent e : case_.inputs) {
+      e.timestamp_us += copy * 6000000;
+      inputs.push_back(e);
+    }
+  }
+  const uint64_t expected = inputs.size();
+  const absl::Time burst = absl::Now();
+  ASSERT_TRUE(
+      speckd.SimulateFault(v1::SimulateFaultRequest::BURST_OUTPUT, 600).ok());
+  v1::WriteEventsResponse written;
+  ASSERT_TRUE(speckd.WriteStream(lease, inputs, 5000, &written).ok());
+  ASSERT_TRUE(whole.WaitFor(
+      [](const std::vector<v1::StreamMessage>& m) { return SpikesIn(m) > 0; }));
+  EXPECT_GE(absl::Now() - burst, absl::Milliseconds(580));
+  // Processing went on meanwhile: the device was done before the burst.
+  EXPECT_EQ(speckd.GetDevice().events_in(), expected);
+  ASSERT_TRUE(whole.WaitFor([&](const std::vector<v1::StreamMessage>& m) {
+    return SpikesIn(m) >= expected;
+  }));
+  EXPECT_EQ(SpikesIn(whole.messages()), expected);
+  EXPECT_EQ(DroppedIn(whole.messages()), 0u);
+  speckd.WaitIdle();
+  // The last message of the lossy stream may come after WaitIdle: wait for
+  // the totals to add up.
+  EXPECT_TRUE(lossy.WaitFor([&](const std::vector<v1::StreamMessage>& m) {
+    return SpikesIn(m) + DroppedIn(m) >= expected;
+  })) << SpikesIn(lossy.messages())
+      << " received, " << DroppedIn(lossy.messages()) << " dropped";
+  EXPECT_EQ(SpikesIn(lossy.messages()) + DroppedIn(lossy.messages()), expected);
+  EXPECT_GT(DroppedIn(lossy.messages()), 0u);
+}
+
+// The driver wedges for 4 s; the watchdog (1 s here) takes the device for
+// LOST within about a second, its streams end as on an unplug, and speckd
+// restarts the driver: the device is back, configured, and computes the
+// tutorial exactly while the old thread is still stuck.
+TEST_F(DeviceFaultsTest, AWedgedDriverIsLostThenRestartedByTheWatchdog) {
+  FixtureOptions options;
+  options.watchdog = absl::Seconds(1);
+  SpeckdFixture speckd(options);
+  const std::string lease = speckd.AcquireLease("faults");
+  ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
+  const v1::SubscribeEventsRequest request = SpikesRequest(v1::DROP_OLDEST, 0);
+  StreamCollector<v1::StreamMessage> before([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeEvents(ctx, request);
+  });
+  StreamCollector<v1::DeviceChange> watch([&](grpc::ClientContext* ctx) {
+    return speckd.device_stub->WatchDevices(ctx, v1::WatchDevicesRequest());
+  });
+  ASSERT_TRUE(speckd.server().WaitForOpenStreams(2, absl::Seconds(10)));
+  const absl::Time wedged = absl::Now();
+  ASSERT_TRUE(
+      speckd.SimulateFault(v1::SimulateFaultRequest::WEDGE_THREAD, 4000).ok());
+
+  std::optional<grpc::Status> end = before.WaitForEnd();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_EQ(end->error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(end->error_message(), HasSubstr("stopped answering"));
+  ASSERT_FALSE(before.messages().empty());
+  EXPECT_EQ(before.messages().back().notice().kind(),
+            v1::StreamNotice::DEVICE_LOST);
+  const absl::Duration noticed = absl::Now() - wedged;
+  EXPECT_GE(noticed, absl::Seconds(1));
+  EXPECT_LT(noticed, absl::Seconds(4)) << "noticed only as the wedge ended";
+
+  // Watchers saw it lost, then configured again: the restarted driver.
+  ASSERT_TRUE(watch.WaitFor([](const std::vector<v1::DeviceChange>& changes) {
+    bool lost = false;
+    for (const v1::DeviceChange& c : changes) {
+      if (c.device().state() == v1::LOST) lost = true;
+      if (lost && c.device().state() == v1::CONFIGURED) return true;
+    }
+    return false;
+  }));
+  StreamCollector<v1::StreamMessage> after([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeEvents(ctx, request);
+  });
+  ASSERT_TRUE(speckd.server().WaitForOpenStreams(2, absl::Seconds(10)));
+  v1::WriteEventsResponse written;
+  ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
+  ASSERT_TRUE(after.WaitFor([](const std::vector<v1::StreamMessage>& m) {
+    return SpikesIn(m) >= 25001;
+  }));
+  EXPECT_EQ(SpikesIn(after.messages()), 25001u);
+  EXPECT_LT(absl::Now() - wedged, absl::Seconds(4))
+      << "the device came back only once the old driver returned";
+  EXPECT_EQ(speckd.GetDevice().lease().holder(), "faults");
 }
 
 TEST_F(DeviceFaultsTest, FaultsNeedADurationAndAPluggedInBoard) {

@@ -497,7 +497,9 @@ int RunSim(const std::vector<std::string>& args) {
                    {"replug", v1::SimulateFaultRequest::REPLUG},
                    {"stall", v1::SimulateFaultRequest::STALL_OUTPUT},
                    {"fill-queue", v1::SimulateFaultRequest::FILL_INPUT_QUEUE},
-                   {"jump", v1::SimulateFaultRequest::JUMP_CLOCK}};
+                   {"jump", v1::SimulateFaultRequest::JUMP_CLOCK},
+                   {"burst", v1::SimulateFaultRequest::BURST_OUTPUT},
+                   {"wedge", v1::SimulateFaultRequest::WEDGE_THREAD}};
   v1::SimulateFaultRequest request;
   bool known = false;
   for (const auto& [name, fault] : kFaults) {
@@ -511,8 +513,9 @@ int RunSim(const std::vector<std::string>& args) {
                      request.fault() != v1::SimulateFaultRequest::REPLUG;
   if (!known || args.size() != (timed ? 2u : 1u)) {
     return UsageError("sim",
-                      "expects unplug, replug, or stall|fill-queue|jump "
-                      "DURATION (e.g. 500ms)");
+                      "expects unplug, replug, or "
+                      "stall|fill-queue|jump|burst|wedge DURATION (e.g. "
+                      "500ms)");
   }
   if (timed) {
     absl::Duration d;
@@ -548,7 +551,8 @@ int RunSim(const std::vector<std::string>& args) {
 const Command kSimCommand = {
     "sim", "make a simulated devkit misbehave (speckd --sim_faults)",
     "usage: speckctl sim unplug|replug [--device=ID]\n"
-    "       speckctl sim stall|fill-queue|jump DURATION [--device=ID]\n"
+    "       speckctl sim stall|fill-queue|jump|burst|wedge DURATION "
+    "[--device=ID]\n"
     "\n"
     "Pretends the simulated devkit was pulled out (unplug) or plugged back in\n"
     "(replug), to see how scripts and dashboards recover. On unplug the\n"
@@ -558,7 +562,11 @@ const Command kSimCommand = {
     "stall: for DURATION (up to 10s) the device delivers nothing, like a\n"
     "stalled USB link (it stops processing; writers wait). fill-queue: for\n"
     "DURATION its input queue takes nothing (writes wait up to their\n"
-    "deadline). jump: its stop watch leaps forward by DURATION.\n"
+    "deadline). jump: its stop watch leaps forward by DURATION. burst: for\n"
+    "DURATION it holds its outputs back, then delivers them at once (slow\n"
+    "subscribers drop, and say so). wedge: its thread stops dead for\n"
+    "DURATION; past speckd's --device_watchdog the device goes LOST and\n"
+    "its driver is restarted.\n"
     "Only when speckd runs with --sim_faults, and only for simulated devkits.\n"
     "\n"
     "example:\n"

@@ -12,6 +12,19 @@ SimBus::SimBus(const SimBusOptions& options) : options_(options) {
   for (int rank = 0; rank < options_.count; ++rank) {
     faults_.push_back(std::make_shared<SimFaults>(options_.device.clock));
   }
+  MutexLock lock(&life_->mu);
+  life_->bus = this;
+}
+
+SimBus::~SimBus() {
+  MutexLock lock(&life_->mu);
+  life_->bus = nullptr;
+}
+
+void SimBus::Restart(int rank) {
+  MutexLock lock(&mu_);
+  if (listener_ == nullptr || unplugged_.count(rank) > 0) return;
+  listener_->OnBoardArrived(MakeBoard(rank));
 }
 
 Board SimBus::MakeBoard(int rank) const {
@@ -23,6 +36,10 @@ Board SimBus::MakeBoard(int rank) const {
   board.id_prefix = kSimIdPrefix;
   board.device = NewSimDevice(device_options);
   board.descriptor = board.device->descriptor();
+  board.restart = [life = life_, rank] {
+    MutexLock lock(&life->mu);
+    if (life->bus != nullptr) life->bus->Restart(rank);
+  };
   return board;
 }
 
@@ -76,6 +93,12 @@ absl::Status SimBus::Inject(const std::string& key, Misbehaviour what,
       break;
     case Misbehaviour::kJumpClock:
       faults.JumpClock(duration);
+      break;
+    case Misbehaviour::kBurstOutput:
+      faults.BurstOutput(duration);
+      break;
+    case Misbehaviour::kWedgeThread:
+      faults.WedgeThread(duration);
       break;
   }
   return absl::OkStatus();

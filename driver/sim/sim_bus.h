@@ -2,7 +2,9 @@
 // ("sim:0", ... with ids "speck2edevkit-sim:N") to a BoardListener, and can
 // unplug and replug them (BoardFaults) so that the daemon's recovery path is
 // tested end to end: a replugged board is a new SimDevice, with a fresh chip
-// and stop watch, like a devkit that lost power.
+// and stop watch, like a devkit that lost power. Each board can also be
+// restarted (Board::restart, after the daemon's watchdog found it wedged):
+// the same, without the unplug.
 //
 //   SimBus bus(options);            // options.count = 1
 //   bus.Start(&devices);            // devices.OnBoardArrived(...)
@@ -36,6 +38,8 @@ struct SimBusOptions {
 class SimBus final : public BoardFaults {
  public:
   explicit SimBus(const SimBusOptions& options);
+  // Boards' restart hooks that outlive the bus do nothing.
+  ~SimBus() override;
 
   // Reports every board to `listener`, which must outlive the bus.
   void Start(BoardListener* listener);
@@ -50,6 +54,17 @@ class SimBus final : public BoardFaults {
   Board MakeBoard(int rank) const;
   // The rank of `key`, or NOT_FOUND.
   absl::StatusOr<int> RankOf(const std::string& key) const;
+  // Reports board `rank` again with a new device, unless it is unplugged.
+  void Restart(int rank);
+
+  // Shared with the boards' restart hooks, which the daemon may keep (and
+  // call) after the bus is gone: `bus` is null once it is. Lock order: mu
+  // before the bus's mu_.
+  struct Life {
+    Mutex mu;
+    SimBus* bus ABSL_GUARDED_BY(mu) = nullptr;
+  };
+  const std::shared_ptr<Life> life_ = std::make_shared<Life>();
 
   const SimBusOptions options_;
   // Per board, for the daemon's life (each replugged device obeys its

@@ -16,6 +16,7 @@
 #include "driver/chip/validate.h"
 #include "driver/sim/input_queue.h"
 #include "driver/sim/neuron_io.h"
+#include "driver/sim/output_counts.h"
 #include "driver/sim/power_model.h"
 #include "driver/sim/wall_stop_watch.h"
 #include "driver/util/mutex.h"
@@ -63,7 +64,7 @@ class SimDevice final : public Device {
     model_ = std::move(chip::ChipModel::Create(*config_)).value();
     thread_ = std::thread([this] { Run(); });
     if (faults_ != nullptr) {
-      faults_->SetWake([this] {
+      faults_->SetWake(this, [this] {
         MutexLock lock(&mu_);
         work_cv_.SignalAll();
         space_cv_.SignalAll();
@@ -72,7 +73,7 @@ class SimDevice final : public Device {
   }
 
   ~SimDevice() override {
-    if (faults_ != nullptr) faults_->SetWake(nullptr);
+    if (faults_ != nullptr) faults_->ClearWake(this);
     {
       MutexLock lock(&mu_);
       stop_ = true;
@@ -322,6 +323,13 @@ class SimDevice final : public Device {
     return c;
   }
 
+  void Ping(std::function<void()> pong) override {
+    MutexLock lock(&mu_);
+    if (stop_) return;
+    commands_.push_back(std::move(pong));
+    work_cv_.Signal();
+  }
+
  private:
   struct FlushMark {
     uint64_t sequence;
@@ -432,7 +440,7 @@ class SimDevice final : public Device {
     Activity a;
     a.synops = synops_base_ + s.TotalSynops();
     a.spikes = spikes_base_ + s.TotalSpikes();
-    a.boundary_events = processed_inputs_ + emitted_outputs_;
+    a.boundary_events = processed_inputs_ + outputs_.events;
     return a;
   }
 
@@ -465,9 +473,23 @@ class SimDevice final : public Device {
     last_delivered_us_ = device_time_us_;
     mu_.Unlock();
     if (faults_ != nullptr) faults_->WaitOutStall();
+    if (!held_.Hold(*output)) {
+      MutexLock listener_lock(&listener_mu_);
+      held_.Release(listener_);
+      if (listener_ != nullptr) listener_->OnOutput(*output);
+    }
+    mu_.Lock();
+  }
+
+  // Device thread, at the top of its loop: a wedge asked for, then what a
+  // burst that ended held.
+  void ObeyFaultsLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (faults_ == nullptr) return;
+    mu_.Unlock();
+    faults_->WaitOutWedge();
     {
       MutexLock listener_lock(&listener_mu_);
-      if (listener_ != nullptr) listener_->OnOutput(*output);
+      held_.Release(listener_);
     }
     mu_.Lock();
   }
@@ -528,25 +550,12 @@ class SimDevice final : public Device {
   uint64_t late_base_ = 0;
   uint64_t overflow_base_ = 0;
   uint64_t processed_inputs_ = 0;
-  uint64_t emitted_outputs_ = 0;
-  std::array<uint64_t, chip::kNumCores> core_spikes_out_{};
-  uint64_t dvs_monitor_out_ = 0;
-  uint64_t readout_out_ = 0;
-
-  // Device thread: adds `events` to the counts by kind.
-  void CountByKind(const chip::OutputBatch& events) {
-    for (const chip::Spike& s : events.spikes) {
-      if (s.layer < chip::kNumCores) {
-        ++core_spikes_out_[s.layer];
-      } else {
-        ++dvs_monitor_out_;
-      }
-    }
-    readout_out_ += events.readout_values.size() + events.readout_pins.size();
-  }
+  OutputCounts outputs_;
 
   Mutex listener_mu_;
   OutputListener* listener_ ABSL_GUARDED_BY(listener_mu_) = nullptr;
+  // Device thread only: outputs a burst (SimFaults) holds back.
+  HeldOutputs held_{faults_.get(), clock_};
 
   std::thread thread_;
 };
@@ -556,6 +565,7 @@ void SimDevice::Run() {
   DeviceOutput output;
   MutexLock lock(&mu_);
   while (!stop_) {
+    ObeyFaultsLocked();
     RunCommandsLocked();
     if (stop_) break;
     ApplyClockJumpLocked();
@@ -609,19 +619,13 @@ void SimDevice::Run() {
       // Ticks run as the stop watch moves, inputs or not.
       model_->AdvanceTo(horizon, &output.events);
     }
-    emitted_outputs_ += output.events.spikes.size() +
-                        output.events.readout_values.size() +
-                        output.events.readout_pins.size();
-    CountByKind(output.events);
+    outputs_.Add(output.events);
 
     mu_.Lock();
     device_time_us_ = std::max(device_time_us_, model_->time_us());
     if (sample_due) SamplePowerLocked(sample_us, &output);
     const chip::ModelStats& stats = model_->stats();
-    counters_.events_out = emitted_outputs_;
-    counters_.core_spikes_out = core_spikes_out_;
-    counters_.dvs_monitor_out = dvs_monitor_out_;
-    counters_.readout_out = readout_out_;
+    outputs_.CopyTo(&counters_);
     counters_.synops = synops_base_ + stats.TotalSynops();
     counters_.late_inputs = late_base_ + stats.late_inputs;
     counters_.cascade_overflow = overflow_base_ + stats.cascade_overflow;
@@ -648,19 +652,21 @@ void SimDevice::Run() {
     }
     if (!real_time) {
       if (queue_.empty()) {
-        clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
+        clock_->WaitUntil(&work_cv_, &mu_,
+                          held_.WakeBy(absl::InfiniteFuture()));
       }
       continue;
     }
     if (!watch_.running()) {
-      clock_->WaitUntil(&work_cv_, &mu_, absl::InfiniteFuture());
+      clock_->WaitUntil(&work_cv_, &mu_, held_.WakeBy(absl::InfiniteFuture()));
       continue;
     }
     // Sleep until the next input, power sample or heartbeat is due.
     uint64_t wake_us = last_delivered_us_ + kHeartbeatUs;
     wake_us = std::min(wake_us, std::max(queue_.NextTime(), next_release_us_));
     if (power_rate_hz_ > 0) wake_us = std::min(wake_us, next_power_us_);
-    clock_->WaitUntil(&work_cv_, &mu_, ClockTimeOfLocked(wake_us));
+    clock_->WaitUntil(&work_cv_, &mu_,
+                      held_.WakeBy(ClockTimeOfLocked(wake_us)));
   }
   // Callers of RunOnDeviceThread may still be waiting: run what they queued.
   RunCommandsLocked();

@@ -77,6 +77,9 @@ class ReadingDevice final : public Device {
     return sim_->WriteNeurons(layer, n, v);
   }
   DeviceCounters counters() const override { return sim_->counters(); }
+  void Ping(std::function<void()> pong) override {
+    sim_->Ping(std::move(pong));
+  }
 
  private:
   void Read() {

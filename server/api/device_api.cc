@@ -140,6 +140,39 @@ absl::Status DeviceApi::AcquireLease(const v1::AcquireLeaseRequest& request,
   return absl::OkStatus();
 }
 
+namespace {
+
+using Misbehaviour = driver::BoardFaults::Misbehaviour;
+
+// A fault that lasts (or a clock jump), with its duration checked.
+absl::StatusOr<Misbehaviour> MisbehaviourOf(
+    const v1::SimulateFaultRequest& request) {
+  static const std::pair<v1::SimulateFaultRequest::Fault, Misbehaviour>
+      kTimed[] = {
+          {v1::SimulateFaultRequest::STALL_OUTPUT, Misbehaviour::kStallOutput},
+          {v1::SimulateFaultRequest::FILL_INPUT_QUEUE,
+           Misbehaviour::kFillInputQueue},
+          {v1::SimulateFaultRequest::JUMP_CLOCK, Misbehaviour::kJumpClock},
+          {v1::SimulateFaultRequest::BURST_OUTPUT, Misbehaviour::kBurstOutput},
+          {v1::SimulateFaultRequest::WEDGE_THREAD, Misbehaviour::kWedgeThread},
+      };
+  for (const auto& [fault, what] : kTimed) {
+    if (request.fault() != fault) continue;
+    const uint32_t max_ms =
+        what == Misbehaviour::kJumpClock ? 3600000 : 10000;
+    if (request.duration_ms() < 1 || request.duration_ms() > max_ms) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "duration_ms: ", request.duration_ms(), " is outside 1..", max_ms));
+    }
+    return what;
+  }
+  return absl::InvalidArgumentError(
+      "fault: UNPLUG, REPLUG, STALL_OUTPUT, FILL_INPUT_QUEUE, JUMP_CLOCK, "
+      "BURST_OUTPUT or WEDGE_THREAD");
+}
+
+}  // namespace
+
 absl::Status DeviceApi::SimulateFault(const v1::SimulateFaultRequest& request,
                                       v1::Device* response) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
@@ -153,29 +186,13 @@ absl::Status DeviceApi::SimulateFault(const v1::SimulateFaultRequest& request,
     case v1::SimulateFaultRequest::REPLUG:
       done = devices_->SimulateReplug(id);
       break;
-    case v1::SimulateFaultRequest::STALL_OUTPUT:
-    case v1::SimulateFaultRequest::FILL_INPUT_QUEUE:
-    case v1::SimulateFaultRequest::JUMP_CLOCK: {
-      const bool jump = request.fault() == v1::SimulateFaultRequest::JUMP_CLOCK;
-      const uint32_t max_ms = jump ? 3600000 : 10000;
-      if (request.duration_ms() < 1 || request.duration_ms() > max_ms) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "duration_ms: ", request.duration_ms(), " is outside 1..", max_ms));
-      }
-      using Misbehaviour = driver::BoardFaults::Misbehaviour;
-      const Misbehaviour what =
-          jump ? Misbehaviour::kJumpClock
-          : request.fault() == v1::SimulateFaultRequest::STALL_OUTPUT
-              ? Misbehaviour::kStallOutput
-              : Misbehaviour::kFillInputQueue;
+    default: {
+      absl::StatusOr<Misbehaviour> what = MisbehaviourOf(request);
+      if (!what.ok()) return what.status();
       done = devices_->SimulateMisbehaviour(
-          id, what, absl::Milliseconds(request.duration_ms()));
+          id, *what, absl::Milliseconds(request.duration_ms()));
       break;
     }
-    default:
-      return absl::InvalidArgumentError(
-          "fault: UNPLUG, REPLUG, STALL_OUTPUT, FILL_INPUT_QUEUE or "
-          "JUMP_CLOCK");
   }
   if (!done.ok()) return done;
   absl::StatusOr<DeviceSnapshot> snapshot = devices_->Get(id);

@@ -44,8 +44,8 @@ const char* DeviceStateName(DeviceState state) {
   return "unknown";
 }
 
-static void AddCounters(const driver::DeviceCounters& from,
-                        driver::DeviceCounters* to) {
+void ManagedDeviceImpl::AddCounters(const driver::DeviceCounters& from,
+                                    driver::DeviceCounters* to) {
   to->events_in += from.events_in;
   to->events_out += from.events_out;
   for (size_t i = 0; i < from.core_spikes_out.size(); ++i) {
@@ -94,150 +94,13 @@ void ManagedDeviceImpl::Shutdown() {
     gone = std::move(attached_);
   }
   if (gone != nullptr) Retire(gone.get(), "speckd is shutting down");
-}
-
-void ManagedDeviceImpl::Retire(Attachment* gone, absl::string_view why) {
-  gone->writer->Cancel(why);
-  // Cuts short a write blocked on a full device queue.
-  (void)gone->device->CancelInputs();
-  gone->writer->Stop();
-  // Waits for a delivery in progress: nothing of the old device reaches the
-  // graphs after this.
-  gone->device->SetOutputListener(nullptr);
-  driver::DeviceCounters counters = gone->device->counters();
-  counters.queued_inputs = 0;
-  const Settings settings = SettingsOf(*gone->device);
-  MutexLock lock(&mu_);
-  AddCounters(counters, &past_counters_);
-  settings_ = settings;
-}
-
-ManagedDeviceImpl::Settings ManagedDeviceImpl::SettingsOf(
-    const driver::Device& device) {
-  Settings settings;
-  settings.stop_watch = device.stop_watch();
-  settings.slow_clock = device.slow_clock();
-  settings.pacing = device.pacing();
-  settings.power_monitor_rate_hz = device.power_monitor_rate();
-  return settings;
-}
-
-void ManagedDeviceImpl::Attach(driver::Board board) {
-  MutexLock control(&control_mu_);
-  if (stopping_.load()) return;
-  std::shared_ptr<Attachment> previous;
+  // Abandoned devices stop once their thread returns.
+  std::vector<std::thread> reapers;
   {
-    MutexLock lock(&attach_mu_);
-    previous = std::move(attached_);
+    MutexLock lock(&reap_mu_);
+    reapers.swap(reapers_);
   }
-  if (previous != nullptr) Retire(previous.get(), "the board was replaced");
-  board.descriptor.id = id_;
-  std::optional<Settings> settings;
-  bool configured = false;
-  {
-    MutexLock lock(&mu_);
-    descriptor_ = board.descriptor;
-    problem_ = board.problem;
-    settings = settings_;
-    configured = configured_;
-  }
-  if (board.device == nullptr) {
-    {
-      MutexLock lock(&mu_);
-      state_ = DeviceState::kUnusable;
-      state_detail_ = board.problem.detail;
-    }
-    log::Warning("device_unusable",
-                 {{"device", id_},
-                  {"problem", driver::BoardProblemName(board.problem.kind)},
-                  {"detail", board.problem.detail}});
-    NotifyChanged();
-    return;
-  }
-  auto attachment = std::make_shared<Attachment>();
-  attachment->device = std::move(board.device);
-  attachment->writer = std::make_unique<InputWriter>(attachment->device.get(),
-                                                     clock_, options_.writer);
-  attachment->device->SetOutputListener(this);
-  // A board seen before gets back what it had; a new one keeps its defaults.
-  const std::string not_restored =
-      settings.has_value() ? Restore(attachment->device.get(), *settings) : "";
-  {
-    MutexLock lock(&mu_);
-    if (!not_restored.empty()) configured_ = false;
-    config_ = attachment->device->configuration();
-    state_ = configured_ ? DeviceState::kConfigured : DeviceState::kReady;
-    state_detail_ = not_restored;
-    settings_.reset();
-  }
-  {
-    MutexLock lock(&attach_mu_);
-    attached_ = std::move(attachment);
-  }
-  if (settings.has_value()) {
-    log::Info("device_restored", {{"device", id_},
-                                  {"configuration", configured},
-                                  {"problem", not_restored}});
-  } else {
-    log::Info("device_attached", {{"device", id_}});
-  }
-  NotifyChanged();
-}
-
-std::string ManagedDeviceImpl::Restore(driver::Device* device,
-                                       const Settings& settings) {
-  std::shared_ptr<const chip::SpeckConfig> config;
-  bool configured = false;
-  {
-    MutexLock lock(&mu_);
-    config = config_;
-    configured = configured_;
-  }
-  std::string problem;
-  if (configured) {
-    if (absl::Status s = device->ApplyConfiguration(*config); !s.ok()) {
-      problem = absl::StrCat(
-          "the configuration it had could not be applied again: ", s.message());
-    }
-  }
-  // After the configuration, which sets the slow clock too. A board that is
-  // always real time refuses other pacing: not a failure.
-  (void)device->SetPacing(settings.pacing);
-  (void)device->SetSlowClock(settings.slow_clock.enabled,
-                             settings.slow_clock.rate_hz);
-  (void)device->SetPowerMonitorRate(settings.power_monitor_rate_hz);
-  (void)device->SetStopWatch(settings.stop_watch.enabled, /*reset=*/false);
-  return problem;
-}
-
-void ManagedDeviceImpl::Detach(const std::string& why) {
-  MutexLock control(&control_mu_);
-  std::shared_ptr<Attachment> gone;
-  {
-    MutexLock lock(&attach_mu_);
-    gone = std::move(attached_);
-  }
-  const std::string detail = absl::StrCat(
-      why,
-      "; its configuration and settings are kept and re-applied when "
-      "it returns");
-  {
-    MutexLock lock(&mu_);
-    if (state_ == DeviceState::kLost || state_ == DeviceState::kAbsent) {
-      return;
-    }
-    state_ = DeviceState::kLost;
-    state_detail_ = detail;
-    problem_ = {};
-  }
-  if (gone != nullptr) {
-    Retire(gone.get(), absl::StrCat("device ", id_, " went away (", why,
-                                    ") before this write reached it"));
-  }
-  log::Warning("device_lost", {{"device", id_}, {"reason", why}});
-  SendDeviceNotice({Notice::Kind::kDeviceLost,
-                    absl::StrCat("device ", id_, " was lost: ", detail), 0});
-  NotifyChanged();
+  for (std::thread& reaper : reapers) reaper.join();
 }
 
 absl::Status ManagedDeviceImpl::Serving() const {
@@ -352,6 +215,7 @@ absl::Status ManagedDeviceImpl::CheckLease(const std::string& lease_id) const {
 }
 
 bool ManagedDeviceImpl::Housekeeping() {
+  MindWatchdog();
   bool changed = false;
   if (std::optional<std::string> expired = lease_.Expire()) {
     log::Info("lease_expired", {{"device", id()}, {"holder", *expired}});

@@ -12,7 +12,9 @@
 // device's streams with a DEVICE_LOST notice and keeps the lease, the graphs,
 // the configuration and the settings; Attach() (back, or first seen) re-applies
 // them to the new Device. A board that cannot be driven is attached without
-// a Device, as UNUSABLE with its problem.
+// a Device, as UNUSABLE with its problem. With a watchdog, a Device that stops
+// answering is abandoned the same way and its board's driver restarted
+// (managed_device_attach.cc holds this life cycle).
 //
 //   ManagedDeviceImpl dev(sim::NewSimDevice(options), clock, {});
 //   dev.Detach("unplugged");
@@ -25,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -32,6 +35,7 @@
 #include "driver/clock.h"
 #include "driver/device.h"
 #include "driver/util/mutex.h"
+#include "server/devices/device_watchdog.h"
 #include "server/devices/graph_set.h"
 #include "server/devices/input_writer.h"
 #include "server/devices/lease.h"
@@ -42,6 +46,9 @@ namespace speckd::server {
 struct ManagedDeviceOptions {
   GraphSetOptions graphs;
   InputWriterOptions writer;
+  // How long a device may leave a ping unanswered before it is taken for
+  // wedged (DeviceWatchdog); zero turns the watchdog off.
+  absl::Duration watchdog = absl::ZeroDuration();
 };
 
 class ManagedDeviceImpl final : public ManagedDevice,
@@ -135,18 +142,37 @@ class ManagedDeviceImpl final : public ManagedDevice,
                                  const std::string& lease_id) override;
 
  private:
-  // A driver::Device and the writer feeding it; replaced when the board
-  // returns. Shared so that a call in progress keeps what it uses alive.
-  struct Attachment {
-    std::unique_ptr<driver::Device> device;
-    std::unique_ptr<InputWriter> writer;
-  };
   // What Attach restores on a new Device; also shown while the board is away.
   struct Settings {
     driver::StopWatchState stop_watch;
     driver::SlowClockState slow_clock;
     driver::Pacing pacing = driver::Pacing::kRealTime;
     double power_monitor_rate_hz = 0;
+  };
+  // The settings at the watchdog's last answer (noted on the device thread):
+  // what a restarted driver gets back, without asking the wedged one.
+  struct LastSettings {
+    Mutex mu;  // a leaf
+    Settings settings ABSL_GUARDED_BY(mu);
+  };
+  // A driver::Device, the writer feeding it and the watchdog minding it;
+  // replaced when the board returns. Shared so that a call in progress keeps
+  // what it uses alive. It is the device's output listener, so that outputs
+  // of an abandoned (wedged) device are dropped, never mixed with those of
+  // its successor.
+  struct Attachment final : driver::OutputListener {
+    explicit Attachment(ManagedDeviceImpl* owner) : owner(owner) {}
+    void OnOutput(const driver::DeviceOutput& output) override {
+      if (!abandoned.load()) owner->OnOutput(output);
+    }
+    ManagedDeviceImpl* const owner;
+    std::unique_ptr<driver::Device> device;
+    std::unique_ptr<InputWriter> writer;
+    std::unique_ptr<DeviceWatchdog> watchdog;  // null: off
+    std::shared_ptr<LastSettings> last_settings;
+    // Asks the backend for a fresh driver (Board::restart); may be null.
+    std::function<void()> restart;
+    std::atomic<bool> abandoned{false};
   };
 
   // OK, or UNAVAILABLE once the device is shutting down.
@@ -167,6 +193,15 @@ class ManagedDeviceImpl final : public ManagedDevice,
   // counters and settings.
   void Retire(Attachment* gone, absl::string_view why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
+  // Housekeeping: pings the attached device; abandons it once wedged.
+  void MindWatchdog();
+  // The wedged `gone` is detached at once (LOST, streams told) without
+  // waiting for it; a reaper thread asks the backend for a fresh driver,
+  // then stops `gone` once its thread returns and keeps its counters.
+  void Abandon(std::shared_ptr<Attachment> gone, absl::Duration waited);
+  void Reap(std::shared_ptr<Attachment> gone, const std::string& why);
+  static void AddCounters(const driver::DeviceCounters& from,
+                          driver::DeviceCounters* to);
   void NotifyChanged();
   void MarkWritten();
   // Device thread: the notices `output` carries, to the notice sink.
@@ -191,6 +226,7 @@ class ManagedDeviceImpl final : public ManagedDevice,
   //               its own and snapshots this device)
   //   mu_         the state below; a leaf
   //   attach_mu_  the attachment pointer; a leaf
+  //   reap_mu_    the reaper threads; a leaf
   // The device's own locks, the lease's and the graph set's are leaves too,
   // and never taken with mu_ or attach_mu_ held.
   Mutex control_mu_;
@@ -216,6 +252,10 @@ class ManagedDeviceImpl final : public ManagedDevice,
 
   mutable Mutex attach_mu_;
   std::shared_ptr<Attachment> attached_ ABSL_GUARDED_BY(attach_mu_);
+
+  // Threads stopping abandoned devices; joined by Shutdown().
+  Mutex reap_mu_;
+  std::vector<std::thread> reapers_ ABSL_GUARDED_BY(reap_mu_);
 };
 
 }  // namespace speckd::server

@@ -11,6 +11,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "driver/util/mutex.h"
 #include "server/log/log.h"
 
 // The sanitizers intercept accept4 under this name; calling it keeps their
@@ -33,9 +34,8 @@ Accept4 RealAccept4() {
 
 constexpr absl::Duration kLogEvery = absl::Seconds(10);
 
-// All of the guard's state is atomic: accept4 runs on gRPC's and libevent's
-// threads at once, and a lock would be one more thing to go wrong while the
-// process is short of resources.
+// The guard's state is atomic, so that the counters can be read without
+// the lock that serializes accepts (GuardedAccept4).
 std::atomic<int> reserve{-1};
 std::atomic<uint64_t> refused{0};
 std::atomic<uint64_t> exhaustions{0};
@@ -77,7 +77,11 @@ void LogRefusals() {
 // and closes it, until none waits or the reserve is gone.
 void RefuseWaiting(int listen_fd) {
   for (;;) {
-    const int spare = reserve.exchange(-1);
+    int spare = reserve.exchange(-1);
+    if (spare < 0) {
+      TakeReserve();  // a descriptor may have come free since
+      spare = reserve.exchange(-1);
+    }
     if (spare < 0) {
       // Without a spare the connections stay queued; a short pause keeps a
       // level-triggered listener (libevent's) from spinning meanwhile.
@@ -99,6 +103,12 @@ void RefuseWaiting(int listen_fd) {
 // accept4 as the guard does it (see the header).
 int GuardedAccept4(int fd, struct sockaddr* address, socklen_t* length,
                    int flags) {
+  // One accept at a time across the process's listeners (both are
+  // non-blocking, so this costs nothing): otherwise one listener's real
+  // accept could take the descriptor another just freed from the reserve,
+  // and both would be left without one.
+  static Mutex* const serialized = new Mutex();
+  MutexLock lock(serialized);
   const int accepted = RealAccept4()(fd, address, length, flags);
   if (accepted >= 0) {
     if (short_of_descriptors.exchange(false, std::memory_order_relaxed)) {

@@ -6,7 +6,10 @@
 namespace speckd::testing {
 
 SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
-  devices_ = std::make_unique<server::DeviceManager>(options.clock);
+  server::ManagedDeviceOptions device_options;
+  device_options.watchdog = options.watchdog;
+  devices_ =
+      std::make_unique<server::DeviceManager>(options.clock, device_options);
   driver::sim::SimBusOptions sim;
   sim.device.clock = options.clock;
   sim.device.pacing = options.pacing;

@@ -25,6 +25,8 @@ struct FixtureOptions {
   driver::Clock* clock = driver::RealClock();
   // The simulated devkit's input queue (inputs).
   size_t input_queue_capacity = size_t{1} << 21;
+  // The device watchdog (speckd --device_watchdog); zero: off.
+  absl::Duration watchdog = absl::ZeroDuration();
 };
 
 class SpeckdFixture : public SpeckdClient {
