@@ -212,6 +212,12 @@ TEST_F(SpeckctlTest, SimUnplugShowsLostWithTheReasonAndReplugRestores) {
   EXPECT_EQ(stall.exit_code, 0) << stall.stderr_text;
   RunResult jump = Speck({"sim", "jump", "2s"});
   EXPECT_EQ(jump.exit_code, 0) << jump.stderr_text;
+  RunResult burst = Speck({"sim", "burst", "100ms"});
+  EXPECT_EQ(burst.exit_code, 0) << burst.stderr_text;
+  // Shorter than the daemon's watchdog: the device stays as it was.
+  RunResult wedge = Speck({"sim", "wedge", "100ms"});
+  EXPECT_EQ(wedge.exit_code, 0) << wedge.stderr_text;
+  EXPECT_THAT(wedge.stdout_text, HasSubstr("configured"));
   RunResult bad = Speck({"sim", "stall", "soon"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_THAT(bad.stderr_text, HasSubstr("'soon' is not a duration"));
