@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -46,7 +48,9 @@ int Connect(int port) {
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 ||
       connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
+    const int error = errno;
     if (fd >= 0) close(fd);
+    errno = error;
     return -1;
   }
   return fd;
@@ -127,8 +131,9 @@ TEST(DescriptorExhaustionTest, BothPortsRefuseWhileShortThenServeAgain) {
   for (int port : {grpc_port, *web_port}) {
     for (int i = 0; i < kClientsPerPort; ++i) {
       const int fd = Connect(port);
-      ASSERT_GE(fd, 0) << "connect to port " << port << " failed: the "
-                       << "listening socket is gone";
+      ASSERT_GE(fd, 0) << "connect to port " << port << " failed ("
+                       << std::strerror(errno)
+                       << "): the listening socket is gone";
       clients.push_back(fd);
     }
   }

@@ -100,16 +100,12 @@ void RefuseWaiting(int listen_fd) {
   }
 }
 
-// accept4 as the guard does it (see the header).
-int GuardedAccept4(int fd, struct sockaddr* address, socklen_t* length,
-                   int flags) {
-  // One accept at a time across the process's listeners (both are
-  // non-blocking, so this costs nothing): otherwise one listener's real
-  // accept could take the descriptor another just freed from the reserve,
-  // and both would be left without one.
-  static Mutex* const serialized = new Mutex();
-  MutexLock lock(serialized);
+// The guard's accept (see the header), under `serialized`; the error it
+// reports goes to `*error` (errno would not survive the unlock).
+int AcceptSerialized(int fd, struct sockaddr* address, socklen_t* length,
+                     int flags, int* error) {
   const int accepted = RealAccept4()(fd, address, length, flags);
+  *error = errno;
   if (accepted >= 0) {
     if (short_of_descriptors.exchange(false, std::memory_order_relaxed)) {
       TakeReserve();
@@ -117,13 +113,30 @@ int GuardedAccept4(int fd, struct sockaddr* address, socklen_t* length,
     }
     return accepted;
   }
-  if (errno != EMFILE && errno != ENFILE) return accepted;
+  if (*error != EMFILE && *error != ENFILE) return accepted;
   exhaustions.fetch_add(1, std::memory_order_relaxed);
   short_of_descriptors.store(true, std::memory_order_relaxed);
   RefuseWaiting(fd);
   LogRefusals();
-  errno = EAGAIN;
+  *error = EAGAIN;
   return -1;
+}
+
+int GuardedAccept4(int fd, struct sockaddr* address, socklen_t* length,
+                   int flags) {
+  // One accept at a time across the process's listeners (both are
+  // non-blocking, so this costs nothing): otherwise one listener's real
+  // accept could take the descriptor another just freed from the reserve,
+  // and both would be left without one.
+  static Mutex* const serialized = new Mutex();
+  int error = 0;
+  int accepted;
+  {
+    MutexLock lock(serialized);
+    accepted = AcceptSerialized(fd, address, length, flags, &error);
+  }
+  if (accepted < 0) errno = error;
+  return accepted;
 }
 
 }  // namespace
