@@ -60,6 +60,15 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
 ABSL_FLAG(absl::Duration, device_watchdog, absl::Seconds(10),
           "A device whose driver leaves a ping unanswered this long is taken "
           "for wedged: it goes LOST and its driver is restarted (0 = off).");
+ABSL_FLAG(std::string, data_dir, "",
+          "Where recordings are kept (in recordings/); default "
+          "$STATE_DIRECTORY, else $XDG_STATE_HOME/speckd, else "
+          "~/.local/state/speckd.");
+ABSL_FLAG(uint64_t, max_recording_bytes, uint64_t{16} << 30,
+          "A recording ends (cleanly, with RESOURCE_EXHAUSTED) at this size.");
+ABSL_FLAG(uint64_t, recordings_quota_bytes, uint64_t{64} << 30,
+          "All recordings together may take this much; one that would go "
+          "past it ends, and no new one starts.");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 
 // --help lists speckd's own flags (absl's default matches only files named
@@ -207,6 +216,10 @@ int main(int argc, char** argv) {
 
   speckd::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
+  options.recordings.data_dir = absl::GetFlag(FLAGS_data_dir);
+  options.recordings.max_recording_bytes =
+      absl::GetFlag(FLAGS_max_recording_bytes);
+  options.recordings.quota_bytes = absl::GetFlag(FLAGS_recordings_quota_bytes);
   auto server = speckd::server::SpeckdServer::Start(options, &devices);
   if (!server.ok()) {
     std::fprintf(stderr, "speckd: %s\n",

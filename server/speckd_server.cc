@@ -9,17 +9,19 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/api/convert.h"
+#include "server/api/recording_service.h"
 #include "server/api/services.h"
 #include "server/api/stream_reactor.h"
 #include "server/api/subscriptions.h"
 #include "server/log/log.h"
+#include "server/version.h"
 
 namespace speckd::server {
 
 // Service objects live as long as the server; the hub takes the devices'
 // notices while it does.
 struct SpeckdServer::Services {
-  explicit Services(DeviceManager* devices)
+  Services(DeviceManager* devices, const RecordingOptions& recording_options)
       : devices(devices),
         registry(RegistryOptions(devices)),
         hub(devices, devices->clock()),
@@ -30,10 +32,19 @@ struct SpeckdServer::Services {
         device(&device_api, &registry),
         config(&config_api),
         events(&event_api, devices, &registry),
-        graphs(&graph_api, &registry) {
+        graphs(&graph_api, &registry),
+        recording_api(devices, &event_api, devices->clock(),
+                      WithVersion(recording_options)),
+        recordings(&recording_api) {
     devices->SetNoticeSink(&hub);
   }
   ~Services() { devices->SetNoticeSink(nullptr); }
+
+  static RecordingOptions WithVersion(RecordingOptions options) {
+    if (options.data_dir.empty()) options.data_dir = DefaultDataDir();
+    options.speckd_version = kSpeckdVersion;
+    return options;
+  }
 
   static api::StreamRegistryOptions RegistryOptions(DeviceManager* devices) {
     api::StreamRegistryOptions options;
@@ -52,6 +63,9 @@ struct SpeckdServer::Services {
   api::ConfigService config;
   api::EventService events;
   api::GraphService graphs;
+  // After what recorders use: they stop first.
+  RecordingApi recording_api;
+  api::RecordingService recordings;
   int watcher = 0;
 };
 
@@ -62,6 +76,7 @@ constexpr absl::string_view kServiceNames[] = {
     "speckd.v1.ConfigService",
     "speckd.v1.EventService",
     "speckd.v1.GraphService",
+    "speckd.v1.RecordingService",
 };
 
 // "host:port" with the bound port substituted for a requested port 0.
@@ -84,7 +99,7 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<SpeckdServer> server(new SpeckdServer());
-  server->services_ = std::make_unique<Services>(devices);
+  server->services_ = std::make_unique<Services>(devices, options.recordings);
 
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second speckd would then share the
@@ -97,6 +112,7 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   builder.RegisterService(&server->services_->config);
   builder.RegisterService(&server->services_->events);
   builder.RegisterService(&server->services_->graphs);
+  builder.RegisterService(&server->services_->recordings);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(
@@ -144,6 +160,9 @@ void SpeckdServer::Shutdown(absl::Duration grace) {
   server_->GetHealthCheckService()->SetServingStatus(false);
   const absl::Time deadline = absl::Now() + grace;
   const size_t streams = services_->registry.open_streams();
+  // Recordings end first, cleanly, saying why.
+  services_->recording_api.StopAll(
+      absl::UnavailableError("speckd is shutting down"));
   // Subscribers learn why their stream ends (within a small part of the
   // grace), then streams end with a status instead of hanging until the
   // deadline.

@@ -13,10 +13,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/devices/device_manager.h"
+#include "server/recording/recording_api.h"
 #include "server/stream/subscriber.h"
 
 namespace speckd::server {
@@ -24,7 +26,16 @@ namespace speckd::server {
 struct ServerOptions {
   // HOST:PORT; port 0 picks a free port.
   std::string listen = "127.0.0.1:50051";
+  // Where recordings go and their limits (data_dir empty: DefaultDataDir()).
+  RecordingOptions recordings;
 };
+
+// Options that listen on `address`, the rest as default.
+inline ServerOptions Listening(std::string address) {
+  ServerOptions options;
+  options.listen = std::move(address);
+  return options;
+}
 
 class SpeckdServer {
  public:

@@ -19,7 +19,7 @@ class SpeckdServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(devices_.Add(driver::sim::NewSimDevice(0)).ok());
-    auto server = SpeckdServer::Start({"127.0.0.1:0"}, &devices_);
+    auto server = SpeckdServer::Start(Listening("127.0.0.1:0"), &devices_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(server_->address(),
@@ -87,7 +87,7 @@ TEST_F(SpeckdServerTest, GetDeviceOfUnknownIdIsNotFoundAndNamesKnownIds) {
 }
 
 TEST_F(SpeckdServerTest, SecondServerOnTheSamePortFailsWithTheAddress) {
-  auto second = SpeckdServer::Start({server_->address()}, &devices_);
+  auto second = SpeckdServer::Start(Listening(server_->address()), &devices_);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(second.status().message(), HasSubstr(server_->address()));

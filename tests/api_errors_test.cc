@@ -257,8 +257,9 @@ TEST_F(ApiErrorsTest, GarbageInAWriteStreamEndsItAndSaysWhatWasAccepted) {
 // once instead of piling up in memory; the waiting ones end at their
 // deadline; the daemon keeps serving.
 TEST(PendingWritesTest, WritesBeyondTheWaitingCapAreRefusedAtOnce) {
-  SpeckdFixture speckd({driver::Pacing::kRealTime, driver::RealClock(),
-                        /*input_queue_capacity=*/1000});
+  FixtureOptions options = Paced(driver::Pacing::kRealTime);
+  options.input_queue_capacity = 1000;
+  SpeckdFixture speckd(options);
   const std::string lease = speckd.AcquireLease();
   ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
   // 1000 inputs an hour from now fill the queue.
@@ -308,7 +309,7 @@ TEST(PendingWritesTest, WritesBeyondTheWaitingCapAreRefusedAtOnce) {
 
 TEST(LeaseExpiryTest, AnExpiredLeaseFreesTheDevice) {
   driver::FakeClock clock;
-  SpeckdFixture speckd({driver::Pacing::kAsFastAsPossible, &clock});
+  SpeckdFixture speckd(Paced(driver::Pacing::kAsFastAsPossible, &clock));
   grpc::ClientContext context;
   v1::AcquireLeaseRequest request;
   request.set_holder("alice");

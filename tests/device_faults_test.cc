@@ -86,7 +86,7 @@ TEST_F(DeviceFaultsTest, AFullQueueTimesWritesOutThenTakesThemAgain) {
 }
 
 TEST_F(DeviceFaultsTest, AClockJumpMovesTheStopWatchAndLateInputsAreCounted) {
-  SpeckdFixture speckd({driver::Pacing::kRealTime});
+  SpeckdFixture speckd(Paced(driver::Pacing::kRealTime));
   const std::string lease = speckd.AcquireLease("faults");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
   const uint64_t before = speckd.GetDevice().stop_watch().time_us();

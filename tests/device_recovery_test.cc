@@ -45,7 +45,7 @@ class DeviceRecoveryTest : public ::testing::Test {
 };
 
 TEST_F(DeviceRecoveryTest, UnplugEndsStreamsAfterTheirDataAndReplugRestores) {
-  SpeckdFixture speckd({driver::Pacing::kAsFastAsPossible});
+  SpeckdFixture speckd(Paced(driver::Pacing::kAsFastAsPossible));
   const std::string lease = speckd.AcquireLease("recovery");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
   StreamCollector<v1::DeviceChange> watch([&](grpc::ClientContext* ctx) {

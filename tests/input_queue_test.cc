@@ -56,7 +56,7 @@ const v1::StreamNotice* DropNotice(const std::vector<v1::StreamMessage>& m) {
 
 class InputQueueTest : public ::testing::TestWithParam<Drop> {
  protected:
-  InputQueueTest() : speckd_({.pacing = driver::Pacing::kRealTime}) {}
+  InputQueueTest() : speckd_(Paced(driver::Pacing::kRealTime)) {}
 
   v1::Device Device() {
     grpc::ClientContext context;

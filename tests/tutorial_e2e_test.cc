@@ -86,7 +86,7 @@ class TutorialTest : public ::testing::Test {
 };
 
 TEST_F(TutorialTest, AsFastAsPossible) {
-  SpeckdFixture speckd({driver::Pacing::kAsFastAsPossible});
+  SpeckdFixture speckd(Paced(driver::Pacing::kAsFastAsPossible));
   const std::string lease = speckd.AcquireLease("tutorial");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
 
@@ -118,7 +118,7 @@ TEST_F(TutorialTest, AsFastAsPossible) {
 }
 
 TEST_F(TutorialTest, RealTimePacingTakesFiveSecondsAndGivesTheSameWindows) {
-  SpeckdFixture speckd({driver::Pacing::kRealTime});
+  SpeckdFixture speckd(Paced(driver::Pacing::kRealTime));
   const std::string lease = speckd.AcquireLease("tutorial");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
 

@@ -260,6 +260,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   client->config_ = v1::ConfigService::NewStub(client->channel_);
   client->events_ = v1::EventService::NewStub(client->channel_);
   client->graphs_ = v1::GraphService::NewStub(client->channel_);
+  client->recordings_ = v1::RecordingService::NewStub(client->channel_);
   return client;
 }
 

@@ -31,6 +31,7 @@
 #include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "proto/speckd/v1/event_service.grpc.pb.h"
 #include "proto/speckd/v1/graph_service.grpc.pb.h"
+#include "proto/speckd/v1/recording_service.grpc.pb.h"
 
 namespace speckd::cli {
 
@@ -100,6 +101,7 @@ class Client {
   speckd::v1::ConfigService::Stub& config() { return *config_; }
   speckd::v1::EventService::Stub& events() { return *events_; }
   speckd::v1::GraphService::Stub& graphs() { return *graphs_; }
+  speckd::v1::RecordingService::Stub& recordings() { return *recordings_; }
 
   // Runs one unary call with the --timeout deadline (Ctrl-C cancels it).
   grpc::Status Call(
@@ -145,6 +147,7 @@ class Client {
   std::unique_ptr<speckd::v1::ConfigService::Stub> config_;
   std::unique_ptr<speckd::v1::EventService::Stub> events_;
   std::unique_ptr<speckd::v1::GraphService::Stub> graphs_;
+  std::unique_ptr<speckd::v1::RecordingService::Stub> recordings_;
 };
 
 // How speckctl names itself to other clients in the lease:

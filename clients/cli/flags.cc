@@ -57,7 +57,7 @@ ABSL_FLAG(std::string, feature, "",
           "watch spikes: features to show, e.g. 0,1 (default: all).");
 ABSL_FLAG(std::string, layers, "",
           "watch counts / readout: spike layers to count (default: every "
-          "core).");
+          "core). record start: spike layers to keep (default: all).");
 ABSL_FLAG(int64_t, features, 0,
           "watch counts: number of features (classes) to count. watch "
           "readout: also compute sinabs' majority readout over this many "

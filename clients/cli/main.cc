@@ -91,7 +91,7 @@ const Command* const kCommands[] = {
     &kDevicesCommand, &kInfoCommand,  &kConfigCommand,   &kWriteCommand,
     &kWatchCommand,   &kDemoCommand,  &kGraphCommand,    &kStopWatchCommand,
     &kCancelCommand,  &kLeaseCommand, &kSimulateCommand, &kDoctorCommand,
-    &kSimCommand,
+    &kSimCommand,     &kRecordCommand,
 };
 
 const Command* FindCommand(absl::string_view name) {

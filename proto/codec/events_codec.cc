@@ -257,6 +257,52 @@ void AppendEvents(const chip::InputEvent* events, size_t count,
   }
 }
 
+namespace {
+
+// Appends `n` values of type T to `column`, little-endian (as x86 holds
+// them), from `value(i)` for the events of one kind.
+template <typename T, typename Value>
+void PutColumn(size_t n, Value value, std::string* column) {
+  const size_t at = column->size();
+  column->resize(at + n * sizeof(T));
+  char* p = column->data() + at;
+  for (size_t i = 0; i < n; ++i, p += sizeof(T)) {
+    const T v = static_cast<T>(value(i));
+    std::memcpy(p, &v, sizeof(T));
+  }
+}
+
+}  // namespace
+
+void AppendColumns(absl::Span<const chip::InputEvent> events,
+                   v1::DvsEventColumns* dvs, v1::SpikeColumns* spikes) {
+  std::vector<const chip::InputEvent*> d, s;
+  for (const chip::InputEvent& e : events) {
+    (e.kind == chip::InputEvent::Kind::kDvsEvent ? d : s).push_back(&e);
+  }
+  PutColumn<uint64_t>(
+      d.size(), [&](size_t i) { return d[i]->timestamp_us; },
+      dvs->mutable_timestamp_us());
+  PutColumn<uint8_t>(
+      d.size(), [&](size_t i) { return d[i]->x; }, dvs->mutable_x());
+  PutColumn<uint8_t>(
+      d.size(), [&](size_t i) { return d[i]->y; }, dvs->mutable_y());
+  PutColumn<uint8_t>(
+      d.size(), [&](size_t i) { return d[i]->p ? 1 : 0; }, dvs->mutable_p());
+  PutColumn<uint64_t>(
+      s.size(), [&](size_t i) { return s[i]->timestamp_us; },
+      spikes->mutable_timestamp_us());
+  PutColumn<uint8_t>(
+      s.size(), [&](size_t i) { return s[i]->layer; }, spikes->mutable_layer());
+  PutColumn<uint16_t>(
+      s.size(), [&](size_t i) { return s[i]->feature; },
+      spikes->mutable_feature());
+  PutColumn<uint8_t>(
+      s.size(), [&](size_t i) { return s[i]->x; }, spikes->mutable_x());
+  PutColumn<uint8_t>(
+      s.size(), [&](size_t i) { return s[i]->y; }, spikes->mutable_y());
+}
+
 absl::StatusOr<std::vector<chip::InputEvent>> InputsFromProto(
     const v1::WriteEventsRequest& request, const chip::SpeckConfig& config) {
   if (!request.has_dvs_columns() && !request.has_spike_columns()) {

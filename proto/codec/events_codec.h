@@ -25,6 +25,12 @@ namespace speckd::codec {
 void AppendEvents(const chip::InputEvent* events, size_t count,
                   speckd::v1::WriteEventsRequest* request);
 
+// The same as raw little-endian columns (what a request's dvs_columns and
+// spike_columns carry), as recordings keep inputs.
+void AppendColumns(absl::Span<const chip::InputEvent> events,
+                   speckd::v1::DvsEventColumns* dvs,
+                   speckd::v1::SpikeColumns* spikes);
+
 // Checks a write request against `config` (chip::InputCheck) and turns it
 // into time-ordered inputs (DVS events and spikes merged by timestamp, DVS
 // first on ties). INVALID_ARGUMENT names the first bad event by column and

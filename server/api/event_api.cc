@@ -45,14 +45,30 @@ void EventApi::WriteEventBatch(const v1::WriteEventsRequest& request,
 }
 
 template <typename Request>
-absl::StatusOr<Subscription> EventApi::Subscribe(const Request& request) {
+absl::StatusOr<Subscription> EventApi::Subscribe(const Request& request,
+                                                 bool exempt_from_lease) {
   absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
   if (!device.ok()) return device.status();
   absl::StatusOr<InternalGraph> graph = SpecFor(request);
   if (!graph.ok()) return graph.status();
+  SubscribeOptions options = OptionsFromProto(request.options());
+  options.exempt_from_lease = exempt_from_lease;
   return hub_->Subscribe(*device, graph->key, graph->spec, graph->endpoint,
-                         OptionsFromProto(request.options()));
+                         options);
 }
+
+template <typename Request>
+absl::StatusOr<Subscription> EventApi::SubscribeForRecording(
+    const Request& request) {
+  return Subscribe(request, /*exempt_from_lease=*/true);
+}
+
+template absl::StatusOr<Subscription> EventApi::SubscribeForRecording(
+    const v1::SubscribeEventsRequest&);
+template absl::StatusOr<Subscription> EventApi::SubscribeForRecording(
+    const v1::SubscribeReadoutRequest&);
+template absl::StatusOr<Subscription> EventApi::SubscribeForRecording(
+    const v1::SubscribePowerRequest&);
 
 absl::StatusOr<Subscription> EventApi::SubscribeEvents(
     const v1::SubscribeEventsRequest& request) {

@@ -55,9 +55,16 @@ class EventApi {
   absl::StatusOr<Subscription> SubscribePower(
       const v1::SubscribePowerRequest& request);
 
+  // The same for the daemon's recorder: LOSSLESS without the lease (a
+  // recording needs none). For SubscribeEventsRequest, SubscribeReadoutRequest
+  // and SubscribePowerRequest.
+  template <typename Request>
+  absl::StatusOr<Subscription> SubscribeForRecording(const Request& request);
+
  private:
   template <typename Request>
-  absl::StatusOr<Subscription> Subscribe(const Request& request);
+  absl::StatusOr<Subscription> Subscribe(const Request& request,
+                                         bool exempt_from_lease = false);
 
   DeviceManager* const devices_;
   SubscriptionHub* const hub_;

@@ -11,16 +11,6 @@
 namespace speckd::server::api {
 namespace {
 
-// One unary adapter for every method of the APIs' shape.
-template <typename Api, typename Request, typename Response>
-RawUnary Serve(Api* api, absl::Status (Api::*method)(const Request&, Response*),
-               grpc::CallbackServerContext* context,
-               const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-  return ServeUnary<Request, Response>(context, request, response,
-                                       [&](const Request& in, Response* out) {
-                                         return (api->*method)(in, out);
-                                       });
-}
 
 // A server stream of a subscription's messages.
 template <typename Request, typename Api>

@@ -61,6 +61,19 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
   return FinishUnary(context, status);
 }
 
+// One adapter for every method of the APIs' shape,
+// absl::Status Api::Method(const Request&, Response*).
+template <typename Api, typename Request, typename Response>
+grpc::ServerUnaryReactor* Serve(
+    Api* api, absl::Status (Api::*method)(const Request&, Response*),
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeUnary<Request, Response>(context, request, response,
+                                       [&](const Request& in, Response* out) {
+                                         return (api->*method)(in, out);
+                                       });
+}
+
 // For handlers that finish later (a write waits for the device):
 // `handler(request, response, done)` calls `done(status)` exactly once, from
 // any thread; `request` and `response` stay alive until then.

@@ -16,8 +16,8 @@ absl::Status ShuttingDown() {
 }  // namespace
 
 InputWriter::InputWriter(driver::Device* device, driver::Clock* clock,
-                         const InputWriterOptions& options)
-    : device_(device), clock_(clock), options_(options) {
+                         const InputWriterOptions& options, InputTap* tap)
+    : device_(device), clock_(clock), options_(options), tap_(tap) {
   thread_ = std::thread([this] { Loop(); });
   expirer_ = std::thread([this] { ExpireLoop(); });
 }
@@ -195,7 +195,12 @@ absl::StatusOr<WriteResult> InputWriter::Write(Admitted* admitted_write) {
   if (!admitted.events.empty()) {
     // Blocks while the device queue is full: this is where writers are
     // slowed down (back-pressure), off the gRPC threads.
+    // The device takes the batch; a tap (a recording) gets a copy, and
+    // only what the device accepted.
+    std::vector<chip::InputEvent> tapped;
+    if (tap_ != nullptr && tap_->listening()) tapped = admitted.events;
     status = device_->Write(std::move(admitted.events), job.deadline);
+    if (status.ok() && !tapped.empty()) tap_->Deliver(tapped);
   }
   if (status.ok() && job.flush) device_->Flush();
   if (status.ok() && result.accepted > 0 && job.on_written) job.on_written();

@@ -34,6 +34,7 @@
 #include "driver/clock.h"
 #include "driver/device.h"
 #include "driver/util/mutex.h"
+#include "server/devices/input_tap.h"
 
 namespace speckd::server {
 
@@ -78,9 +79,10 @@ class InputWriter {
   // Converted writes waiting for the device, at most.
   static constexpr size_t kMaxAdmitted = 4;
 
-  // `device` and `clock` must outlive the writer.
+  // `device`, `clock` and `tap` (null: none) must outlive the writer; the
+  // tap hears of every batch the device accepted.
   InputWriter(driver::Device* device, driver::Clock* clock,
-              const InputWriterOptions& options);
+              const InputWriterOptions& options, InputTap* tap = nullptr);
   ~InputWriter();
   InputWriter(const InputWriter&) = delete;
   InputWriter& operator=(const InputWriter&) = delete;
@@ -145,6 +147,7 @@ class InputWriter {
   driver::Device* const device_;
   driver::Clock* const clock_;
   const InputWriterOptions options_;
+  InputTap* const tap_;
 
   // Guards the queues below; never held while calling the device or a
   // job's callbacks (they may take any lock).

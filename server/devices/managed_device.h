@@ -29,6 +29,7 @@
 #include "driver/chip/validate.h"
 #include "driver/device.h"
 #include "server/devices/graph_set.h"
+#include "server/devices/input_tap.h"
 #include "server/devices/input_writer.h"
 #include "server/devices/lease.h"
 #include "server/graph/graph.h"
@@ -181,6 +182,8 @@ class ManagedDevice {
 
   // What device_sink nodes of any graph write into this device through.
   virtual graph::InputSink* input() = 0;
+  // The inputs the device accepted, for whoever listens (recordings).
+  virtual InputTap* input_tap() = 0;
 
   // Where notices go (nullptr: nowhere). The sink must outlive the device or
   // be replaced first.

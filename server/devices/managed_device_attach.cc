@@ -70,8 +70,8 @@ void ManagedDeviceImpl::Attach(driver::Board board) {
   }
   auto attachment = std::make_shared<Attachment>(this);
   attachment->device = std::move(board.device);
-  attachment->writer = std::make_unique<InputWriter>(attachment->device.get(),
-                                                     clock_, options_.writer);
+  attachment->writer = std::make_unique<InputWriter>(
+      attachment->device.get(), clock_, options_.writer, &input_tap_);
   attachment->restart = std::move(board.restart);
   attachment->device->SetOutputListener(attachment.get());
   // A board seen before gets back what it had; a new one keeps its defaults.

@@ -192,6 +192,7 @@ class FakeManagedDevice final : public ManagedDevice, public graph::InputSink {
     return graphs_.AttachEndpoint(graph_id, node, std::move(sink));
   }
   graph::InputSink* input() override { return this; }
+  InputTap* input_tap() override { return &input_tap_; }
   void SetNoticeSink(NoticeSink* sink) override {
     MutexLock lock(&mu_);
     sink_ = sink;
@@ -212,6 +213,7 @@ class FakeManagedDevice final : public ManagedDevice, public graph::InputSink {
   const std::string id_;
   ControlLease lease_;
   GraphSet graphs_;
+  InputTap input_tap_;
   mutable Mutex mu_;  // a leaf, except while handing notices to the sink
   std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
   bool configured_ ABSL_GUARDED_BY(mu_) = false;

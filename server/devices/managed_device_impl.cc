@@ -526,6 +526,7 @@ absl::StatusOr<uint64_t> ManagedDeviceImpl::Write(
       std::vector<chip::InputEvent>(events.begin(), events.end()),
       clock_->Now());
   if (!status.ok()) return events.size();
+  input_tap_.Deliver(events);
   MarkWritten();
   return 0;
 }

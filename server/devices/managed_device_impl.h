@@ -130,6 +130,7 @@ class ManagedDeviceImpl final : public ManagedDevice,
       std::shared_ptr<graph::EndpointSink> sink) override;
 
   graph::InputSink* input() override { return this; }
+  InputTap* input_tap() override { return &input_tap_; }
   void SetNoticeSink(NoticeSink* sink) override;
   void SetChangeCallback(std::function<void()> callback) override;
   bool Housekeeping() override;
@@ -213,6 +214,7 @@ class ManagedDeviceImpl final : public ManagedDevice,
   const ManagedDeviceOptions options_;
   ControlLease lease_;
   GraphSet graphs_;
+  InputTap input_tap_;
   std::atomic<bool> stopping_{false};
   bool shut_down_ = false;  // Shutdown()'s own
 

@@ -183,7 +183,7 @@ class WebServerTest : public ::testing::Test {
     driver::sim::SimDeviceOptions options;
     options.pacing = driver::Pacing::kAsFastAsPossible;
     ASSERT_TRUE(devices_.Add(driver::sim::NewSimDevice(options)).ok());
-    auto server = SpeckdServer::Start({"127.0.0.1:0"}, &devices_);
+    auto server = SpeckdServer::Start(Listening("127.0.0.1:0"), &devices_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     root_ = std::string(getenv("TEST_TMPDIR")) + "/www";

@@ -1,5 +1,7 @@
 #include "tests/grpc/speckd_fixture.h"
 
+#include <cstdlib>
+
 #include "driver/sim/sim_bus.h"
 #include "gtest/gtest.h"
 
@@ -18,7 +20,15 @@ SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
   sim_bus_ = std::make_unique<driver::sim::SimBus>(sim);
   devices_->SetBoardFaults("sim:", sim_bus_.get());
   sim_bus_->Start(devices_.get());
-  auto server = server::SpeckdServer::Start({"127.0.0.1:0"}, devices_.get());
+  server::ServerOptions server_options;
+  server_options.listen = "127.0.0.1:0";
+  // Recordings go to the test's scratch directory.
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  server_options.recordings.data_dir =
+      options.data_dir.empty() ? (tmp != nullptr ? tmp : "/tmp")
+                               : options.data_dir;
+  server_options.recordings.quota_bytes = options.recordings_quota_bytes;
+  auto server = server::SpeckdServer::Start(server_options, devices_.get());
   EXPECT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
   Connect(server_->address());

@@ -2,7 +2,7 @@
 // may unplug as with --sim_faults) on an ephemeral loopback port, with the
 // calls most tests need (SpeckdClient's).
 //
-//   SpeckdFixture speckd({.pacing = driver::Pacing::kAsFastAsPossible});
+//   SpeckdFixture speckd(Paced(driver::Pacing::kAsFastAsPossible));
 //   std::string lease = speckd.AcquireLease();
 //   ASSERT_TRUE(speckd.ApplyConfig(config, lease).ok());
 //   speckd.WriteStream(lease, events, /*batch=*/5000, &response);
@@ -10,6 +10,7 @@
 #define SPECKD_TESTS_GRPC_SPECKD_FIXTURE_H_
 
 #include <memory>
+#include <string>
 
 #include "driver/clock.h"
 #include "driver/device.h"
@@ -27,7 +28,19 @@ struct FixtureOptions {
   size_t input_queue_capacity = size_t{1} << 21;
   // The device watchdog (speckd --device_watchdog); zero: off.
   absl::Duration watchdog = absl::ZeroDuration();
+  // Where recordings go (empty: TEST_TMPDIR), and their quota.
+  std::string data_dir;
+  uint64_t recordings_quota_bytes = uint64_t{64} << 30;
 };
+
+// Options with `pacing` and `clock`, the rest as default.
+inline FixtureOptions Paced(driver::Pacing pacing,
+                            driver::Clock* clock = driver::RealClock()) {
+  FixtureOptions options;
+  options.pacing = pacing;
+  options.clock = clock;
+  return options;
+}
 
 class SpeckdFixture : public SpeckdClient {
  public:

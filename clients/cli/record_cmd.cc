@@ -1,0 +1,246 @@
+// `speckctl record start|stop|list|info|download|rm`: recordings the daemon
+// keeps (speckd.v1.RecordingService).
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "clients/cli/client.h"
+#include "clients/cli/command.h"
+#include "clients/cli/flags.h"
+#include "clients/cli/output.h"
+
+ABSL_FLAG(std::string, name, "",
+          "record start: the recording's name (default rec-<UTC time>)");
+ABSL_FLAG(std::string, streams, "",
+          "record start: what to keep, comma-separated: inputs, spikes, "
+          "dvs_monitor, readout, power, notices (default "
+          "inputs,spikes,notices)");
+
+namespace speckd::cli {
+namespace {
+
+namespace v1 = ::speckd::v1;
+
+std::string KindName(v1::RecordingStream kind) {
+  return absl::AsciiStrToLower(v1::RecordingStream_Name(kind));
+}
+
+absl::Status ParseStreams(v1::StartRecordingRequest* request) {
+  for (absl::string_view word :
+       absl::StrSplit(absl::GetFlag(FLAGS_streams), ',', absl::SkipEmpty())) {
+    v1::RecordingStream kind;
+    if (!v1::RecordingStream_Parse(absl::AsciiStrToUpper(word), &kind) ||
+        kind == v1::RECORDING_STREAM_UNSPECIFIED) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--streams: '", word,
+          "' is not inputs, spikes, dvs_monitor, readout, power or notices"));
+    }
+    request->add_streams(kind);
+  }
+  for (absl::string_view word :
+       absl::StrSplit(absl::GetFlag(FLAGS_layers), ',', absl::SkipEmpty())) {
+    uint32_t layer = 0;
+    if (!absl::SimpleAtoi(word, &layer)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--layers: '", word, "' is not a layer number"));
+    }
+    request->mutable_spike_filter()->add_layers(layer);
+  }
+  return absl::OkStatus();
+}
+
+std::string Counts(const v1::Recording& r) {
+  std::vector<std::string> parts;
+  for (const v1::StreamCount& c : r.counts()) {
+    parts.push_back(absl::StrCat(KindName(c.kind()), " ", c.items()));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string StateOf(const v1::Recording& r) {
+  if (r.active()) return "recording";
+  if (!r.ended_cleanly()) return "cut off";
+  if (r.end_status_code() == 0) return "stopped";
+  return absl::StrCat("ended: ", r.end_status_message());
+}
+
+void Print(const v1::Recording& r, Format format) {
+  if (format == Format::kJson) {
+    std::printf("%s\n", ProtoJson(r).c_str());
+    return;
+  }
+  Table table({{"name", "NAME"},
+               {"device_id", "DEVICE"},
+               {"state", "STATE"},
+               {"bytes", "BYTES", true},
+               {"counts", "COUNTS"}});
+  table.AddRow({r.name(), r.device_id(), StateOf(r),
+                absl::StrCat(r.size_bytes()), Counts(r)});
+  std::printf("%s", table.Render(format).c_str());
+  if (!r.problem().empty() && format == Format::kTable) {
+    std::printf("problem: %s\n", r.problem().c_str());
+  }
+}
+
+int Start(Client* client) {
+  v1::StartRecordingRequest request;
+  request.set_device_id(client->device());
+  request.set_name(absl::GetFlag(FLAGS_name));
+  if (absl::Status s = ParseStreams(&request); !s.ok()) return Fail(s);
+  v1::Recording r;
+  absl::Status s = client->Unary([&](grpc::ClientContext* context) {
+    return client->recordings().StartRecording(context, request, &r);
+  });
+  if (!s.ok()) return Fail(s);
+  Print(r, client->options().format);
+  return kExitOk;
+}
+
+int Stop(Client* client, const std::string& name) {
+  v1::StopRecordingRequest request;
+  request.set_name(name);
+  v1::Recording r;
+  absl::Status s = client->Unary([&](grpc::ClientContext* context) {
+    return client->recordings().StopRecording(context, request, &r);
+  });
+  if (!s.ok()) return Fail(s);
+  Print(r, client->options().format);
+  return kExitOk;
+}
+
+int Info(Client* client, const std::string& name) {
+  v1::GetRecordingRequest request;
+  request.set_name(name);
+  v1::Recording r;
+  absl::Status s = client->Unary([&](grpc::ClientContext* context) {
+    return client->recordings().GetRecording(context, request, &r);
+  });
+  if (!s.ok()) return Fail(s);
+  Print(r, client->options().format);
+  return kExitOk;
+}
+
+int List(Client* client) {
+  v1::ListRecordingsResponse list;
+  absl::Status s = client->Unary([&](grpc::ClientContext* context) {
+    return client->recordings().ListRecordings(context, {}, &list);
+  });
+  if (!s.ok()) return Fail(s);
+  const Format format = client->options().format;
+  if (format == Format::kJson) {
+    std::printf("%s\n", ProtoJson(list).c_str());
+    return kExitOk;
+  }
+  Table table({{"name", "NAME"},
+               {"device_id", "DEVICE"},
+               {"state", "STATE"},
+               {"bytes", "BYTES", true},
+               {"counts", "COUNTS"}});
+  for (const v1::Recording& r : list.recordings()) {
+    table.AddRow({r.name(), r.device_id(), StateOf(r),
+                  absl::StrCat(r.size_bytes()), Counts(r)});
+  }
+  std::printf("%s", table.Render(format).c_str());
+  if (format == Format::kTable) {
+    std::printf("%s: %llu of %llu bytes\n", list.data_dir().c_str(),
+                static_cast<unsigned long long>(list.total_bytes()),
+                static_cast<unsigned long long>(list.quota_bytes()));
+  }
+  return kExitOk;
+}
+
+int Remove(Client* client, const std::string& name) {
+  v1::DeleteRecordingRequest request;
+  request.set_name(name);
+  v1::DeleteRecordingResponse response;
+  absl::Status s = client->Unary([&](grpc::ClientContext* context) {
+    return client->recordings().DeleteRecording(context, request, &response);
+  });
+  if (!s.ok()) return Fail(s);
+  std::printf("deleted %s (%llu bytes)\n", name.c_str(),
+              static_cast<unsigned long long>(response.freed_bytes()));
+  return kExitOk;
+}
+
+// Streams the file into `path` chunk by chunk (never the whole file in
+// memory).
+int Download(Client* client, const std::string& name, const std::string& path) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out)
+    return Fail(
+        absl::InvalidArgumentError(absl::StrCat(path, ": cannot write it")));
+  grpc::ClientContext context;
+  CancelOnInterrupt cancel(&context);
+  v1::ReadRecordingRequest request;
+  request.set_name(name);
+  auto reader = client->recordings().ReadRecording(&context, request);
+  v1::RecordingChunk chunk;
+  uint64_t bytes = 0;
+  while (reader->Read(&chunk)) {
+    out.write(chunk.data().data(),
+              static_cast<std::streamsize>(chunk.data().size()));
+    bytes += chunk.data().size();
+  }
+  if (absl::Status s = client->Error(reader->Finish()); !s.ok()) return Fail(s);
+  out.close();
+  if (!out)
+    return Fail(absl::InternalError(absl::StrCat(path, ": writing failed")));
+  std::printf("%s: %llu bytes of %s\n", path.c_str(),
+              static_cast<unsigned long long>(bytes), name.c_str());
+  return kExitOk;
+}
+
+int RunRecord(const std::vector<std::string>& args) {
+  const std::string what = args.empty() ? "" : args[0];
+  const size_t want = what == "start" || what == "list" ? 1
+                      : what == "download"              ? 3
+                                                        : 2;
+  const bool known = what == "start" || what == "stop" || what == "list" ||
+                     what == "info" || what == "rm" || what == "download";
+  if (!known || args.size() != want) {
+    return UsageError("record",
+                      "expects start, list, stop NAME, info NAME, rm NAME or "
+                      "download NAME FILE");
+  }
+  absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
+  if (!client.ok()) return Fail(client.status());
+  if (what == "start") return Start(client->get());
+  if (what == "list") return List(client->get());
+  if (what == "stop") return Stop(client->get(), args[1]);
+  if (what == "info") return Info(client->get(), args[1]);
+  if (what == "rm") return Remove(client->get(), args[1]);
+  return Download(client->get(), args[1], args[2]);
+}
+
+}  // namespace
+
+const Command kRecordCommand = {
+    "record", "record a device's streams on the daemon, list, fetch, delete",
+    "usage: speckctl record start [--name=N] [--streams=S,...] "
+    "[--layers=L,...]\n"
+    "       speckctl record stop|info|rm NAME\n"
+    "       speckctl record list\n"
+    "       speckctl record download NAME FILE\n"
+    "\n"
+    "speckd records on its own disk, losslessly: inputs as written, output\n"
+    "spikes, the DVS monitor, readout, power and notices (default: inputs,\n"
+    "spikes and notices). No lease is needed. A recording ends when stopped,\n"
+    "at --max_recording_bytes or the quota, or when the device is lost,\n"
+    "always with a readable file (docs/recordings.md). download copies the\n"
+    "file here, in chunks.\n"
+    "\n"
+    "examples:\n"
+    "  speckctl record start --name=run1 && speckctl demo spike-count\n"
+    "  speckctl record stop run1 && speckctl record download run1 "
+    "run1.speckrec\n",
+    RunRecord};
+
+}  // namespace speckd::cli
