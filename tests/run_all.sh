@@ -25,7 +25,7 @@ daemon_suites=(
   //tests:api_errors_test //tests:descriptor_exhaustion_test
   //tests:device_faults_test //tests:device_recovery_test
   //tests:graph_service_test
-  //tests:input_queue_test //tests:stream_limits_test
+  //tests:input_queue_test //tests:recording_test //tests:stream_limits_test
   //tests:streaming_test //tests:tutorial_e2e_test //tests:usb_recovery_test
   //tests/fuzz/...
 )

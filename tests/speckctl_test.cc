@@ -8,6 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -66,7 +68,7 @@ class SpeckctlTest : public ::testing::Test {
     absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
         RunfilePath("server/speckd"),
         {"--listen=127.0.0.1:0", "--web_listen=", "--sim_pacing=" + pacing_,
-         "--sim_faults"});
+         "--sim_faults", "--data_dir=" + TempDir()});
     ASSERT_TRUE(speckd.ok()) << speckd.status();
     speckd_ = std::move(speckd->process);
     address_ = speckd->address;
@@ -223,6 +225,37 @@ TEST_F(SpeckctlTest, SimUnplugShowsLostWithTheReasonAndReplugRestores) {
   EXPECT_THAT(bad.stderr_text, HasSubstr("'soon' is not a duration"));
   RunResult missing = Speck({"sim", "fill-queue"});
   EXPECT_EQ(missing.exit_code, 2);
+}
+
+// A recording as a user makes one: start, run the demo, stop, list,
+// download, delete.
+TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
+  RunResult start = Speck({"record", "start", "--name=demo1"});
+  ASSERT_EQ(start.exit_code, 0) << start.stderr_text;
+  EXPECT_THAT(start.stdout_text, HasSubstr("demo1"));
+  EXPECT_THAT(start.stdout_text, HasSubstr("recording"));
+  RunResult demo = Speck({"demo", "spike-count"});
+  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
+  RunResult stop = Speck({"record", "stop", "demo1"});
+  ASSERT_EQ(stop.exit_code, 0) << stop.stderr_text;
+  EXPECT_THAT(stop.stdout_text, HasSubstr("stopped"));
+  EXPECT_THAT(stop.stdout_text, HasSubstr("inputs 25001"));
+  RunResult list = Speck({"record", "list"});
+  ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
+  EXPECT_THAT(list.stdout_text, HasSubstr("demo1"));
+  const std::string file = TempDir() + "/demo1.speckrec";
+  RunResult download = Speck({"record", "download", "demo1", file});
+  ASSERT_EQ(download.exit_code, 0) << download.stderr_text;
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  EXPECT_GT(static_cast<int64_t>(in.tellg()), 25001 * 8);
+  RunResult rm = Speck({"record", "rm", "demo1"});
+  ASSERT_EQ(rm.exit_code, 0) << rm.stderr_text;
+  RunResult gone = Speck({"record", "info", "demo1"});
+  EXPECT_EQ(gone.exit_code, 2);
+  EXPECT_THAT(gone.stderr_text, HasSubstr("no recording named 'demo1'"));
+  RunResult bad = Speck({"record", "start", "--streams=video"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.stderr_text, HasSubstr("--streams: 'video'"));
 }
 
 TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
