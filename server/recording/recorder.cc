@@ -77,6 +77,7 @@ absl::StatusOr<std::unique_ptr<Recorder>> Recorder::Start(
   {
     MutexLock lock(&r->mu_);
     r->described_.set_active(true);
+    r->described_.set_size_bytes(r->writer_->bytes());
   }
   r->thread_ = std::thread([p = r.get()] { p->Loop(); });
   log::Info("recording_started",
@@ -181,12 +182,14 @@ absl::Status Recorder::Drain() {
                           d->payload->bytes[0] == '\x8a' &&
                           d->payload->bytes[1] == '\x01';
       if (source.kind == v1::NOTICES && !notice) continue;
+      // The notices stream counts notices; the others count their data.
+      const uint64_t items = source.kind == v1::NOTICES ? 1 : d->payload->items;
       // Inputs are RecordedInputs; outputs the StreamMessage as received.
-      absl::Status s = source.kind == v1::INPUTS
-                           ? writer_->Append(source.stream, d->payload->items,
-                                             {d->payload->bytes})
-                           : writer_->Append(source.stream, d->payload->items,
-                                             {d->header, d->payload->bytes});
+      absl::Status s =
+          source.kind == v1::INPUTS
+              ? writer_->Append(source.stream, items, {d->payload->bytes})
+              : writer_->Append(source.stream, items,
+                                {d->header, d->payload->bytes});
       if (!s.ok()) return s;
     }
     // A queue closed with a reason (it fell behind, the device was lost)
