@@ -13,6 +13,7 @@ import struct
 import numpy as np
 
 from speckd.v1 import config_pb2, event_service_pb2, events_pb2, graph_service_pb2
+from speckd.v1 import recording_pb2
 from google.protobuf import json_format
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,6 +25,69 @@ def write(kind, name, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def crc32c(data):
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def record(kind, stream, body):
+    """One record of the recording format (docs/recordings.md)."""
+    payload = bytes([kind, stream]) + body
+    crc = crc32c(payload)
+    masked = (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    return struct.pack("<II", len(payload), masked) + payload
+
+
+def varint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
+
+
+def recordings():
+    header = recording_pb2.RecordingHeader(format_version=1, name="seed",
+                                           device_id="speck2edevkit-sim:0")
+    header.streams.add(id=1, kind=recording_pb2.INPUTS)
+    header.streams.add(id=2, kind=recording_pb2.SPIKES)
+    inputs = recording_pb2.RecordedInputs()
+    inputs.dvs_events.timestamp_us = struct.pack("<3Q", 5000, 5200, 5400)
+    inputs.dvs_events.x = bytes([13, 15, 1])
+    inputs.dvs_events.y = bytes([0, 6, 2])
+    inputs.dvs_events.p = bytes([1, 1, 0])
+    spikes = events_pb2.StreamMessage(sequence=1)
+    spikes.spikes.timestamp_us.extend([5000, 5200])
+    spikes.spikes.layer.extend([0, 0])
+    spikes.spikes.feature.extend([0, 1])
+    spikes.spikes.x.extend([0, 0])
+    spikes.spikes.y.extend([0, 0])
+    notice = events_pb2.StreamMessage(sequence=2)
+    notice.notice.kind = events_pb2.StreamNotice.DEVICE_LOST
+    body = (b"SPECKREC" + struct.pack("<I", 1) +
+            record(1, 0, header.SerializeToString()))
+    data = (record(2, 1, varint(3) + inputs.SerializeToString()) +
+            record(2, 2, varint(2) + spikes.SerializeToString()) +
+            record(2, 2, varint(0) + notice.SerializeToString()))
+    index = recording_pb2.RecordingIndex(stop_watch_us=5400)
+    index.entries.add(offset=len(body), stream=1, items=3)
+    data += record(3, 0, index.SerializeToString())
+    end = recording_pb2.RecordingEnd(end_stop_watch_us=5400)
+    end.counts.add(kind=recording_pb2.INPUTS, stream=1, records=1, items=3)
+    end_offset = len(body) + len(data)
+    clean = body + data + record(4, 0, end.SerializeToString())
+    clean += struct.pack("<Q", end_offset) + b"SPECKEND"
+    write("recording", "clean.speckrec", clean)
+    write("recording", "cut.speckrec", (body + data)[:-7])
+    damaged = bytearray(clean)
+    damaged[len(body) + 14] ^= 0x40
+    write("recording", "damaged.speckrec", bytes(damaged))
 
 
 def main():
@@ -99,6 +163,7 @@ def main():
     write("csv", "dvs.csv", "\n".join(events[:40]) + "\n")
     write("csv", "spikes.csv", "timestamp_us,layer,feature,x,y\n10,0,0,1,2\n20,0,1,15,15\n")
     write("csv", "bad.csv", "timestamp_us,x,y,p\n5,1,2,1\n4,130,2,1\nx,1,1,1\n")
+    recordings()
 
 
 if __name__ == "__main__":
