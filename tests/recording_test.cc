@@ -33,6 +33,8 @@ struct Contents {
   std::vector<uint64_t> input_timestamps;
   std::vector<uint64_t> spikes_by_feature = std::vector<uint64_t>(2, 0);
   uint64_t core_spikes = 0;
+  // Core 0's spikes in order, as "t:feature".
+  std::vector<std::string> core_spike_list;
   uint64_t notices = 0;
   bool ended_cleanly = false;
   std::string problem;
@@ -66,6 +68,8 @@ Contents Read(const std::string& path) {
     for (int i = 0; i < m.spikes().timestamp_us_size(); ++i) {
       if (m.spikes().layer(i) != 0) continue;
       ++c.core_spikes;
+      c.core_spike_list.push_back(
+          absl::StrCat(m.spikes().timestamp_us(i), ":", m.spikes().feature(i)));
       if (m.spikes().feature(i) < 2)
         ++c.spikes_by_feature[m.spikes().feature(i)];
     }
@@ -342,6 +346,76 @@ TEST_F(RecordingTest, AKilledDaemonLeavesAnExactPrefix) {
   }
   EXPECT_EQ(ItemsOf(after, v1::INPUTS), c.input_timestamps.size());
   RecordProperty("inputs_kept", static_cast<int>(c.input_timestamps.size()));
+}
+
+// The tutorial recorded, then replayed into the same simulated devkit (its
+// configuration applied again, so the neurons start from rest): the outputs
+// are those of the recording, spike for spike.
+TEST_F(RecordingTest, ReplayReproducesTheRecordedOutputsExactly) {
+  FixtureOptions options;
+  options.data_dir = TmpDir("replay");
+  SpeckdFixture speckd(options);
+  auto stub = v1::RecordingService::NewStub(speckd.channel);
+  const std::string lease = speckd.AcquireLease("rec");
+  ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
+  v1::Recording out;
+  ASSERT_TRUE(Start(stub.get(), "original", &out).ok());
+  v1::WriteEventsResponse written;
+  ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
+  speckd.WaitIdle();
+  {
+    grpc::ClientContext context;
+    v1::StopRecordingRequest stop;
+    stop.set_name("original");
+    ASSERT_TRUE(stub->StopRecording(&context, stop, &out).ok());
+  }
+  const Contents recorded = Read(RecordingPath(options.data_dir, "original"));
+  ASSERT_EQ(recorded.core_spike_list.size(), 25001u);
+
+  ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
+  v1::SubscribeEventsRequest subscribe;
+  subscribe.set_device_id(kDevice);
+  subscribe.mutable_filter()->add_layers(0);
+  subscribe.mutable_options()->set_overflow_policy(v1::LOSSLESS);
+  subscribe.mutable_options()->set_lease_id(lease);
+  StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
+    return speckd.event_stub->SubscribeEvents(ctx, subscribe);
+  });
+  ASSERT_TRUE(speckd.server().WaitForOpenStreams(1, absl::Seconds(10)));
+  v1::ReplayRecordingResponse replayed;
+  {
+    grpc::ClientContext context;
+    v1::ReplayRecordingRequest replay;
+    replay.set_name("original");
+    replay.set_device_id(kDevice);
+    replay.set_lease_id(lease);
+    replay.set_pacing(v1::AS_FAST_AS_POSSIBLE);
+    grpc::Status s = stub->ReplayRecording(&context, replay, &replayed);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  EXPECT_EQ(replayed.events_written(), 25001u);
+  EXPECT_EQ(replayed.last_timestamp_us(), case_.inputs.back().timestamp_us);
+  ASSERT_TRUE(spikes.WaitFor([](const std::vector<v1::StreamMessage>& m) {
+    return SpikesIn(m) >= 25001;
+  }));
+  std::vector<std::string> again;
+  for (const v1::StreamMessage& m : spikes.messages()) {
+    for (int i = 0; i < m.spikes().timestamp_us_size(); ++i) {
+      again.push_back(
+          absl::StrCat(m.spikes().timestamp_us(i), ":", m.spikes().feature(i)));
+    }
+  }
+  EXPECT_EQ(again, recorded.core_spike_list);
+
+  // Without the lease, or of a recording that is not there: refused.
+  grpc::ClientContext context;
+  v1::ReplayRecordingRequest bad;
+  bad.set_name("original");
+  bad.set_device_id(kDevice);
+  bad.set_lease_id("not-the-lease");
+  v1::ReplayRecordingResponse none;
+  EXPECT_EQ(stub->ReplayRecording(&context, bad, &none).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
 }
 
 }  // namespace

@@ -89,6 +89,17 @@ RawUnary RecordingService::DeleteRecording(grpc::CallbackServerContext* context,
                response);
 }
 
+RawUnary RecordingService::ReplayRecording(grpc::CallbackServerContext* context,
+                                           const grpc::ByteBuffer* request,
+                                           grpc::ByteBuffer* response) {
+  return ServeUnaryLater<v1::ReplayRecordingRequest,
+                         v1::ReplayRecordingResponse>(
+      context, request, response,
+      [this](const v1::ReplayRecordingRequest& in,
+             v1::ReplayRecordingResponse* out,
+             auto done) { api_->ReplayRecording(in, out, std::move(done)); });
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* RecordingService::ReadRecording(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw) {
   v1::ReadRecordingRequest request;

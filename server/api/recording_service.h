@@ -21,7 +21,9 @@ using RecordingServiceBase =
                     v1::RecordingService::WithRawCallbackMethod_DeleteRecording<
                         v1::RecordingService::
                             WithRawCallbackMethod_ReadRecording<
-                                v1::RecordingService::Service>>>>>>;
+                                v1::RecordingService::
+                                    WithRawCallbackMethod_ReplayRecording<
+                                        v1::RecordingService::Service>>>>>>>;
 
 class RecordingService final : public RecordingServiceBase {
  public:
@@ -37,6 +39,7 @@ class RecordingService final : public RecordingServiceBase {
   SPECKD_RAW_UNARY(ListRecordings);
   SPECKD_RAW_UNARY(GetRecording);
   SPECKD_RAW_UNARY(DeleteRecording);
+  SPECKD_RAW_UNARY(ReplayRecording);
 #undef SPECKD_RAW_UNARY
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ReadRecording(
       grpc::CallbackServerContext* context,

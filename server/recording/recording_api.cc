@@ -17,6 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "proto/recording/recording_summary.h"
+#include "server/recording/replay.h"
 
 namespace speckd::server {
 namespace {
@@ -92,6 +93,37 @@ RecordingApi::RecordingApi(DeviceManager* devices, api::EventApi* events,
 
 RecordingApi::~RecordingApi() {
   StopAll(absl::UnavailableError("speckd is shutting down"));
+  std::vector<std::thread> replays;
+  {
+    MutexLock lock(&replay_mu_);
+    replays.swap(replays_);
+  }
+  for (std::thread& t : replays) t.join();
+}
+
+void RecordingApi::ReplayRecording(const v1::ReplayRecordingRequest& request,
+                                   v1::ReplayRecordingResponse* out,
+                                   std::function<void(absl::Status)> done) {
+  if (absl::Status s = CheckExists(request.name()); !s.ok()) return done(s);
+  absl::StatusOr<ManagedDevice*> device = devices_->Find(request.device_id());
+  if (!device.ok()) return done(device.status());
+  MutexLock lock(&replay_mu_);
+  if (running_replays_ >= kMaxReplays) {
+    return done(absl::ResourceExhaustedError(absl::StrCat(
+        kMaxReplays, " replays are running already; wait for one to end")));
+  }
+  ++running_replays_;
+  replays_.emplace_back([this, request, out, done = std::move(done),
+                         path = PathOf(request.name()), d = *device] {
+    absl::StatusOr<v1::ReplayRecordingResponse> replayed =
+        ReplayInputs(path, d, events_, request);
+    if (replayed.ok()) *out = *std::move(replayed);
+    {
+      MutexLock lock(&replay_mu_);
+      --running_replays_;
+    }
+    done(replayed.status());
+  });
 }
 
 void RecordingApi::StopAll(const absl::Status& why) {

@@ -10,9 +10,12 @@
 #define SPECKD_SERVER_RECORDING_RECORDING_API_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -64,6 +67,14 @@ class RecordingApi {
   absl::StatusOr<std::string> ReadChunk(const std::string& name,
                                         uint64_t offset, uint64_t* total);
 
+  // Replays on a thread of its own (replay.h); `done` once the device has
+  // accepted the recording's inputs, or with why not. At most kMaxReplays
+  // run at once (RESOURCE_EXHAUSTED beyond).
+  static constexpr int kMaxReplays = 4;
+  void ReplayRecording(const v1::ReplayRecordingRequest& request,
+                       v1::ReplayRecordingResponse* out,
+                       std::function<void(absl::Status)> done);
+
   // Stops every recording with `why` (shutdown). Idempotent.
   void StopAll(const absl::Status& why);
 
@@ -88,6 +99,11 @@ class RecordingApi {
   mutable Mutex mu_;
   std::map<std::string, std::unique_ptr<Recorder>> recorders_
       ABSL_GUARDED_BY(mu_);
+
+  // Replay threads (joined at destruction) and how many still run; a leaf.
+  Mutex replay_mu_;
+  std::vector<std::thread> replays_ ABSL_GUARDED_BY(replay_mu_);
+  int running_replays_ ABSL_GUARDED_BY(replay_mu_) = 0;
 };
 
 }  // namespace speckd::server
