@@ -240,6 +240,11 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
   ASSERT_EQ(stop.exit_code, 0) << stop.stderr_text;
   EXPECT_THAT(stop.stdout_text, HasSubstr("stopped"));
   EXPECT_THAT(stop.stdout_text, HasSubstr("inputs 25001"));
+  RunResult replay = Speck({"record", "replay", "demo1"});
+  ASSERT_EQ(replay.exit_code, 0) << replay.stderr_text;
+  EXPECT_THAT(replay.stdout_text,
+              HasSubstr("replayed 25001 events of demo1 into "
+                        "speck2edevkit-sim:0"));
   RunResult list = Speck({"record", "list"});
   ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
   EXPECT_THAT(list.stdout_text, HasSubstr("demo1"));

@@ -36,8 +36,8 @@ ABSL_FLAG(absl::Duration, duration, absl::ZeroDuration(),
           "Ctrl-C). write --pattern: length of the generated input "
           "(default 5s).");
 ABSL_FLAG(bool, reset_stop_watch, true,
-          "write: reset the device's stop watch first, so that the file's "
-          "timestamps start at the device's time 0.");
+          "write, record replay: reset the device's stop watch first, so "
+          "that the file's timestamps start at the device's time 0.");
 ABSL_FLAG(int64_t, batch, 10000, "write: events per WriteEvents message.");
 ABSL_FLAG(bool, wait, true,
           "write: wait until the device has played the events (real-time "

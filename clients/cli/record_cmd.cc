@@ -198,17 +198,49 @@ int Download(Client* client, const std::string& name, const std::string& path) {
   return kExitOk;
 }
 
+// Writes the recording's inputs into the device (its lease held meanwhile),
+// then waits for them to play unless --nowait.
+int Replay(Client* client, const std::string& name) {
+  absl::StatusOr<std::unique_ptr<Lease>> lease =
+      Lease::Acquire(client, /*keep_renewed=*/true);
+  if (!lease.ok()) return Fail(lease.status());
+  v1::ReplayRecordingRequest request;
+  request.set_name(name);
+  request.set_device_id((*lease)->device_id());
+  request.set_lease_id((*lease)->id());
+  request.set_keep_stop_watch(!absl::GetFlag(FLAGS_reset_stop_watch));
+  v1::ReplayRecordingResponse response;
+  {
+    // As long as it takes (a real-time replay lasts as long as the run).
+    grpc::ClientContext context;
+    CancelOnInterrupt cancel(&context);
+    absl::Status s = client->Error(
+        client->recordings().ReplayRecording(&context, request, &response));
+    if (!s.ok()) return Fail(s);
+  }
+  if (absl::GetFlag(FLAGS_wait)) {
+    absl::StatusOr<v1::Device> idle =
+        client->WaitIdle((*lease)->device_id(), absl::Hours(24));
+    if (!idle.ok()) return Fail(idle.status());
+  }
+  std::printf("replayed %llu events of %s into %s\n",
+              static_cast<unsigned long long>(response.events_written()),
+              name.c_str(), (*lease)->device_id().c_str());
+  return kExitOk;
+}
+
 int RunRecord(const std::vector<std::string>& args) {
   const std::string what = args.empty() ? "" : args[0];
   const size_t want = what == "start" || what == "list" ? 1
                       : what == "download"              ? 3
                                                         : 2;
   const bool known = what == "start" || what == "stop" || what == "list" ||
-                     what == "info" || what == "rm" || what == "download";
+                     what == "info" || what == "rm" || what == "download" ||
+                     what == "replay";
   if (!known || args.size() != want) {
     return UsageError("record",
-                      "expects start, list, stop NAME, info NAME, rm NAME or "
-                      "download NAME FILE");
+                      "expects start, list, stop NAME, info NAME, rm NAME, "
+                      "replay NAME or download NAME FILE");
   }
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
   if (!client.ok()) return Fail(client.status());
@@ -217,6 +249,7 @@ int RunRecord(const std::vector<std::string>& args) {
   if (what == "stop") return Stop(client->get(), args[1]);
   if (what == "info") return Info(client->get(), args[1]);
   if (what == "rm") return Remove(client->get(), args[1]);
+  if (what == "replay") return Replay(client->get(), args[1]);
   return Download(client->get(), args[1], args[2]);
 }
 
@@ -226,7 +259,8 @@ const Command kRecordCommand = {
     "record", "record a device's streams on the daemon, list, fetch, delete",
     "usage: speckctl record start [--name=N] [--streams=S,...] "
     "[--layers=L,...]\n"
-    "       speckctl record stop|info|rm NAME\n"
+    "       speckctl record stop|info|rm|replay NAME [--noreset_stop_watch] "
+    "[--nowait]\n"
     "       speckctl record list\n"
     "       speckctl record download NAME FILE\n"
     "\n"
@@ -235,7 +269,9 @@ const Command kRecordCommand = {
     "spikes and notices). No lease is needed. A recording ends when stopped,\n"
     "at --max_recording_bytes or the quota, or when the device is lost,\n"
     "always with a readable file (docs/recordings.md). download copies the\n"
-    "file here, in chunks.\n"
+    "file here, in chunks. replay writes a recording's inputs back into the\n"
+    "device (taking its lease), timestamps unchanged, after resetting its\n"
+    "stop watch, and waits until they have played.\n"
     "\n"
     "examples:\n"
     "  speckctl record start --name=run1 && speckctl demo spike-count\n"
