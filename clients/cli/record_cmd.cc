@@ -218,10 +218,15 @@ int Replay(Client* client, const std::string& name) {
         client->recordings().ReplayRecording(&context, request, &response));
     if (!s.ok()) return Fail(s);
   }
-  if (absl::GetFlag(FLAGS_wait)) {
+  // However long it plays (a real-time replay lasts as long as the run).
+  while (absl::GetFlag(FLAGS_wait)) {
     absl::StatusOr<v1::Device> idle =
-        client->WaitIdle((*lease)->device_id(), absl::Hours(24));
-    if (!idle.ok()) return Fail(idle.status());
+        client->WaitIdle((*lease)->device_id(), absl::Minutes(10));
+    if (idle.ok()) break;
+    if (idle.status().code() != absl::StatusCode::kDeadlineExceeded ||
+        Interrupted()) {
+      return Fail(idle.status());
+    }
   }
   std::printf("replayed %llu events of %s into %s\n",
               static_cast<unsigned long long>(response.events_written()),
