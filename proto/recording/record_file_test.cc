@@ -67,7 +67,9 @@ std::string WriteRecording(const std::string& name, int n, bool finish,
   for (int i = 0; i < n; ++i) {
     const std::string message = absl::StrCat("message ", i);
     EXPECT_TRUE((*writer)->Append(1 + i % 2, i, {message}).ok());
-    if (i % 10 == 9) EXPECT_TRUE((*writer)->Flush(i).ok());
+    if (i % 10 == 9) {
+      EXPECT_TRUE((*writer)->Flush(i).ok());
+    }
   }
   if (finish) {
     v1::RecordingEnd end;

@@ -150,8 +150,9 @@ absl::Status RecordWriter::WriteBuffer() {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       broken_ = WriteError(n < 0 ? errno : ENOSPC);
-      // Whole records only: what a partial write left is cut off again.
-      (void)ftruncate(fd_, static_cast<off_t>(written_));
+      // Whole records only: what a partial write left is cut off again (if
+      // even that fails, readers stop at the partial record anyway).
+      if (ftruncate(fd_, static_cast<off_t>(written_)) != 0) errno = 0;
       buffer_.clear();
       return broken_;
     }

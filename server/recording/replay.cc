@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
+#include "driver/util/mutex.h"
 #include "proto/recording/record_reader.h"
 
 namespace speckd::server {
@@ -18,7 +18,7 @@ absl::StatusOr<WriteResult> WriteAndWait(ManagedDevice* device,
                                          const std::string& lease_id,
                                          const v1::WriteEventsRequest& request,
                                          bool flush) {
-  absl::Notification done;
+  Notification done;  // speckd's: TSan sees its ordering (mutex.h)
   absl::StatusOr<WriteResult> result = absl::UnknownError("not written");
   absl::Status submitted = events->Write(device, lease_id, request, flush,
                                          api::EventApi::kMaxWriteWait,

@@ -2,6 +2,7 @@
 one simulated devkit running as fast as possible (unplug/replug allowed)."""
 import os
 import subprocess
+import tempfile
 import sys
 
 import numpy as np
@@ -25,9 +26,12 @@ def _speckd_binary():
 class Daemon:
     def __init__(self, *flags):
         listen = [] if any(f.startswith("--listen=") for f in flags) else ["--listen=127.0.0.1:0"]
+        # Recordings go to a scratch directory of the test's.
+        self.data_dir = tempfile.mkdtemp(prefix="speckd-data-")
         self.process = subprocess.Popen(
             [_speckd_binary(), *listen, "--web_listen=", "--usb=off",
-             "--sim_pacing=as_fast_as_possible", "--sim_faults", *flags],
+             "--sim_pacing=as_fast_as_possible", "--sim_faults",
+             f"--data_dir={self.data_dir}", *flags],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
         if not line.startswith("speckd listening on "):

@@ -293,3 +293,63 @@ def test_connect_reads_speckd_server_and_says_when_nothing_answers(daemon, monke
     monkeypatch.setenv("SPECKD_SERVER", "127.0.0.1:1")
     with pytest.raises(speckd.DeviceUnavailableError, match="cannot reach speckd at 127.0.0.1:1"):
         speckd.connect(wait_s=0.5)
+
+
+def test_recording_the_tutorial_downloads_reads_and_replays(client, tutorial_events, tmp_path):
+    """Recorded on the daemon, downloaded, read here: the inputs as written and
+    the spikes they made; replayed into the device: the same spikes again."""
+    import speckd
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        started = client.start_recording(name="tut", layers=[0])
+        assert started.active
+        dev.write(tutorial_events)
+        dev.wait_idle()
+        done = client.stop_recording("tut")
+        assert done.ended_cleanly and not done.active
+        assert done.counts["inputs"] == 25001 and done.counts["spikes"] == 25001
+        assert [r.name for r in client.recordings()] == ["tut"]
+
+        path = tmp_path / "tut.speckrec"
+        assert client.download_recording("tut", str(path)) == done.size_bytes
+        f = speckd.RecordingFile(str(path))
+        assert f.header.device_id == dev.id
+        inputs = f.inputs()
+        assert np.array_equal(inputs, tutorial_events)
+        spikes = f.spikes()
+        assert f.ended_cleanly
+        assert np.bincount(spikes["feature"]).tolist() == [12475, 12526]
+
+        # The same configuration again (neurons at rest), then the replay.
+        dev.apply_configuration(example("config.json"))
+        with dev.spikes(layer=0, lossless=True) as stream:
+            assert dev.replay("tut", pacing="as_fast_as_possible") == 25001
+            dev.wait_idle()
+            got = []
+            for batch in stream:
+                got.append(batch)
+                if sum(len(b) for b in got) >= 25001:
+                    break
+            again = np.concatenate(got)
+        assert np.array_equal(again[["t", "feature"]], spikes[["t", "feature"]])
+
+    assert client.delete_recording("tut") == done.size_bytes
+    with pytest.raises(speckd.SpeckdError, match="no recording named 'tut'"):
+        client.recording("tut")
+
+
+def test_a_damaged_recording_names_the_offset(client, tutorial_events, tmp_path):
+    import speckd
+    with client.open_device() as dev:
+        dev.apply_configuration(example("config.json"))
+        client.start_recording(name="d", streams=["inputs"])
+        dev.write(tutorial_events[:1000])
+        dev.wait_idle()
+        client.stop_recording("d")
+    path = tmp_path / "d.speckrec"
+    client.download_recording("d", str(path))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    path.write_bytes(bytes(data))
+    with pytest.raises(speckd.DamagedRecordingError, match="record at byte"):
+        speckd.RecordingFile(str(path)).inputs()

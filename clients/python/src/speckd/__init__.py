@@ -20,6 +20,7 @@ from speckd._errors import (ConfigurationError, DeviceUnavailableError, LeaseHel
 from speckd._events import (DVS_EVENT, MEASUREMENT, SPIKE, DvsEvent, Spike, dvs_events,
                             spikes)
 from speckd._graph import Graph, Node
+from speckd._recording import DamagedRecordingError, RecordingFile, RecordingInfo
 from speckd._streams import ActivityFrame, Gap, SpikeCollection, SpikeWindow, Stream
 from speckd import nir, sinabs, v1  # noqa: E402  (they import torch, sinabs, nir when used)
 
@@ -30,4 +31,5 @@ __all__ = [
     "DeviceInfo", "DeviceUnavailableError", "DeviceView", "DvsEvent", "Gap", "LeaseHeldError",
     "MEASUREMENT", "Problem", "SPIKE", "Spike", "SpeckdError", "SpikeWindow", "StopWatch",
     "Stream", "WriteResult", "connect", "dvs_events", "spikes",
+    "DamagedRecordingError", "RecordingFile", "RecordingInfo",
 ]

@@ -4,9 +4,12 @@ import os
 import grpc
 
 from speckd._device import Device, DeviceInfo, DeviceView
+from speckd import _recording
 from speckd._errors import translate
+from speckd._recording import RecordingInfo
 from speckd.v1 import config_service_pb2_grpc, device_service_pb2, device_service_pb2_grpc
 from speckd.v1 import event_service_pb2_grpc, graph_service_pb2_grpc
+from speckd.v1 import recording_service_pb2, recording_service_pb2_grpc
 
 # Large messages both ways: speckd's streams may send up to 64 MiB per
 # message; it takes requests of up to 4 MiB (writes are split to fit).
@@ -25,6 +28,7 @@ class Client:
         self._config = config_service_pb2_grpc.ConfigServiceStub(self._channel)
         self._events = event_service_pb2_grpc.EventServiceStub(self._channel)
         self._graphs = graph_service_pb2_grpc.GraphServiceStub(self._channel)
+        self._recordings = recording_service_pb2_grpc.RecordingServiceStub(self._channel)
 
     def _unary(self, method, request, timeout=None):
         try:
@@ -50,6 +54,51 @@ class Client:
         when someone has it) and returns the Device; use it in a `with`
         block, or close() it."""
         return Device(self, device_id, holder=holder, ttl_s=ttl_s)
+
+    # --- recordings (docs/recordings.md) ---
+
+    def start_recording(self, name=None, device_id="", streams=None, layers=None):
+        """Starts a recording on the daemon (no lease needed): `streams` any
+        of "inputs", "spikes", "dvs_monitor", "readout", "power", "notices"
+        (default inputs, spikes, notices), `layers` the spike layers to keep.
+        Returns its RecordingInfo."""
+        request = _recording.start_request(device_id, name, streams, layers)
+        return RecordingInfo(self._unary(self._recordings.StartRecording, request))
+
+    def stop_recording(self, name):
+        """Ends it cleanly (what its streams hold is written first)."""
+        request = recording_service_pb2.StopRecordingRequest(name=name)
+        return RecordingInfo(self._unary(self._recordings.StopRecording, request))
+
+    def recordings(self):
+        """Every recording the daemon has, as RecordingInfo."""
+        r = self._unary(self._recordings.ListRecordings,
+                        recording_service_pb2.ListRecordingsRequest())
+        return [RecordingInfo(x) for x in r.recordings]
+
+    def recording(self, name):
+        return RecordingInfo(self._unary(self._recordings.GetRecording,
+                                         recording_service_pb2.GetRecordingRequest(name=name)))
+
+    def delete_recording(self, name):
+        """Deletes it; returns the bytes freed."""
+        r = self._unary(self._recordings.DeleteRecording,
+                        recording_service_pb2.DeleteRecordingRequest(name=name))
+        return r.freed_bytes
+
+    def download_recording(self, name, path):
+        """Copies the recording's file to `path`, chunk by chunk; returns the
+        bytes written. Read it with speckd.RecordingFile(path)."""
+        written = 0
+        try:
+            with open(path, "wb") as out:
+                for chunk in self._recordings.ReadRecording(
+                        recording_service_pb2.ReadRecordingRequest(name=name)):
+                    out.write(chunk.data)
+                    written += len(chunk.data)
+        except grpc.RpcError as error:
+            raise translate(error) from None
+        return written
 
     def close(self):
         self._channel.close()

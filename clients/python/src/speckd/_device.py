@@ -314,6 +314,23 @@ class Device(DeviceView):
         from speckd._graph import Graph
         return Graph(self, name)
 
+    def replay(self, name, pacing=None, reset_stop_watch=True, timeout_s=None):
+        """Writes recording `name`'s inputs into this device, timestamps
+        unchanged (after resetting the stop watch unless told not to);
+        returns once the device has accepted them all (wait_idle() waits for
+        them to play) with how many it wrote. `pacing`: None keeps the
+        device's, or "real_time" / "as_fast_as_possible"."""
+        from speckd.v1 import recording_service_pb2
+        request = recording_service_pb2.ReplayRecordingRequest(
+            name=name, device_id=self.id, lease_id=self.lease_id,
+            keep_stop_watch=not reset_stop_watch)
+        if pacing is not None:
+            request.pacing = {"real_time": device_service_pb2.REAL_TIME,
+                              "as_fast_as_possible": device_service_pb2.AS_FAST_AS_POSSIBLE}[pacing]
+        r = self._call(self._client._recordings.ReplayRecording, request,
+                       timeout=timeout_s or 24 * 3600)
+        return r.events_written
+
     def cancel_inputs(self):
         """Drops every input not yet played; returns how many."""
         r = self._call(self._client._devices.CancelInputs,
