@@ -253,6 +253,22 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
   ASSERT_EQ(download.exit_code, 0) << download.stderr_text;
   std::ifstream in(file, std::ios::binary | std::ios::ate);
   EXPECT_GT(static_cast<int64_t>(in.tellg()), 25001 * 8);
+  RunResult npz =
+      Speck({"record", "export", "demo1", TempDir() + "/demo1.npz"});
+  ASSERT_EQ(npz.exit_code, 0) << npz.stderr_text;
+  EXPECT_THAT(npz.stdout_text, HasSubstr("inputs: 25001 rows"));
+  EXPECT_THAT(npz.stdout_text, HasSubstr("spikes: 50002 rows"));
+  RunResult csv =
+      Speck({"record", "export", "demo1", TempDir() + "/demo1.csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.stderr_text;
+  EXPECT_THAT(csv.stdout_text, HasSubstr("demo1.inputs.csv"));
+  std::ifstream exported(TempDir() + "/demo1.inputs.csv");
+  std::string header;
+  std::getline(exported, header);
+  EXPECT_EQ(header, "timestamp_us,x,y,p");
+  RunResult hdf = Speck({"record", "export", "demo1", TempDir() + "/x.h5"});
+  EXPECT_EQ(hdf.exit_code, 2);
+  EXPECT_THAT(hdf.stderr_text, HasSubstr("use csv or npz"));
   RunResult rm = Speck({"record", "rm", "demo1"});
   ASSERT_EQ(rm.exit_code, 0) << rm.stderr_text;
   RunResult gone = Speck({"record", "info", "demo1"});

@@ -16,9 +16,12 @@
 #include "clients/cli/command.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/output.h"
+#include "proto/recording/export.h"
 
 ABSL_FLAG(std::string, name, "",
           "record start: the recording's name (default rec-<UTC time>)");
+ABSL_FLAG(std::string, format, "",
+          "record export: csv or npz (default: from FILE's extension)");
 ABSL_FLAG(std::string, streams, "",
           "record start: what to keep, comma-separated: inputs, spikes, "
           "dvs_monitor, readout, power, notices (default "
@@ -172,7 +175,8 @@ int Remove(Client* client, const std::string& name) {
 
 // Streams the file into `path` chunk by chunk (never the whole file in
 // memory).
-int Download(Client* client, const std::string& name, const std::string& path) {
+int Download(Client* client, const std::string& name, const std::string& path,
+             bool quiet = false) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   if (!out)
     return Fail(
@@ -193,8 +197,10 @@ int Download(Client* client, const std::string& name, const std::string& path) {
   out.close();
   if (!out)
     return Fail(absl::InternalError(absl::StrCat(path, ": writing failed")));
-  std::printf("%s: %llu bytes of %s\n", path.c_str(),
-              static_cast<unsigned long long>(bytes), name.c_str());
+  if (!quiet) {
+    std::printf("%s: %llu bytes of %s\n", path.c_str(),
+                static_cast<unsigned long long>(bytes), name.c_str());
+  }
   return kExitOk;
 }
 
@@ -234,18 +240,47 @@ int Replay(Client* client, const std::string& name) {
   return kExitOk;
 }
 
+// Downloads the recording beside FILE, exports it there, and removes the
+// download.
+int Export(Client* client, const std::string& name, const std::string& path) {
+  std::string format = absl::GetFlag(FLAGS_format);
+  if (format.empty()) format = path.substr(path.rfind('.') + 1);
+  if (format != "csv" && format != "npz") {
+    return UsageError("record", absl::StrCat("export: --format=", format,
+                                             ": use csv or npz"));
+  }
+  const std::string download = path + ".speckrec.part";
+  if (int code = Download(client, name, download, /*quiet=*/true);
+      code != kExitOk) {
+    return code;
+  }
+  absl::StatusOr<recording::ExportResult> exported = recording::ExportRecording(
+      download, path,
+      format == "csv" ? recording::ExportFormat::kCsv
+                      : recording::ExportFormat::kNpz);
+  std::remove(download.c_str());
+  if (!exported.ok()) return Fail(exported.status());
+  for (const auto& [table, rows] : exported->rows) {
+    std::printf("%s: %llu rows\n", table.c_str(),
+                static_cast<unsigned long long>(rows));
+  }
+  std::printf("wrote %s\n", absl::StrJoin(exported->files, ", ").c_str());
+  return kExitOk;
+}
+
 int RunRecord(const std::vector<std::string>& args) {
   const std::string what = args.empty() ? "" : args[0];
-  const size_t want = what == "start" || what == "list" ? 1
-                      : what == "download"              ? 3
-                                                        : 2;
+  const size_t want = what == "start" || what == "list"        ? 1
+                      : what == "download" || what == "export" ? 3
+                                                               : 2;
   const bool known = what == "start" || what == "stop" || what == "list" ||
                      what == "info" || what == "rm" || what == "download" ||
-                     what == "replay";
+                     what == "replay" || what == "export";
   if (!known || args.size() != want) {
     return UsageError("record",
                       "expects start, list, stop NAME, info NAME, rm NAME, "
-                      "replay NAME or download NAME FILE");
+                      "replay NAME, download NAME FILE or export NAME "
+                      "FILE");
   }
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
   if (!client.ok()) return Fail(client.status());
@@ -255,6 +290,7 @@ int RunRecord(const std::vector<std::string>& args) {
   if (what == "info") return Info(client->get(), args[1]);
   if (what == "rm") return Remove(client->get(), args[1]);
   if (what == "replay") return Replay(client->get(), args[1]);
+  if (what == "export") return Export(client->get(), args[1], args[2]);
   return Download(client->get(), args[1], args[2]);
 }
 
@@ -268,6 +304,7 @@ const Command kRecordCommand = {
     "[--nowait]\n"
     "       speckctl record list\n"
     "       speckctl record download NAME FILE\n"
+    "       speckctl record export NAME FILE [--format=csv|npz]\n"
     "\n"
     "speckd records on its own disk, losslessly: inputs as written, output\n"
     "spikes, the DVS monitor, readout, power and notices (default: inputs,\n"
@@ -276,7 +313,9 @@ const Command kRecordCommand = {
     "always with a readable file (docs/recordings.md). download copies the\n"
     "file here, in chunks. replay writes a recording's inputs back into the\n"
     "device (taking its lease), timestamps unchanged, after resetting its\n"
-    "stop watch, and waits until they have played.\n"
+    "stop watch, and waits until they have played. export writes the\n"
+    "events as CSV (one FILE.TABLE.csv per table: inputs, input_spikes,\n"
+    "spikes, dvs_monitor, power) or one .npz (arrays TABLE_COLUMN).\n"
     "\n"
     "examples:\n"
     "  speckctl record start --name=run1 && speckctl demo spike-count\n"

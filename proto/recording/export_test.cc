@@ -1,0 +1,127 @@
+// Exports of a small recording written here (inputs, output spikes, power):
+// CSV text exactly, and the .npz read back by numpy itself (an independent
+// reader of both the zip and the .npy layout).
+#include "proto/recording/export.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/recording/record_writer.h"
+#include "tests/util/subprocess.h"
+
+namespace speckd::recording {
+namespace {
+
+namespace v1 = ::speckd::v1;
+
+std::string Temp(const std::string& name) {
+  return absl::StrCat(testing::TempDir(), "/", name);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+template <typename T>
+std::string Le(std::initializer_list<T> values) {
+  std::string out;
+  for (T v : values) out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  return out;
+}
+
+// Inputs (3 DVS events), output spikes (2), power (1 sample), and a notice.
+std::string MakeRecording() {
+  const std::string path = Temp("export.speckrec");
+  std::remove(path.c_str());
+  v1::RecordingHeader header;
+  header.set_format_version(1);
+  const v1::RecordingStream kinds[] = {v1::INPUTS, v1::SPIKES, v1::POWER};
+  for (int i = 0; i < 3; ++i) {
+    v1::RecordedStream* s = header.add_streams();
+    s->set_id(i + 1);
+    s->set_kind(kinds[i]);
+  }
+  auto writer = RecordWriter::Create(path, header, {});
+  EXPECT_TRUE(writer.ok()) << writer.status();
+  v1::RecordedInputs inputs;
+  inputs.mutable_dvs_events()->set_timestamp_us(
+      Le<uint64_t>({5000, 5200, 5400}));
+  inputs.mutable_dvs_events()->set_x(Le<uint8_t>({13, 15, 1}));
+  inputs.mutable_dvs_events()->set_y(Le<uint8_t>({0, 6, 2}));
+  inputs.mutable_dvs_events()->set_p(Le<uint8_t>({1, 1, 0}));
+  EXPECT_TRUE((*writer)->Append(1, 3, {inputs.SerializeAsString()}).ok());
+  v1::StreamMessage spikes;
+  for (uint64_t t : {5000, 5200}) {
+    spikes.mutable_spikes()->add_timestamp_us(t);
+    spikes.mutable_spikes()->add_layer(0);
+    spikes.mutable_spikes()->add_feature(t == 5000 ? 0 : 1);
+    spikes.mutable_spikes()->add_x(0);
+    spikes.mutable_spikes()->add_y(0);
+  }
+  EXPECT_TRUE((*writer)->Append(2, 2, {spikes.SerializeAsString()}).ok());
+  v1::StreamMessage notice;
+  notice.mutable_notice()->set_kind(v1::StreamNotice::STOP_WATCH_RESET);
+  EXPECT_TRUE((*writer)->Append(2, 0, {notice.SerializeAsString()}).ok());
+  v1::StreamMessage power;
+  power.mutable_measurements()->add_timestamp_us(100000);
+  power.mutable_measurements()->add_channel(v1::VDD_LOGIC);
+  power.mutable_measurements()->add_value(0.25);
+  EXPECT_TRUE((*writer)->Append(3, 1, {power.SerializeAsString()}).ok());
+  EXPECT_TRUE((*writer)->Finish({}).ok());
+  return path;
+}
+
+TEST(ExportTest, CsvHasOneFilePerTableInTheSharedFormats) {
+  const std::string out = Temp("run.csv");
+  absl::StatusOr<ExportResult> r =
+      ExportRecording(MakeRecording(), out, ExportFormat::kCsv);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->rows["inputs"], 3u);
+  EXPECT_EQ(r->rows["spikes"], 2u);
+  EXPECT_EQ(r->rows["power"], 1u);
+  EXPECT_EQ(ReadAll(Temp("run.inputs.csv")),
+            "timestamp_us,x,y,p\n5000,13,0,1\n5200,15,6,1\n5400,1,2,0\n");
+  EXPECT_EQ(ReadAll(Temp("run.spikes.csv")),
+            "timestamp_us,layer,feature,x,y\n5000,0,0,0,0\n5200,0,1,0,0\n");
+  EXPECT_EQ(ReadAll(Temp("run.power.csv")),
+            "timestamp_us,channel,watts\n100000,2,0.25\n");
+}
+
+TEST(ExportTest, NpzOpensInNumpyWithEveryColumn) {
+  const std::string out = Temp("run.npz");
+  absl::StatusOr<ExportResult> r =
+      ExportRecording(MakeRecording(), out, ExportFormat::kNpz);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string script = absl::StrCat(
+      "import numpy as np\n"
+      "f = np.load('",
+      out,
+      "')\n"
+      "print(sorted(f.files))\n"
+      "print(f['inputs_t'].tolist(), f['inputs_x'].dtype, "
+      "f['inputs_p'].tolist())\n"
+      "print(f['spikes_feature'].tolist(), f['spikes_feature'].dtype)\n"
+      "print(f['power_value'].tolist())\n");
+  absl::StatusOr<testing::RunResult> python = testing::Subprocess::Run(
+      "/usr/bin/python3", {"-c", script}, absl::Seconds(60));
+  ASSERT_TRUE(python.ok()) << python.status();
+  ASSERT_EQ(python->exit_code, 0) << python->stderr_text;
+  EXPECT_EQ(python->stdout_text,
+            "['inputs_p', 'inputs_t', 'inputs_x', 'inputs_y', 'power_channel', "
+            "'power_t', 'power_value', 'spikes_feature', 'spikes_layer', "
+            "'spikes_t', 'spikes_x', 'spikes_y']\n"
+            "[5000, 5200, 5400] uint8 [1, 1, 0]\n"
+            "[0, 1] uint16\n"
+            "[0.25]\n");
+}
+
+}  // namespace
+}  // namespace speckd::recording
