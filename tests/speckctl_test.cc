@@ -266,9 +266,9 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
   std::string header;
   std::getline(exported, header);
   EXPECT_EQ(header, "timestamp_us,x,y,p");
-  RunResult hdf = Speck({"record", "export", "demo1", TempDir() + "/x.h5"});
-  EXPECT_EQ(hdf.exit_code, 2);
-  EXPECT_THAT(hdf.stderr_text, HasSubstr("use csv or npz"));
+  RunResult odd = Speck({"record", "export", "demo1", TempDir() + "/x.mat"});
+  EXPECT_EQ(odd.exit_code, 2);
+  EXPECT_THAT(odd.stderr_text, HasSubstr("use csv, npz or hdf5"));
   RunResult rm = Speck({"record", "rm", "demo1"});
   ASSERT_EQ(rm.exit_code, 0) << rm.stderr_text;
   RunResult gone = Speck({"record", "info", "demo1"});

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "proto/recording/export_tables.h"
 #include "proto/recording/record_reader.h"
 #include "proto/speckd/v1/events.pb.h"
 
@@ -17,36 +18,10 @@ namespace speckd::recording {
 namespace {
 
 namespace v1 = ::speckd::v1;
-
-struct ColumnSpec {
-  const char* name;
-  const char* npy_descr;  // numpy's dtype string
-  size_t width;           // bytes
-  bool floating = false;
-};
-
-const std::vector<ColumnSpec> kDvsColumns = {
-    {"t", "<u8", 8}, {"x", "|u1", 1}, {"y", "|u1", 1}, {"p", "|u1", 1}};
-const std::vector<ColumnSpec> kSpikeColumns = {{"t", "<u8", 8},
-                                               {"layer", "|u1", 1},
-                                               {"feature", "<u2", 2},
-                                               {"x", "|u1", 1},
-                                               {"y", "|u1", 1}};
-const std::vector<ColumnSpec> kPowerColumns = {
-    {"t", "<u8", 8}, {"channel", "|u1", 1}, {"value", "<f8", 8, true}};
-
-const std::vector<ColumnSpec>& ColumnsOf(const std::string& table) {
-  if (table == "inputs" || table == "dvs_monitor") return kDvsColumns;
-  if (table == "power") return kPowerColumns;
-  return kSpikeColumns;
-}
-
-// Rows of one table: each column's raw little-endian bytes.
-struct Batch {
-  std::string table;
-  std::vector<std::string> columns;
-  size_t rows = 0;
-};
+using internal::Batch;
+using internal::ColumnsOf;
+using internal::ColumnSpec;
+using internal::Sink;
 
 template <typename T>
 void Put(std::string* column, T value) {
@@ -126,13 +101,6 @@ std::vector<Batch> BatchesOf(v1::RecordingStream kind, const Record& record) {
   if (m.has_measurements()) out.push_back(PowerBatch(m.measurements()));
   return out;
 }
-
-class Sink {
- public:
-  virtual ~Sink() = default;
-  virtual absl::Status Add(const Batch& batch) = 0;
-  virtual absl::Status Finish(ExportResult* result) = 0;
-};
 
 // OUT with ".TABLE" before its extension: run1.csv -> run1.spikes.csv.
 std::string PathFor(const std::string& out, const std::string& table) {
@@ -367,10 +335,16 @@ absl::StatusOr<ExportResult> ExportRecording(const std::string& recording,
     kinds[s.id()] = s.kind();
   }
   std::unique_ptr<Sink> sink;
-  if (format == ExportFormat::kCsv) {
-    sink = std::make_unique<CsvSink>(out);
-  } else {
-    sink = std::make_unique<NpzSink>(out);
+  switch (format) {
+    case ExportFormat::kCsv:
+      sink = std::make_unique<CsvSink>(out);
+      break;
+    case ExportFormat::kNpz:
+      sink = std::make_unique<NpzSink>(out);
+      break;
+    case ExportFormat::kHdf5:
+      sink = internal::NewHdf5Sink(out, (*reader)->header());
+      break;
   }
   ExportResult result;
   while (std::optional<Record> record = (*reader)->Next()) {

@@ -1,6 +1,7 @@
 // Exporting a recording's events as tables other tools read: CSV (the
-// formats of docs/formats.md, one file per table) and NumPy .npz (one array
-// per column). The file is read record by record and written as it goes
+// formats of docs/formats.md, one file per table), NumPy .npz (one array per
+// column) and HDF5 (a group per table, a dataset per column, readable with
+// plain h5py). The file is read record by record and written as it goes
 // (npz columns go through scratch files beside the output): no step holds
 // the whole recording.
 //
@@ -23,7 +24,7 @@
 
 namespace speckd::recording {
 
-enum class ExportFormat { kCsv, kNpz };
+enum class ExportFormat { kCsv, kNpz, kHdf5 };
 
 struct ExportResult {
   // The files written (CSV: OUT with .TABLE before its extension).

@@ -43,6 +43,9 @@ std::string MakeRecording() {
   std::remove(path.c_str());
   v1::RecordingHeader header;
   header.set_format_version(1);
+  header.set_configured(true);
+  header.mutable_configuration()->mutable_dvs_layer()->mutable_cut()->set_x(15);
+  header.mutable_configuration()->mutable_dvs_layer()->mutable_cut()->set_y(15);
   const v1::RecordingStream kinds[] = {v1::INPUTS, v1::SPIKES, v1::POWER};
   for (int i = 0; i < 3; ++i) {
     v1::RecordedStream* s = header.add_streams();
@@ -121,6 +124,33 @@ TEST(ExportTest, NpzOpensInNumpyWithEveryColumn) {
             "[5000, 5200, 5400] uint8 [1, 1, 0]\n"
             "[0, 1] uint16\n"
             "[0.25]\n");
+}
+
+TEST(ExportTest, Hdf5OpensInH5pyWithGroupsDatasetsAndTheConfiguration) {
+  const std::string out = Temp("run.h5");
+  absl::StatusOr<ExportResult> r =
+      ExportRecording(MakeRecording(), out, ExportFormat::kHdf5);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string script = absl::StrCat(
+      "import h5py, json\n"
+      "f = h5py.File('",
+      out,
+      "', 'r')\n"
+      "print(sorted(f.keys()), sorted(f['spikes'].keys()))\n"
+      "print(f['inputs/t'][:].tolist(), f['inputs/x'].dtype, "
+      "f['inputs/t'].compression)\n"
+      "print(f['spikes/feature'][:].tolist(), f['power/value'][:].tolist())\n"
+      "print(json.loads(f.attrs['configuration'])['dvs_layer']['cut'])\n");
+  absl::StatusOr<testing::RunResult> python = testing::Subprocess::Run(
+      "/usr/bin/python3", {"-c", script}, absl::Seconds(60));
+  ASSERT_TRUE(python.ok()) << python.status();
+  ASSERT_EQ(python->exit_code, 0) << python->stderr_text;
+  EXPECT_EQ(python->stdout_text,
+            "['inputs', 'power', 'spikes'] ['feature', 'layer', 't', 'x', "
+            "'y']\n"
+            "[5000, 5200, 5400] uint8 gzip\n"
+            "[0, 1] [0.25]\n"
+            "{'x': 15, 'y': 15}\n");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/time/clock.h"
+#include "proto/recording/export.h"
 #include "proto/recording/record_reader.h"
 #include "proto/speckd/v1/recording_service.grpc.pb.h"
 #include "tests/bench/networks.h"
@@ -83,6 +84,22 @@ int Run() {
   }
   const double read = absl::ToDoubleSeconds(absl::Now() - read_start);
 
+  const std::string file = std::string(dir) + "/recordings/bench.speckrec";
+  auto export_rate = [&](recording::ExportFormat format, const char* out) {
+    const absl::Time t0 = absl::Now();
+    absl::StatusOr<recording::ExportResult> r =
+        recording::ExportRecording(file, std::string(dir) + "/" + out, format);
+    const double s = absl::ToDoubleSeconds(absl::Now() - t0);
+    uint64_t rows = 0;
+    if (r.ok()) {
+      for (const auto& [table, n] : r->rows) rows += n;
+      for (const std::string& f : r->files) std::remove(f.c_str());
+    }
+    return static_cast<double>(rows) / s / 1e6;
+  };
+  const double npz = export_rate(recording::ExportFormat::kNpz, "bench.npz");
+  const double hdf5 = export_rate(recording::ExportFormat::kHdf5, "bench.h5");
+
   std::printf("events per run: %.0f inputs (each makes one output spike)\n", n);
   std::printf("without a recording: %.1f M inputs/s (%.1f M events/s in+out)\n",
               n / plain / 1e6, 2 * n / plain / 1e6);
@@ -100,7 +117,10 @@ int Run() {
   std::printf("reading it back: %.1f M events/s (%llu events)\n",
               static_cast<double>(read_items) / read / 1e6,
               static_cast<unsigned long long>(read_items));
-  std::remove((std::string(dir) + "/recordings/bench.speckrec").c_str());
+  std::printf(
+      "export: npz %.1f M events/s, HDF5 (zlib level 1) %.1f M events/s\n", npz,
+      hdf5);
+  std::remove(file.c_str());
   rmdir((std::string(dir) + "/recordings").c_str());
   rmdir(dir);
   return kept == 2 * n ? 0 : 1;
