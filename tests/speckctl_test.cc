@@ -268,7 +268,11 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
   EXPECT_EQ(header, "timestamp_us,x,y,p");
   RunResult odd = Speck({"record", "export", "demo1", TempDir() + "/x.mat"});
   EXPECT_EQ(odd.exit_code, 2);
-  EXPECT_THAT(odd.stderr_text, HasSubstr("use csv, npz or hdf5"));
+  EXPECT_THAT(odd.stderr_text, HasSubstr("use csv, npz, hdf5 or aedat4"));
+  RunResult aedat =
+      Speck({"record", "export", "demo1", TempDir() + "/demo1.aedat4"});
+  ASSERT_EQ(aedat.exit_code, 0) << aedat.stderr_text;
+  EXPECT_THAT(aedat.stdout_text, HasSubstr("inputs: 25001 rows"));
   RunResult rm = Speck({"record", "rm", "demo1"});
   ASSERT_EQ(rm.exit_code, 0) << rm.stderr_text;
   RunResult gone = Speck({"record", "info", "demo1"});

@@ -21,8 +21,8 @@
 ABSL_FLAG(std::string, name, "",
           "record start: the recording's name (default rec-<UTC time>)");
 ABSL_FLAG(std::string, format, "",
-          "record export: csv, npz or hdf5 (default: from FILE's "
-          "extension: .csv, .npz, .h5 or .hdf5)");
+          "record export: csv, npz, hdf5 or aedat4 (default: from FILE's "
+          "extension: .csv, .npz, .h5, .hdf5 or .aedat4)");
 ABSL_FLAG(std::string, streams, "",
           "record start: what to keep, comma-separated: inputs, spikes, "
           "dvs_monitor, readout, power, notices (default "
@@ -247,9 +247,10 @@ int Export(Client* client, const std::string& name, const std::string& path) {
   std::string format = absl::GetFlag(FLAGS_format);
   if (format.empty()) format = path.substr(path.rfind('.') + 1);
   if (format == "h5") format = "hdf5";
-  if (format != "csv" && format != "npz" && format != "hdf5") {
+  if (format != "csv" && format != "npz" && format != "hdf5" &&
+      format != "aedat4") {
     return UsageError("record", absl::StrCat("export: --format=", format,
-                                             ": use csv, npz or hdf5"));
+                                             ": use csv, npz, hdf5 or aedat4"));
   }
   const std::string download = path + ".speckrec.part";
   if (int code = Download(client, name, download, /*quiet=*/true);
@@ -258,9 +259,10 @@ int Export(Client* client, const std::string& name, const std::string& path) {
   }
   absl::StatusOr<recording::ExportResult> exported = recording::ExportRecording(
       download, path,
-      format == "csv"   ? recording::ExportFormat::kCsv
-      : format == "npz" ? recording::ExportFormat::kNpz
-                        : recording::ExportFormat::kHdf5);
+      format == "csv"    ? recording::ExportFormat::kCsv
+      : format == "npz"  ? recording::ExportFormat::kNpz
+      : format == "hdf5" ? recording::ExportFormat::kHdf5
+                         : recording::ExportFormat::kAedat4);
   std::remove(download.c_str());
   if (!exported.ok()) return Fail(exported.status());
   for (const auto& [table, rows] : exported->rows) {
@@ -307,7 +309,8 @@ const Command kRecordCommand = {
     "[--nowait]\n"
     "       speckctl record list\n"
     "       speckctl record download NAME FILE\n"
-    "       speckctl record export NAME FILE [--format=csv|npz|hdf5]\n"
+    "       speckctl record export NAME FILE "
+    "[--format=csv|npz|hdf5|aedat4]\n"
     "\n"
     "speckd records on its own disk, losslessly: inputs as written, output\n"
     "spikes, the DVS monitor, readout, power and notices (default: inputs,\n"
@@ -319,7 +322,8 @@ const Command kRecordCommand = {
     "stop watch, and waits until they have played. export writes the\n"
     "events as CSV (one FILE.TABLE.csv per table: inputs, input_spikes,\n"
     "spikes, dvs_monitor, power), one .npz (arrays TABLE_COLUMN) or one\n"
-    "HDF5 file (groups TABLE, datasets COLUMN; h5py reads it).\n"
+    "HDF5 file (groups TABLE, datasets COLUMN; h5py reads it), or AEDAT 4\n"
+    "(the DVS event tables, for DV and dv-processing).\n"
     "\n"
     "examples:\n"
     "  speckctl record start --name=run1 && speckctl demo spike-count\n"

@@ -345,12 +345,15 @@ absl::StatusOr<ExportResult> ExportRecording(const std::string& recording,
     case ExportFormat::kHdf5:
       sink = internal::NewHdf5Sink(out, (*reader)->header());
       break;
+    case ExportFormat::kAedat4:
+      sink = internal::NewAedat4Sink(out, (*reader)->header());
+      break;
   }
   ExportResult result;
   while (std::optional<Record> record = (*reader)->Next()) {
     if (record->type != RecordType::kData) continue;
     for (const Batch& batch : BatchesOf(kinds[record->stream], *record)) {
-      if (batch.rows == 0) continue;
+      if (batch.rows == 0 || !sink->Takes(batch.table)) continue;
       if (absl::Status s = sink->Add(batch); !s.ok()) return s;
       result.rows[batch.table] += batch.rows;
     }

@@ -1,7 +1,8 @@
 // Exporting a recording's events as tables other tools read: CSV (the
 // formats of docs/formats.md, one file per table), NumPy .npz (one array per
-// column) and HDF5 (a group per table, a dataset per column, readable with
-// plain h5py). The file is read record by record and written as it goes
+// column), HDF5 (a group per table, a dataset per column, readable with
+// plain h5py) and AEDAT 4.0 (the DVS event tables, for DV and
+// dv-processing). The file is read record by record and written as it goes
 // (npz columns go through scratch files beside the output): no step holds
 // the whole recording.
 //
@@ -24,7 +25,7 @@
 
 namespace speckd::recording {
 
-enum class ExportFormat { kCsv, kNpz, kHdf5 };
+enum class ExportFormat { kCsv, kNpz, kHdf5, kAedat4 };
 
 struct ExportResult {
   // The files written (CSV: OUT with .TABLE before its extension).

@@ -47,6 +47,8 @@ struct Batch {
 class Sink {
  public:
   virtual ~Sink() = default;
+  // Whether the format holds `table` (others are not counted).
+  virtual bool Takes(const std::string& table) const { return true; }
   virtual absl::Status Add(const Batch& batch) = 0;
   virtual absl::Status Finish(ExportResult* result) = 0;
 };
@@ -56,6 +58,10 @@ class Sink {
 // (export_hdf5.cc).
 std::unique_ptr<Sink> NewHdf5Sink(const std::string& out,
                                   const speckd::v1::RecordingHeader& header);
+
+// AEDAT 4.0: the DVS event tables as event packets (export_aedat4.cc).
+std::unique_ptr<Sink> NewAedat4Sink(const std::string& out,
+                                    const speckd::v1::RecordingHeader& header);
 
 }  // namespace speckd::recording::internal
 

@@ -44,6 +44,7 @@ std::string MakeRecording() {
   v1::RecordingHeader header;
   header.set_format_version(1);
   header.set_configured(true);
+  header.set_epoch_start_unix_us(1700000000000000);
   header.mutable_configuration()->mutable_dvs_layer()->mutable_cut()->set_x(15);
   header.mutable_configuration()->mutable_dvs_layer()->mutable_cut()->set_y(15);
   const v1::RecordingStream kinds[] = {v1::INPUTS, v1::SPIKES, v1::POWER};
@@ -151,6 +152,75 @@ TEST(ExportTest, Hdf5OpensInH5pyWithGroupsDatasetsAndTheConfiguration) {
             "[5000, 5200, 5400] uint8 gzip\n"
             "[0, 1] [0.25]\n"
             "{'x': 15, 'y': 15}\n");
+}
+
+// Read back by a reader written here from the format's documentation (not
+// FlatBuffers' library): the version line, the size-prefixed IOHeader and
+// its infoNode, each packet's EVTS flatbuffer event by event, and the
+// FileDataTable the header points to.
+TEST(ExportTest, Aedat4ReadsBackEventForEventWithItsIndex) {
+  const std::string out = Temp("run.aedat4");
+  absl::StatusOr<ExportResult> r =
+      ExportRecording(MakeRecording(), out, ExportFormat::kAedat4);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->rows.count("spikes"), 0u);  // not an AEDAT 4 table here
+  const std::string script = absl::StrCat(
+      "import struct\n"
+      "data = open('",
+      out,
+      "', 'rb').read()\n"
+      "assert data[:14] == b'#!AER-DAT4.0\\r\\n'\n"
+      "def table(buf, at):\n"
+      "    vt = at - struct.unpack_from('<i', buf, at)[0]\n"
+      "    vsize = struct.unpack_from('<H', buf, vt)[0]\n"
+      "    def field(i):\n"
+      "        return struct.unpack_from('<H', buf, vt + 4 + 2 * i)[0] if 4 + "
+      "2 * i < vsize else 0\n"
+      "    return field\n"
+      "def root(buf, ident):\n"
+      "    assert buf[8:12] == ident, buf[8:12]\n"
+      "    return 4 + struct.unpack_from('<I', buf, 4)[0]\n"
+      "size = struct.unpack_from('<I', data, 14)[0]\n"
+      "head = data[14:18 + size]\n"
+      "at = root(head, b'IOHE'); f = table(head, at)\n"
+      "compression = struct.unpack_from('<i', head, at + f(0))[0]\n"
+      "table_at = struct.unpack_from('<q', head, at + f(1))[0]\n"
+      "s = at + f(2); s += struct.unpack_from('<I', head, s)[0]\n"
+      "info = head[s + 4:s + 4 + struct.unpack_from('<I', head, "
+      "s)[0]].decode()\n"
+      "print(compression, '>EVTS</attr>' in info, '>128</attr>' in info)\n"
+      "pos = 18 + size\n"
+      "while pos < table_at:\n"
+      "    stream, n = struct.unpack_from('<ii', data, pos)\n"
+      "    buf = data[pos + 8:pos + 8 + n]; pos += 8 + n\n"
+      "    at = root(buf, b'EVTS'); f = table(buf, at)\n"
+      "    v = at + f(0); v += struct.unpack_from('<I', buf, v)[0]\n"
+      "    count = struct.unpack_from('<I', buf, v)[0]\n"
+      "    for i in range(count):\n"
+      "        t, x, y, p = struct.unpack_from('<qhhB', buf, v + 4 + 16 * i)\n"
+      "        print(stream, t, x, y, p)\n"
+      "buf = data[table_at:]\n"
+      "at = root(buf, b'FTAB'); f = table(buf, at)\n"
+      "v = at + f(0); v += struct.unpack_from('<I', buf, v)[0]\n"
+      "for i in range(struct.unpack_from('<I', buf, v)[0]):\n"
+      "    e = v + 4 + 4 * i; e += struct.unpack_from('<I', buf, e)[0]\n"
+      "    g = table(buf, e)\n"
+      "    off = struct.unpack_from('<q', buf, e + g(0))[0]\n"
+      "    sid, sz = struct.unpack_from('<ii', buf, e + g(1))\n"
+      "    n, t0, t1 = [struct.unpack_from('<q', buf, e + g(k))[0] for k in "
+      "(2, 3, 4)]\n"
+      "    print('packet', sid, n, t0, t1, data[off + 8:off + 12])\n");
+  absl::StatusOr<testing::RunResult> python = testing::Subprocess::Run(
+      "/usr/bin/python3", {"-c", script}, absl::Seconds(60));
+  ASSERT_TRUE(python.ok()) << python.status();
+  ASSERT_EQ(python->exit_code, 0) << python->stderr_text;
+  // Timestamps: the anchor (epoch_start_unix_us) plus the stop-watch µs.
+  EXPECT_EQ(python->stdout_text,
+            "0 True True\n"
+            "0 1700000000005000 13 0 1\n"
+            "0 1700000000005200 15 6 1\n"
+            "0 1700000000005400 1 2 0\n"
+            "packet 0 3 1700000000005000 1700000000005400 b'EVTS'\n");
 }
 
 }  // namespace
