@@ -233,11 +233,27 @@ TEST(RecordFileTest, AFullDiskEndsWritingAtAWholeRecord) {
   setrlimit(RLIMIT_FSIZE, &saved);
   EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
   EXPECT_THAT(s.message(), HasSubstr("no room on disk"));
+  {
+    RecordReader* reader = nullptr;
+    std::vector<std::string> data = DataIn(path, &reader);
+    EXPECT_GT(data.size(), 5u);
+    EXPECT_TRUE(reader->problem().ok()) << reader->problem();
+    EXPECT_EQ(reader->unread_bytes(), 0u);  // the partial record was cut off
+  }
+  // Room again (as the cut-off records free some): the end record still
+  // goes in, saying why, with the counts of what the file holds.
+  v1::RecordingEnd end;
+  end.set_status_code(static_cast<int>(s.code()));
+  EXPECT_EQ((*writer)->Finish(end).code(),
+            absl::StatusCode::kResourceExhausted);
   RecordReader* reader = nullptr;
   std::vector<std::string> data = DataIn(path, &reader);
-  EXPECT_GT(data.size(), 5u);
-  EXPECT_TRUE(reader->problem().ok()) << reader->problem();
-  EXPECT_EQ(reader->unread_bytes(), 0u);  // the partial record was cut off
+  EXPECT_TRUE(reader->ended_cleanly());
+  absl::StatusOr<v1::Recording> summary = SummarizeRecording(path);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_EQ(summary->end_status_code(),
+            static_cast<int>(absl::StatusCode::kResourceExhausted));
+  EXPECT_EQ(summary->counts(0).records(), data.size());
 }
 
 }  // namespace

@@ -65,8 +65,15 @@ absl::StatusOr<std::unique_ptr<RecordWriter>> RecordWriter::Create(
     if (errno == EEXIST) {
       return absl::AlreadyExistsError(absl::StrCat(path, " already exists"));
     }
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot create ", path, ": ", std::strerror(errno)));
+    const std::string why =
+        absl::StrCat("cannot create ", path, ": ", std::strerror(errno));
+    if (errno == EACCES || errno == EPERM || errno == EROFS) {
+      return absl::PermissionDeniedError(why);
+    }
+    if (errno == ENOSPC || errno == EDQUOT) {
+      return absl::ResourceExhaustedError(why);
+    }
+    return absl::InternalError(why);
   }
   std::unique_ptr<RecordWriter> writer(new RecordWriter(fd, options));
   writer->buffer_.append(kMagic.data(), kMagic.size());
@@ -151,15 +158,20 @@ absl::Status RecordWriter::WriteBuffer() {
     if (n <= 0) {
       broken_ = WriteError(n < 0 ? errno : ENOSPC);
       // Whole records only: what a partial write left is cut off again (if
-      // even that fails, readers stop at the partial record anyway).
+      // even that fails, readers stop at the partial record anyway), and
+      // the counts are those of what is in the file.
       if (ftruncate(fd_, static_cast<off_t>(written_)) != 0) errno = 0;
+      lseek(fd_, static_cast<off_t>(written_), SEEK_SET);
       buffer_.clear();
+      pending_index_.clear();
+      counts_ = counts_written_;
       return broken_;
     }
     done += static_cast<size_t>(n);
   }
   written_ += buffer_.size();
   buffer_.clear();
+  counts_written_ = counts_;
   return absl::OkStatus();
 }
 
@@ -171,6 +183,11 @@ absl::Status RecordWriter::Flush(uint64_t stop_watch_us) {
 }
 
 absl::Status RecordWriter::Finish(v1::RecordingEnd end) {
+  // After a failed write (a full disk), one more try for the end record
+  // alone: the cut-off records freed some room, and the end record says
+  // why the recording ended.
+  const absl::Status broken = broken_;
+  broken_ = absl::OkStatus();
   if (!pending_index_.empty()) (void)WriteIndex(end.end_stop_watch_us());
   for (const v1::StreamCount& c : counts_) *end.add_counts() = c;
   const uint64_t end_offset = bytes();
@@ -182,7 +199,7 @@ absl::Status RecordWriter::Finish(v1::RecordingEnd end) {
   if (written.ok() && fdatasync(fd_) != 0) written = WriteError(errno);
   close(fd_);
   fd_ = -1;
-  return written;
+  return broken.ok() ? written : broken;
 }
 
 }  // namespace speckd::recording

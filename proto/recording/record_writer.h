@@ -50,6 +50,8 @@ class RecordWriter {
   // then ends at the last whole record.
   absl::Status Flush(uint64_t stop_watch_us);
   // Flush, the end record with the counts so far, the trailer, fsync, close.
+  // After a failed write it still tries to end the file with the end record
+  // (and returns that earlier failure).
   absl::Status Finish(speckd::v1::RecordingEnd end);
 
   // The file's size including what is buffered, and what is buffered.
@@ -75,6 +77,8 @@ class RecordWriter {
   uint64_t previous_index_ = 0;
   std::vector<speckd::v1::IndexEntry> pending_index_;
   std::vector<speckd::v1::StreamCount> counts_;
+  // counts_ as of the last successful write.
+  std::vector<speckd::v1::StreamCount> counts_written_;
 };
 
 }  // namespace speckd::recording

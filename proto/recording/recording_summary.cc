@@ -44,7 +44,10 @@ bool ReadEndFromTrailer(const std::string& path, uint64_t size,
   }
   uint64_t end_offset = 0;
   for (int i = 7; i >= 0; --i) end_offset = end_offset << 8 | trailer[i];
-  if (end_offset >= size - kTrailerBytes) return false;
+  if (end_offset >= size - kTrailerBytes ||
+      size - kTrailerBytes - end_offset > kMaxRecordBytes) {
+    return false;
+  }
   // The end record is the last one: read it with the checks of a reader.
   std::string bytes(size - kTrailerBytes - end_offset, '\0');
   if (std::fseek(file.get(), static_cast<long>(end_offset), SEEK_SET) != 0 ||

@@ -14,7 +14,7 @@ SubscriptionHub::SubscriptionHub(DeviceManager* devices, driver::Clock* clock,
     : devices_(devices),
       clock_(clock),
       limits_(limits),
-      budget_(limits.total_queued_bytes) {}
+      budget_(std::make_shared<QueueBudget>(limits.total_queued_bytes)) {}
 
 absl::StatusOr<SubscriberOptions> SubscriptionHub::Admit(
     ManagedDevice* device, const SubscribeOptions& options) {
@@ -35,7 +35,7 @@ absl::StatusOr<SubscriberOptions> SubscriptionHub::Admit(
   }
   if (options.policy == OverflowPolicy::kDropOldest) {
     out.max_bytes = std::min(out.max_bytes, limits_.max_queued_bytes);
-    out.budget = &budget_;
+    out.budget = budget_;
     return out;
   }
   out.max_bytes = std::min(out.max_bytes, limits_.max_lossless_queued_bytes);

@@ -119,7 +119,7 @@ class SubscriptionHub final : public NoticeSink {
   DeviceManager* const devices_;
   driver::Clock* const clock_;
   const SubscriptionLimits limits_;
-  QueueBudget budget_;
+  const std::shared_ptr<QueueBudget> budget_;
 
   // Lock order: mu_ before a branch's fan-out and its subscribers' locks,
   // and before a device's graph set (Subscribe adds graphs holding it).

@@ -150,19 +150,24 @@ void ManagedDeviceImpl::Detach(const std::string& why) {
       why,
       "; its configuration and settings are kept and re-applied when "
       "it returns");
+  bool already_lost = false;
   {
     MutexLock lock(&mu_);
-    if (state_ == DeviceState::kLost || state_ == DeviceState::kAbsent) {
-      return;
+    already_lost =
+        state_ == DeviceState::kLost || state_ == DeviceState::kAbsent;
+    if (!already_lost) {
+      state_ = DeviceState::kLost;
+      state_detail_ = detail;
+      problem_ = {};
     }
-    state_ = DeviceState::kLost;
-    state_detail_ = detail;
-    problem_ = {};
   }
+  // Whatever is attached stops, even if the state already said lost (a
+  // board attached while an abandoned one was being reaped).
   if (gone != nullptr) {
     Retire(gone.get(), absl::StrCat("device ", id_, " went away (", why,
                                     ") before this write reached it"));
   }
+  if (already_lost) return;
   log::Warning("device_lost", {{"device", id_}, {"reason", why}});
   SendDeviceNotice({Notice::Kind::kDeviceLost,
                     absl::StrCat("device ", id_, " was lost: ", detail), 0});

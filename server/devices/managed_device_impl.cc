@@ -87,14 +87,17 @@ void ManagedDeviceImpl::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   stopping_.store(true);
-  MutexLock control(&control_mu_);
-  std::shared_ptr<Attachment> gone;
   {
-    MutexLock lock(&attach_mu_);
-    gone = std::move(attached_);
+    MutexLock control(&control_mu_);
+    std::shared_ptr<Attachment> gone;
+    {
+      MutexLock lock(&attach_mu_);
+      gone = std::move(attached_);
+    }
+    if (gone != nullptr) Retire(gone.get(), "speckd is shutting down");
   }
-  if (gone != nullptr) Retire(gone.get(), "speckd is shutting down");
-  // Abandoned devices stop once their thread returns.
+  // Abandoned devices stop once their thread returns; not under
+  // control_mu_, which a reaper's driver restart (Attach) takes.
   std::vector<std::thread> reapers;
   {
     MutexLock lock(&reap_mu_);

@@ -13,6 +13,8 @@ namespace {
 // The writer's buffer is written out at the latest when it holds this much
 // (and every flush interval): what the recorder holds stays bounded.
 constexpr size_t kFlushBytes = size_t{4} << 20;
+// What one drain round takes from each queue, at most.
+constexpr size_t kDrainQuota = size_t{1} << 20;
 
 // What each queue may hold: LOSSLESS, the daemon's bounded stall.
 SubscriberOptions QueueOptions(driver::Clock* clock) {
@@ -169,37 +171,69 @@ void Recorder::Wake() {
 }
 
 absl::Status Recorder::Drain() {
-  for (Source& source : sources_) {
-    bool emptied = false;
-    while (writer_->buffered() < kFlushBytes) {
-      std::optional<Subscriber::Delivery> d = source.queue->Pop();
-      if (!d.has_value()) {
-        emptied = true;
-        break;
+  // Round-robin, kDrainQuota bytes from each queue per round: one busy
+  // stream cannot use up the others' stall budget while it is written.
+  absl::Status ended;  // the first queue closed with a reason
+  bool more = true;
+  while (more && writer_->buffered() < kFlushBytes) {
+    more = false;
+    for (Source& source : sources_) {
+      // Closed before it is found empty: everything pushed before the close
+      // is written by the time it is.
+      const bool closed = source.queue->closed();
+      size_t taken = 0;
+      bool emptied = false;
+      while (taken < kDrainQuota) {
+        std::optional<Subscriber::Delivery> d = source.queue->Pop();
+        if (!d.has_value()) {
+          emptied = true;
+          break;
+        }
+        taken += d->payload->bytes.size();
+        if (absl::Status s = Write(source, *d); !s.ok()) return s;
       }
-      // NOTICES alone rides on a spike subscription: only its notices go in.
-      const bool notice = d->payload->bytes.size() >= 2 &&
-                          d->payload->bytes[0] == '\x8a' &&
-                          d->payload->bytes[1] == '\x01';
-      if (source.kind == v1::NOTICES && !notice) continue;
-      // The notices stream counts notices; the others count their data.
-      const uint64_t items = source.kind == v1::NOTICES ? 1 : d->payload->items;
-      // Inputs are RecordedInputs; outputs the StreamMessage as received.
-      absl::Status s =
-          source.kind == v1::INPUTS
-              ? writer_->Append(source.stream, items, {d->payload->bytes})
-              : writer_->Append(source.stream, items,
-                                {d->header, d->payload->bytes});
-      if (!s.ok()) return s;
-    }
-    // A queue closed with a reason (it fell behind, the device was lost)
-    // ends the recording once what it held is written.
-    if (emptied && source.queue->closed() &&
-        !source.queue->close_reason().ok()) {
-      return source.queue->close_reason();
+      if (!emptied) {
+        more = true;
+      } else if (closed && !source.queue->close_reason().ok() && ended.ok()) {
+        ended = source.queue->close_reason();
+      }
     }
   }
-  return absl::OkStatus();
+  // A queue that ended (it fell behind, the device was lost) ends the
+  // recording once every queue is written out.
+  return more ? absl::OkStatus() : ended;
+}
+
+absl::Status Recorder::Write(const Source& source,
+                             const Subscriber::Delivery& d) {
+  // NOTICES alone rides on a spike subscription: only its notices go in.
+  const bool notice = d.payload->bytes.size() >= 2 &&
+                      d.payload->bytes[0] == '\x8a' &&
+                      d.payload->bytes[1] == '\x01';
+  if (source.kind == v1::NOTICES && !notice) return absl::OkStatus();
+  // The notices stream counts notices; the others count their data.
+  const uint64_t items = source.kind == v1::NOTICES ? 1 : d.payload->items;
+  // Inputs are RecordedInputs; outputs the StreamMessage as received.
+  return source.kind == v1::INPUTS
+             ? writer_->Append(source.stream, items, {d.payload->bytes})
+             : writer_->Append(source.stream, items,
+                               {d.header, d.payload->bytes});
+}
+
+bool Recorder::InputsOnlyAndDeviceLost() const {
+  for (const Source& source : sources_) {
+    if (source.kind != v1::INPUTS) return false;
+  }
+  return params_.device->Snapshot().state == DeviceState::kLost;
+}
+
+void Recorder::LetGo() {
+  std::call_once(let_go_, [this] {
+    if (tap_token_ != 0) params_.device->input_tap()->Remove(tap_token_);
+    for (Source& source : sources_) {
+      if (source.release) source.release();
+    }
+  });
 }
 
 void Recorder::Loop() {
@@ -218,6 +252,11 @@ void Recorder::Loop() {
       if (stopping) ended = stop_reason_;
     }
     absl::Status s = Drain();
+    // Only inputs: no subscription tells of a lost device; its state does.
+    if (s.ok() && InputsOnlyAndDeviceLost()) {
+      s = absl::UnavailableError(
+          absl::StrCat("device ", header_.device_id(), " was lost"));
+    }
     more = writer_->buffered() >= kFlushBytes;
     if (s.ok() && (stopping || more || clock_->Now() >= next_flush)) {
       s = params_.room ? params_.room(writer_->bytes()) : absl::OkStatus();
@@ -242,10 +281,12 @@ void Recorder::Loop() {
 }
 
 void Recorder::Finish(absl::Status why) {
-  // No producer waits on a queue of an ended recording.
+  // No producer waits on a queue of an ended recording, and nothing more
+  // comes in.
   for (Source& source : sources_) {
     source.queue->Close(absl::CancelledError("the recording ended"));
   }
+  LetGo();
   v1::RecordingEnd end;
   end.set_status_code(static_cast<int32_t>(why.code()));
   end.set_status_message(std::string(why.message()));
@@ -273,10 +314,7 @@ void Recorder::Stop(absl::Status why) {
   if (stopped_) return;
   stopped_ = true;
   // No more inputs or outputs come in; what the queues hold is written.
-  if (tap_token_ != 0) params_.device->input_tap()->Remove(tap_token_);
-  for (Source& source : sources_) {
-    if (source.release) source.release();
-  }
+  LetGo();
   {
     MutexLock lock(&mu_);
     stop_ = true;
@@ -288,6 +326,9 @@ void Recorder::Stop(absl::Status why) {
   } else {
     Finish(why);  // never started writing
   }
+  // A producer may still be inside a ready callback (a push that raced the
+  // release): clearing them waits for it, so none runs after this.
+  for (Source& source : sources_) source.queue->SetReadyCallback(nullptr);
 }
 
 bool Recorder::active() const {

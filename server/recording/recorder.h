@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,8 +92,14 @@ class Recorder {
   void Wake();
   void Loop();
   // Writes what the queues hold; the first failure (a queue that was closed
-  // with a reason, a limit, a write error), or OK.
+  // with a reason, once every queue is written out; a limit, a write
+  // error), or OK.
   absl::Status Drain();
+  absl::Status Write(const Source& source, const Subscriber::Delivery& d);
+  bool InputsOnlyAndDeviceLost() const;
+  // Lets go of the subscriptions and the input tap (once, from Stop or when
+  // the recording ends by itself).
+  void LetGo();
   void Finish(absl::Status why);
 
   const RecorderParams params_;
@@ -100,6 +107,7 @@ class Recorder {
   v1::RecordingHeader header_;
   std::vector<Source> sources_;
   int tap_token_ = 0;
+  std::once_flag let_go_;
   // The writer thread's, once started (before: Start's).
   std::unique_ptr<recording::RecordWriter> writer_;
 

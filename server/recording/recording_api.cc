@@ -210,7 +210,10 @@ absl::Status RecordingApi::StartRecording(
   absl::StatusOr<std::unique_ptr<Recorder>> recorder =
       Recorder::Start(std::move(params), events_, clock_);
   if (!recorder.ok()) {
-    std::remove(PathOf(*name).c_str());
+    // A file it made and could not go on with; never someone else's.
+    if (recorder.status().code() != absl::StatusCode::kAlreadyExists) {
+      std::remove(PathOf(*name).c_str());
+    }
     return recorder.status();
   }
   *out = (*recorder)->Describe();
@@ -220,20 +223,17 @@ absl::Status RecordingApi::StartRecording(
 
 absl::Status RecordingApi::StopRecording(
     const v1::StopRecordingRequest& request, v1::Recording* out) {
-  std::unique_ptr<Recorder> recorder;
-  {
-    MutexLock lock(&mu_);
-    auto it = recorders_.find(request.name());
-    if (it == recorders_.end()) {
-      if (absl::Status s = CheckExists(request.name()); !s.ok()) return s;
-      return absl::FailedPreconditionError(
-          absl::StrCat("recording '", request.name(), "' is not recording"));
-    }
-    recorder = std::move(it->second);
-    recorders_.erase(it);
+  // Listed while it finishes, so that it cannot be deleted meanwhile.
+  MutexLock lock(&mu_);
+  auto it = recorders_.find(request.name());
+  if (it == recorders_.end()) {
+    if (absl::Status s = CheckExists(request.name()); !s.ok()) return s;
+    return absl::FailedPreconditionError(
+        absl::StrCat("recording '", request.name(), "' is not recording"));
   }
-  recorder->Stop();
-  *out = recorder->Describe();
+  it->second->Stop();
+  *out = it->second->Describe();
+  recorders_.erase(it);
   return absl::OkStatus();
 }
 

@@ -63,7 +63,9 @@ struct SubscriberOptions {
   // queues beyond its first 256 KiB (so subscribers that keep up never
   // compete with stalled ones); nullptr for none. LOSSLESS subscribers are
   // bounded by their own caps (and their number) instead.
-  QueueBudget* budget = nullptr;
+  // Shared: a subscriber may outlive the hub that made it (a removed graph
+  // sees one more output on the device thread, holding its subscribers).
+  std::shared_ptr<QueueBudget> budget;
   // What LOSSLESS waits are timed by; must outlive the subscriber.
   driver::Clock* clock = driver::RealClock();
 };

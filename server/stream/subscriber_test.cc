@@ -366,9 +366,9 @@ TEST(SubscriberTest, NoticesBypassTheCapsAndAreNeverDropped) {
 // Stalled DROP_OLDEST subscribers fill the shared budget; one that keeps up
 // still gets everything, and the stalled ones shed their own oldest.
 TEST(SubscriberTest, SharedBudgetShedsStalledSubscribersNotTheOneKeepingUp) {
-  QueueBudget budget(1 << 20);
+  auto budget = std::make_shared<QueueBudget>(1 << 20);
   SubscriberOptions options = Options(OverflowPolicy::kDropOldest, 10000);
-  options.budget = &budget;
+  options.budget = budget;
   std::vector<std::unique_ptr<Subscriber>> stalled;
   for (int i = 0; i < 4; ++i) {
     stalled.push_back(std::make_unique<Subscriber>(options));
@@ -381,7 +381,7 @@ TEST(SubscriberTest, SharedBudgetShedsStalledSubscribersNotTheOneKeepingUp) {
     EXPECT_EQ(live.Push(payload), 0u);
     ASSERT_TRUE(live.Pop().has_value());
     ++live_got;
-    EXPECT_LE(budget.used(), budget.max());
+    EXPECT_LE(budget->used(), budget->max());
   }
   EXPECT_EQ(live_got, 200u);
   EXPECT_EQ(live.stats().dropped_items, 0u);
@@ -393,7 +393,7 @@ TEST(SubscriberTest, SharedBudgetShedsStalledSubscribersNotTheOneKeepingUp) {
   }
   EXPECT_GT(shed, 0u);
   stalled.clear();
-  EXPECT_EQ(budget.used(), 0u);  // given back
+  EXPECT_EQ(budget->used(), 0u);  // given back
 }
 
 TEST(SubscriberTest, ReadyCallbackFiresWhenQueueBecomesNonEmpty) {
