@@ -4,6 +4,7 @@ import { GrpcWebFetchTransport } from "@protobuf-ts/grpcweb-transport";
 import { DeviceServiceClient } from "./gen/proto/speckd/v1/device_service.client";
 import { ConfigServiceClient } from "./gen/proto/speckd/v1/config_service.client";
 import { EventServiceClient } from "./gen/proto/speckd/v1/event_service.client";
+import { RecordingServiceClient } from "./gen/proto/speckd/v1/recording_service.client";
 import type { StreamMessage, StreamNotice } from "./gen/proto/speckd/v1/events";
 import type { ServerStreamingCall } from "@protobuf-ts/runtime-rpc";
 
@@ -15,6 +16,7 @@ const transport = new GrpcWebFetchTransport({
 export const devices = new DeviceServiceClient(transport);
 export const config = new ConfigServiceClient(transport);
 export const events = new EventServiceClient(transport);
+export const recordings = new RecordingServiceClient(transport);
 
 // gRPC errors as one readable sentence (speckd's own message; the code only
 // when there is nothing else to say).

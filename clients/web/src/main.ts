@@ -16,6 +16,7 @@ import { Heatmap } from "./panels/heatmap";
 import { PowerChart } from "./panels/power";
 import { Raster } from "./panels/raster";
 import { ReadoutPanel } from "./panels/readout";
+import { RecordingsPanel } from "./panels/recordings";
 import { tutorialConfiguration, tutorialEvents } from "./tutorial";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -28,6 +29,8 @@ const counts = new CountsChart($("counts"), $("counts-summary"), ["class 0", "cl
 const raster = new Raster($("raster"), $("raster-caption"));
 const power = new PowerChart($("power"));
 const readout = new ReadoutPanel($("readout"), $("readout-caption"));
+const recordingsPanel = new RecordingsPanel(() => deviceId, $("record"),
+                                            $("record-status"), $("recordings"));
 
 // What the subscriptions follow: the device, its applied configuration's
 // output core and the spike-count plot's controls.
@@ -434,6 +437,8 @@ function frame(now: number): void {
   get countsYMax() { return counts.yMax; },
   get fps() { return perf.fps; },
   get heatmapFps() { return perf.heatmapFps; },
+  get recordings() { return recordingsPanel.list; },
+  get downloads() { return recordingsPanel.downloads; },
 };
 
 // speckd's own rule: the only usable board on USB, else the first simulated
@@ -474,7 +479,9 @@ async function main(): Promise<void> {
   // stands even where streams do not advance (a headless screenshot).
   await poll();
   await refreshConfiguration();
+  await recordingsPanel.refresh();
   setInterval(() => void poll(), 500);
+  setInterval(() => void recordingsPanel.refresh(), 2000);
   requestAnimationFrame(frame);
 }
 

@@ -1,6 +1,7 @@
 // The dashboard in a real browser (Debian's chromium, driven by
 // playwright-core) against a real speckd serving it: run the sinabs tutorial
-// from the page, and check the spike-count plot shows class 0 then class 1 at
+// from the page (recording it from the page too, then downloading the file
+// byte for byte), and check the spike-count plot shows class 0 then class 1 at
 // 250 per 50 ms window, the heatmap draws, the render loop keeps >= 20 fps,
 // and a bad configuration file shows its problems by field path. Then another
 // client (the real speckctl) applies a 3-class network: the page hears of it
@@ -17,7 +18,8 @@
 // Writes a screenshot to $SCREENSHOT_DIR (default test-results/).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -29,12 +31,15 @@ const speckdPath = process.env.SPECKD ?? resolve(web, "../../bazel-bin/server/sp
 const speckctlPath = process.env.SPECKCTL ?? resolve(web, "../../bazel-bin/clients/cli/speckctl");
 const shots = process.env.SCREENSHOT_DIR ?? join(web, "test-results");
 mkdirSync(shots, { recursive: true });
+// Recordings made from the page go to a scratch directory.
+const dataDir = mkdtempSync(join(tmpdir(), "speckd-dashboard-"));
 
 // `webPort`: the dashboard's port (0: any free one).
 function startSpeckd(webPort = 0) {
   const child = spawn(speckdPath, [
     "--listen=127.0.0.1:0", `--web_listen=127.0.0.1:${webPort}`,
     `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time", "--sim_devices=2", "--sim_faults",
+    `--data_dir=${dataDir}`,
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
   let grpcAddress = "";
@@ -109,8 +114,11 @@ try {
     "typo-config.json: dvs_layer.merg: unknown field (did you mean merge?)",
   ]);
 
-  // 2. The tutorial, in real time (5 s of input).
+  // 2. The tutorial, in real time (5 s of input), recorded from the page.
   const configReads = count("GetConfiguration");
+  await page.click("#record");
+  await page.waitForFunction(() => document.querySelector("#record-status")?.textContent.startsWith("recording rec-"),
+                             null, { timeout: 10000 });
   await page.click("#run-tutorial");
   // Mid-run (second class active): the screenshot shows a live heatmap.
   await page.waitForFunction(() => window.speckd.windows.some((w) => w.startUs >= 3000000),
@@ -142,6 +150,24 @@ try {
                              null, { timeout: 15000 });
   assert.equal(await page.locator("#control-status").textContent(),
                "done: 25001 spikes, top 12475, bottom 12526");
+  // The recording: stopped from the page, listed with its size, downloaded
+  // through grpc-web by the page and saved by the browser, byte for byte.
+  await page.click("#record");
+  await page.waitForFunction(() => document.querySelector("#record-status")?.textContent.endsWith(": stopped"),
+                             null, { timeout: 10000 });
+  await page.waitForFunction(() => window.speckd.recordings.length === 1 && !window.speckd.recordings[0].active,
+                             null, { timeout: 10000 });
+  const listed = await page.evaluate(() => ({ name: window.speckd.recordings[0].name,
+                                             size: Number(window.speckd.recordings[0].sizeBytes),
+                                             counts: window.speckd.recordings[0].counts }));
+  assert.equal(listed.counts.find((c) => c.kind === 1)?.items, 25001);  // INPUTS
+  const [download] = await Promise.all([page.waitForEvent("download"),
+                                        page.click(`#recordings li[data-name="${listed.name}"] button`)]);
+  const saved = join(shots, `${listed.name}.speckrec`);
+  await download.saveAs(saved);
+  const bytes = readFileSync(saved);
+  assert.equal(bytes.length, listed.size);
+  assert.equal(bytes.subarray(0, 8).toString("latin1"), "SPECKREC");
   // samnagui's plot settings, as sinabs' tutorial sets them: y up to
   // max(10, 1.2 x 250); a larger default_y_max wins.
   assert.equal(await page.evaluate(() => window.speckd.countsYMax), 300);
