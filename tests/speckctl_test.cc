@@ -273,6 +273,12 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
       Speck({"record", "export", "demo1", TempDir() + "/demo1.aedat4"});
   ASSERT_EQ(aedat.exit_code, 0) << aedat.stderr_text;
   EXPECT_THAT(aedat.stdout_text, HasSubstr("inputs: 25001 rows"));
+  // ... and read back as an event file: the chip model offline on it.
+  RunResult offline = Speck({"simulate", "--config=" + TutorialConfig(),
+                             "--events=" + TempDir() + "/demo1.aedat4",
+                             TempDir() + "/out.csv"});
+  ASSERT_EQ(offline.exit_code, 0) << offline.stderr_text;
+  EXPECT_THAT(offline.stderr_text, HasSubstr("simulated 25001 input events"));
   RunResult rm = Speck({"record", "rm", "demo1"});
   ASSERT_EQ(rm.exit_code, 0) << rm.stderr_text;
   RunResult gone = Speck({"record", "info", "demo1"});

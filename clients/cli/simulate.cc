@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "clients/cli/event_csv.h"
+#include "clients/cli/event_file.h"
 #include "driver/chip/model.h"
 #include "proto/codec/config_codec.h"
 #include "proto/codec/events_codec.h"
@@ -51,7 +52,7 @@ absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
   }
   if (error_count > 0) return absl::InvalidArgumentError(errors);
 
-  absl::StatusOr<EventFile> file = ReadEventCsv(options.events_path, &*config);
+  absl::StatusOr<EventFile> file = ReadEventFile(options.events_path, &*config);
   if (!file.ok()) return file.status();
   // The daemon's own way in (the file is already checked: this cannot fail
   // on its account).

@@ -13,6 +13,7 @@
 #include "clients/cli/display.h"
 #include "clients/cli/event_columns.h"
 #include "clients/cli/event_csv.h"
+#include "clients/cli/event_file.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/tutorial.h"
 #include "proto/codec/config_codec.h"
@@ -48,7 +49,7 @@ absl::StatusOr<Input> LoadInput(const std::vector<std::string>& args) {
     input.events = *std::move(events);
     return input;
   }
-  absl::StatusOr<EventFile> file = ReadEventCsv(args[0], nullptr);
+  absl::StatusOr<EventFile> file = ReadEventFile(args[0], nullptr);
   if (!file.ok()) return file.status();
   input.name = args[0];
   input.spikes = file->format == EventFormat::kSpikes;
@@ -64,7 +65,7 @@ absl::Status CheckAgainstConfiguration(
   if (!input.spikes) return absl::OkStatus();
   const chip::SpeckConfig chip_config =
       codec::FromProto(config.configuration());
-  return ReadEventCsv(args[0], &chip_config).status();
+  return ReadEventFile(args[0], &chip_config).status();
 }
 
 // Waits while the device plays what it queued (real-time pacing holds each
