@@ -134,6 +134,10 @@ TEST_F(RecordingTest, TheTutorialRecordedHoldsExactlyWhatRan) {
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_TRUE(started.active());
   EXPECT_EQ(started.device_id(), kDevice);
+  // The wall-clock anchor the recording keeps is the one GetDevice shows.
+  EXPECT_NEAR(static_cast<double>(
+                  speckd.GetDevice().stop_watch().epoch_start_unix_us()),
+              static_cast<double>(started.epoch_start_unix_us()), 1e6);
 
   v1::WriteEventsResponse written;
   ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
@@ -416,6 +420,50 @@ TEST_F(RecordingTest, ReplayReproducesTheRecordedOutputsExactly) {
   v1::ReplayRecordingResponse none;
   EXPECT_EQ(stub->ReplayRecording(&context, bad, &none).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+// Power and readout recorded too: the power monitor's samples are kept as
+// measurements, counted per stream.
+TEST_F(RecordingTest, PowerAndReadoutStreamsAreKept) {
+  FixtureOptions options;
+  options.data_dir = TmpDir("power");
+  SpeckdFixture speckd(options);
+  auto stub = v1::RecordingService::NewStub(speckd.channel);
+  const std::string lease = speckd.AcquireLease("rec");
+  ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
+  {
+    grpc::ClientContext context;
+    v1::SetPowerMonitorRequest request;
+    request.set_device_id(kDevice);
+    request.set_lease_id(lease);
+    request.set_rate_hz(20);
+    v1::SetPowerMonitorResponse response;
+    ASSERT_TRUE(
+        speckd.device_stub->SetPowerMonitor(&context, request, &response).ok());
+  }
+  v1::Recording out;
+  {
+    grpc::ClientContext context;
+    v1::StartRecordingRequest start;
+    start.set_name("power");
+    start.add_streams(v1::POWER);
+    start.add_streams(v1::READOUT);
+    ASSERT_TRUE(stub->StartRecording(&context, start, &out).ok());
+  }
+  v1::WriteEventsResponse written;
+  ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
+  speckd.WaitIdle();
+  {
+    grpc::ClientContext context;
+    v1::StopRecordingRequest stop;
+    stop.set_name("power");
+    ASSERT_TRUE(stub->StopRecording(&context, stop, &out).ok());
+  }
+  // 5 s of input at 20 Hz: about 100 samples of 5 rails.
+  EXPECT_GE(ItemsOf(out, v1::POWER), 90u * 5);
+  ASSERT_EQ(out.counts_size(), 2);
+  EXPECT_EQ(out.counts(1).kind(), v1::READOUT);
+  EXPECT_TRUE(out.ended_cleanly());
 }
 
 }  // namespace

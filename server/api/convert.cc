@@ -55,6 +55,9 @@ void ToProto(const DeviceSnapshot& snapshot, v1::Device* out) {
     }
   }
   codec::ToProto(snapshot.stop_watch, out->mutable_stop_watch());
+  out->mutable_stop_watch()->set_epoch_start_unix_us(
+      absl::ToUnixMicros(absl::Now()) -
+      static_cast<int64_t>(snapshot.stop_watch.time_us));
   codec::ToProto(snapshot.slow_clock, out->mutable_slow_clock());
   out->set_pacing(codec::ToProto(snapshot.pacing));
   out->set_power_monitor_rate_hz(snapshot.power_monitor_rate_hz);
