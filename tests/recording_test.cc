@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "proto/recording/record_reader.h"
 #include "proto/speckd/v1/recording_service.grpc.pb.h"
+#include "tests/bench/networks.h"
 #include "tests/grpc/speckd_fixture.h"
 #include "tests/grpc/stream_collector.h"
 #include "tests/util/subprocess.h"
@@ -464,6 +465,50 @@ TEST_F(RecordingTest, PowerAndReadoutStreamsAreKept) {
   ASSERT_EQ(out.counts_size(), 2);
   EXPECT_EQ(out.counts(1).kind(), v1::READOUT);
   EXPECT_TRUE(out.ended_cleanly());
+}
+
+// A disk slower than the device (3 s per flush, beyond the 2 s LOSSLESS stall
+// budget): the recording makes the device and its writer wait for at most
+// that budget, then ends with RESOURCE_EXHAUSTED, counted on the device;
+// every event written is still accepted and played.
+TEST_F(RecordingTest, ARecordingThatFallsBehindEndsItselfNotTheDevice) {
+  FixtureOptions options;
+  options.data_dir = TmpDir("slow");
+  options.recording_slow_disk = absl::Seconds(3);
+  SpeckdFixture speckd(options);
+  auto stub = v1::RecordingService::NewStub(speckd.channel);
+  const std::string lease = speckd.AcquireLease("rec");
+  ASSERT_TRUE(speckd.ApplyConfig(bench::TutorialNetwork(), lease).ok());
+  v1::Recording out;
+  ASSERT_TRUE(Start(stub.get(), "slow", &out).ok());
+  // 4 M inputs and their 4 M spikes: far more than the 16 MiB queues hold.
+  const std::vector<chip::InputEvent> inputs = bench::TutorialInput(4000000);
+  const absl::Time start = absl::Now();
+  v1::WriteEventsResponse written;
+  ASSERT_TRUE(speckd.WriteStream(lease, inputs, 100000, &written).ok());
+  const v1::Device device = speckd.WaitIdle(absl::Seconds(60));
+  EXPECT_EQ(device.events_in(), inputs.size());
+  // The writer and the device waited for the recording at most its stall
+  // budget (2 s per queue), not for the slow disk: waiting for that would
+  // take over 30 s (40 MB at 4 MiB per 3 s flush).
+  const absl::Duration played = absl::Now() - start;
+  EXPECT_LT(played, absl::Seconds(20));
+  // What it did take is written out (slowly) before it ends.
+  v1::Recording ended;
+  const absl::Time deadline = absl::Now() + absl::Seconds(90);
+  do {
+    ASSERT_TRUE(Get(stub.get(), "slow", &ended).ok());
+    if (ended.active()) absl::SleepFor(absl::Milliseconds(50));
+  } while (ended.active() && absl::Now() < deadline);
+  EXPECT_FALSE(ended.active());
+  EXPECT_TRUE(ended.ended_cleanly());
+  EXPECT_EQ(ended.end_status_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << ended.end_status_message();
+  EXPECT_THAT(ended.end_status_message(), HasSubstr("fell behind"));
+  EXPECT_GE(speckd.GetDevice().stalled_subscribers_ended(), 1u);
+  RecordProperty("played_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(played)));
+  EXPECT_EQ(speckd.Health(), "SERVING");
 }
 
 }  // namespace

@@ -196,6 +196,12 @@ absl::Status Recorder::Drain() {
         more = true;
       } else if (closed && !source.queue->close_reason().ok() && ended.ok()) {
         ended = source.queue->close_reason();
+        if (absl::IsResourceExhausted(ended)) {
+          ended = absl::ResourceExhaustedError(absl::StrCat(
+              "the recording fell behind the device (is its disk too "
+              "slow?): ",
+              ended.message()));
+        }
       }
     }
   }
@@ -260,6 +266,9 @@ void Recorder::Loop() {
     more = writer_->buffered() >= kFlushBytes;
     if (s.ok() && (stopping || more || clock_->Now() >= next_flush)) {
       s = params_.room ? params_.room(writer_->bytes()) : absl::OkStatus();
+      if (params_.slow_disk > absl::ZeroDuration()) {
+        absl::SleepFor(params_.slow_disk);
+      }
       if (s.ok()) {
         s = writer_->Flush(params_.device->Snapshot().stop_watch.time_us);
       }

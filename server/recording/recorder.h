@@ -54,6 +54,9 @@ struct RecorderParams {
   // the recording with that status (the total quota).
   std::function<absl::Status(uint64_t bytes)> room;
   std::string speckd_version;
+  // Tests only: each flush waits this long first, as on a disk slower than
+  // the device (how a recording that falls behind is tested).
+  absl::Duration slow_disk = absl::ZeroDuration();
 };
 
 class Recorder {

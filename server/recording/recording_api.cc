@@ -201,6 +201,7 @@ absl::Status RecordingApi::StartRecording(
   params.spike_filter = request.spike_filter();
   params.writer.max_bytes = options_.max_recording_bytes;
   params.speckd_version = options_.speckd_version;
+  params.slow_disk = options_.slow_disk;
   params.room = [this](uint64_t) -> absl::Status {
     if (TotalBytes() < options_.quota_bytes) return absl::OkStatus();
     return absl::ResourceExhaustedError(

@@ -35,6 +35,8 @@ struct RecordingOptions {
   uint64_t max_recording_bytes = uint64_t{16} << 30;
   uint64_t quota_bytes = uint64_t{64} << 30;
   std::string speckd_version;
+  // Tests only: a disk this much slower, per flush (see RecorderParams).
+  absl::Duration slow_disk = absl::ZeroDuration();
 };
 
 // The data directory speckd uses when --data_dir is not given:

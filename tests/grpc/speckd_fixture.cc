@@ -24,10 +24,11 @@ SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
   server_options.listen = "127.0.0.1:0";
   // Recordings go to the test's scratch directory.
   const char* tmp = std::getenv("TEST_TMPDIR");
-  server_options.recordings.data_dir =
-      options.data_dir.empty() ? (tmp != nullptr ? tmp : "/tmp")
-                               : options.data_dir;
+  server_options.recordings.data_dir = options.data_dir.empty()
+                                           ? (tmp != nullptr ? tmp : "/tmp")
+                                           : options.data_dir;
   server_options.recordings.quota_bytes = options.recordings_quota_bytes;
+  server_options.recordings.slow_disk = options.recording_slow_disk;
   auto server = server::SpeckdServer::Start(server_options, devices_.get());
   EXPECT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);

@@ -31,6 +31,8 @@ struct FixtureOptions {
   // Where recordings go (empty: TEST_TMPDIR), and their quota.
   std::string data_dir;
   uint64_t recordings_quota_bytes = uint64_t{64} << 30;
+  // A recording disk this much slower per flush (RecordingOptions).
+  absl::Duration recording_slow_disk = absl::ZeroDuration();
 };
 
 // Options with `pacing` and `clock`, the rest as default.
