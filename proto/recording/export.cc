@@ -55,6 +55,19 @@ Batch DvsBatch(const std::string& table, const v1::DvsEventBatch& d) {
   return b;
 }
 
+Batch ReadoutBatches(const v1::ReadoutBatch& r, bool pins) {
+  Batch b{pins ? "readout_pins" : "readout", std::vector<std::string>(2),
+          static_cast<size_t>(pins ? r.pins_size() : r.values_size())};
+  for (size_t i = 0; i < b.rows; ++i) {
+    const int k = static_cast<int>(i);
+    Put<uint64_t>(&b.columns[0],
+                  pins ? r.pins(k).timestamp_us() : r.values(k).timestamp_us());
+    Put<uint32_t>(&b.columns[1],
+                  pins ? r.pins(k).index() : r.values(k).value());
+  }
+  return b;
+}
+
 Batch PowerBatch(const v1::MeasurementBatch& m) {
   Batch b{"power", std::vector<std::string>(3),
           static_cast<size_t>(m.timestamp_us_size())};
@@ -99,6 +112,10 @@ std::vector<Batch> BatchesOf(v1::RecordingStream kind, const Record& record) {
   if (m.has_dvs_events())
     out.push_back(DvsBatch("dvs_monitor", m.dvs_events()));
   if (m.has_measurements()) out.push_back(PowerBatch(m.measurements()));
+  if (m.has_readout()) {
+    out.push_back(ReadoutBatches(m.readout(), /*pins=*/false));
+    out.push_back(ReadoutBatches(m.readout(), /*pins=*/true));
+  }
   return out;
 }
 
@@ -164,7 +181,9 @@ class CsvSink final : public Sink {
     if (f == nullptr) {
       f = std::make_unique<std::ofstream>(PathFor(out_, table),
                                           std::ios::binary | std::ios::trunc);
-      const char* header = table == "power" ? "timestamp_us,channel,watts\n"
+      const char* header = table == "power"     ? "timestamp_us,channel,watts\n"
+                           : table == "readout" ? "timestamp_us,value\n"
+                           : table == "readout_pins" ? "timestamp_us,index\n"
                            : ColumnsOf(table).size() == 4
                                ? "timestamp_us,x,y,p\n"
                                : "timestamp_us,layer,feature,x,y\n";

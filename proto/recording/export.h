@@ -8,8 +8,9 @@
 //
 // Tables: "inputs" (DVS events written: t, x, y, p), "input_spikes" (spikes
 // written into cores: t, layer, feature, x, y), "spikes" (output spikes),
-// "dvs_monitor" (the DVS layer's events: t, x, y, p) and "power" (t,
-// channel, value in W); npz arrays are named TABLE_COLUMN ("spikes_t").
+// "dvs_monitor" (the DVS layer's events: t, x, y, p), "power" (t, channel,
+// value in W), "readout" (t, value) and "readout_pins" (t, index); npz
+// arrays are named TABLE_COLUMN ("spikes_t").
 //
 //   absl::StatusOr<ExportResult> r =
 //       ExportRecording("run1.speckrec", "run1.npz", ExportFormat::kNpz);

@@ -25,6 +25,8 @@ hid_t MemoryType(const ColumnSpec& spec) {
       return H5T_NATIVE_UINT8;
     case 2:
       return H5T_NATIVE_UINT16;
+    case 4:
+      return H5T_NATIVE_UINT32;
     default:
       return H5T_NATIVE_UINT64;
   }
@@ -37,6 +39,8 @@ hid_t FileType(const ColumnSpec& spec) {
       return H5T_STD_U8LE;
     case 2:
       return H5T_STD_U16LE;
+    case 4:
+      return H5T_STD_U32LE;
     default:
       return H5T_STD_U64LE;
   }

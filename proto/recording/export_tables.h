@@ -28,12 +28,18 @@ inline const std::vector<ColumnSpec> kSpikeColumns = {{"t", "<u8", 8},
                                                       {"feature", "<u2", 2},
                                                       {"x", "|u1", 1},
                                                       {"y", "|u1", 1}};
+inline const std::vector<ColumnSpec> kReadoutColumns = {{"t", "<u8", 8},
+                                                        {"value", "<u4", 4}};
+inline const std::vector<ColumnSpec> kPinColumns = {{"t", "<u8", 8},
+                                                    {"index", "<u4", 4}};
 inline const std::vector<ColumnSpec> kPowerColumns = {
     {"t", "<u8", 8}, {"channel", "|u1", 1}, {"value", "<f8", 8, true}};
 
 inline const std::vector<ColumnSpec>& ColumnsOf(const std::string& table) {
   if (table == "inputs" || table == "dvs_monitor") return kDvsColumns;
   if (table == "power") return kPowerColumns;
+  if (table == "readout") return kReadoutColumns;
+  if (table == "readout_pins") return kPinColumns;
   return kSpikeColumns;
 }
 

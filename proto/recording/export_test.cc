@@ -47,8 +47,9 @@ std::string MakeRecording() {
   header.set_epoch_start_unix_us(1700000000000000);
   header.mutable_configuration()->mutable_dvs_layer()->mutable_cut()->set_x(15);
   header.mutable_configuration()->mutable_dvs_layer()->mutable_cut()->set_y(15);
-  const v1::RecordingStream kinds[] = {v1::INPUTS, v1::SPIKES, v1::POWER};
-  for (int i = 0; i < 3; ++i) {
+  const v1::RecordingStream kinds[] = {v1::INPUTS, v1::SPIKES, v1::POWER,
+                                       v1::READOUT};
+  for (int i = 0; i < 4; ++i) {
     v1::RecordedStream* s = header.add_streams();
     s->set_id(i + 1);
     s->set_kind(kinds[i]);
@@ -79,6 +80,14 @@ std::string MakeRecording() {
   power.mutable_measurements()->add_channel(v1::VDD_LOGIC);
   power.mutable_measurements()->add_value(0.25);
   EXPECT_TRUE((*writer)->Append(3, 1, {power.SerializeAsString()}).ok());
+  v1::StreamMessage readout;
+  v1::ReadoutValue* value = readout.mutable_readout()->add_values();
+  value->set_timestamp_us(5500);
+  value->set_value(7);
+  v1::ReadoutPinValue* pin = readout.mutable_readout()->add_pins();
+  pin->set_timestamp_us(5600);
+  pin->set_index(2);
+  EXPECT_TRUE((*writer)->Append(4, 2, {readout.SerializeAsString()}).ok());
   EXPECT_TRUE((*writer)->Finish({}).ok());
   return path;
 }
@@ -97,6 +106,9 @@ TEST(ExportTest, CsvHasOneFilePerTableInTheSharedFormats) {
             "timestamp_us,layer,feature,x,y\n5000,0,0,0,0\n5200,0,1,0,0\n");
   EXPECT_EQ(ReadAll(Temp("run.power.csv")),
             "timestamp_us,channel,watts\n100000,2,0.25\n");
+  EXPECT_EQ(ReadAll(Temp("run.readout.csv")), "timestamp_us,value\n5500,7\n");
+  EXPECT_EQ(ReadAll(Temp("run.readout_pins.csv")),
+            "timestamp_us,index\n5600,2\n");
 }
 
 TEST(ExportTest, NpzOpensInNumpyWithEveryColumn) {
@@ -120,7 +132,8 @@ TEST(ExportTest, NpzOpensInNumpyWithEveryColumn) {
   ASSERT_EQ(python->exit_code, 0) << python->stderr_text;
   EXPECT_EQ(python->stdout_text,
             "['inputs_p', 'inputs_t', 'inputs_x', 'inputs_y', 'power_channel', "
-            "'power_t', 'power_value', 'spikes_feature', 'spikes_layer', "
+            "'power_t', 'power_value', 'readout_pins_index', 'readout_pins_t', "
+            "'readout_t', 'readout_value', 'spikes_feature', 'spikes_layer', "
             "'spikes_t', 'spikes_x', 'spikes_y']\n"
             "[5000, 5200, 5400] uint8 [1, 1, 0]\n"
             "[0, 1] uint16\n"
@@ -147,8 +160,8 @@ TEST(ExportTest, Hdf5OpensInH5pyWithGroupsDatasetsAndTheConfiguration) {
   ASSERT_TRUE(python.ok()) << python.status();
   ASSERT_EQ(python->exit_code, 0) << python->stderr_text;
   EXPECT_EQ(python->stdout_text,
-            "['inputs', 'power', 'spikes'] ['feature', 'layer', 't', 'x', "
-            "'y']\n"
+            "['inputs', 'power', 'readout', 'readout_pins', 'spikes'] "
+            "['feature', 'layer', 't', 'x', 'y']\n"
             "[5000, 5200, 5400] uint8 gzip\n"
             "[0, 1] [0.25]\n"
             "{'x': 15, 'y': 15}\n");
