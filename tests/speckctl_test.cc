@@ -266,6 +266,22 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
   std::string header;
   std::getline(exported, header);
   EXPECT_EQ(header, "timestamp_us,x,y,p");
+  // HDF5, read back with plain h5py: the tutorial's inputs and spikes.
+  RunResult h5 = Speck({"record", "export", "demo1", TempDir() + "/demo1.h5"});
+  ASSERT_EQ(h5.exit_code, 0) << h5.stderr_text;
+  absl::StatusOr<RunResult> h5py =
+      Subprocess::Run("/usr/bin/python3",
+                      {"-c",
+                       "import h5py, numpy as np, sys\n"
+                       "f = h5py.File(sys.argv[1], 'r')\n"
+                       "core = f['spikes/layer'][:] == 0\n"
+                       "print(len(f['inputs/t']), "
+                       "np.bincount(f['spikes/feature'][:][core]).tolist())\n",
+                       TempDir() + "/demo1.h5"},
+                      absl::Seconds(60));
+  ASSERT_TRUE(h5py.ok()) << h5py.status();
+  ASSERT_EQ(h5py->exit_code, 0) << h5py->stderr_text;
+  EXPECT_EQ(h5py->stdout_text, "25001 [12475, 12526]\n");
   RunResult odd = Speck({"record", "export", "demo1", TempDir() + "/x.mat"});
   EXPECT_EQ(odd.exit_code, 2);
   EXPECT_THAT(odd.stderr_text, HasSubstr("use csv, npz, hdf5 or aedat4"));
