@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/speckctl_fixture.h"
 #include "tests/util/subprocess.h"
 
 namespace speckd::testing {
@@ -14,20 +15,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string Speckctl() { return RunfilePath("clients/cli/speckctl"); }
-
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-RunResult RunSpeckctl(const std::vector<std::string>& args) {
-  absl::StatusOr<RunResult> run =
-      Subprocess::Run(Speckctl(), args, absl::Seconds(60));
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.value_or(RunResult{});
 }
 
 TEST(SpeckctlSimulateTest, TutorialGivesSinabsCountsPerClass) {

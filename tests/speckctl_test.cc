@@ -16,6 +16,7 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/util/speckctl_fixture.h"
 #include "tests/util/subprocess.h"
 
 namespace speckd::testing {
@@ -29,12 +30,8 @@ using ::testing::MatchesRegex;
 using ::testing::Not;
 using ::testing::StartsWith;
 
+// How long a background command may take to say what the test waits for.
 constexpr absl::Duration kTimeout = absl::Seconds(60);
-
-std::string Speckctl() { return RunfilePath("clients/cli/speckctl"); }
-std::string TutorialConfig() {
-  return RunfilePath("examples/tutorial/config.json");
-}
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
@@ -52,72 +49,6 @@ int FreePort() {
   close(fd);
   return ntohs(addr.sin_port);
 }
-
-RunResult RunSpeckctl(const std::vector<std::string>& args,
-                      const std::vector<std::string>& env = {}) {
-  absl::StatusOr<RunResult> run =
-      Subprocess::Run(Speckctl(), args, kTimeout, env);
-  EXPECT_TRUE(run.ok()) << run.status();
-  return run.value_or(RunResult{});
-}
-
-// One speckd per test (tests change the device), as fast as possible.
-class SpeckctlTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
-        RunfilePath("server/speckd"),
-        {"--listen=127.0.0.1:0", "--web_listen=", "--sim_pacing=" + pacing_,
-         "--sim_faults", "--data_dir=" + TempDir()});
-    ASSERT_TRUE(speckd.ok()) << speckd.status();
-    speckd_ = std::move(speckd->process);
-    address_ = speckd->address;
-  }
-
-  void TearDown() override {
-    if (speckd_ == nullptr) return;
-    speckd_->Signal(SIGTERM);
-    EXPECT_TRUE(speckd_->Wait(absl::Seconds(10)).ok());
-  }
-
-  // speckctl with --server pointing at this test's speckd.
-  RunResult Speck(std::vector<std::string> args) {
-    args.push_back("--server=" + address_);
-    return RunSpeckctl(args);
-  }
-
-  std::unique_ptr<Subprocess> StartSpeck(std::vector<std::string> args) {
-    args.push_back("--server=" + address_);
-    auto child = Subprocess::Start(Speckctl(), args);
-    EXPECT_TRUE(child.ok()) << child.status();
-    return child.ok() ? *std::move(child) : nullptr;
-  }
-
-  void ApplyTutorial() {
-    RunResult apply = Speck({"config", "apply", TutorialConfig()});
-    ASSERT_EQ(apply.exit_code, 0) << apply.stderr_text;
-  }
-
-  // A counter of the device (speckctl devices --output=json).
-  uint64_t DeviceCounter(const std::string& name) {
-    RunResult json = Speck({"devices", "--output=json"});
-    google::protobuf::Struct parsed;
-    EXPECT_TRUE(
-        google::protobuf::util::JsonStringToMessage(json.stdout_text, &parsed)
-            .ok())
-        << json.stdout_text << json.stderr_text;
-    const auto& devices = parsed.fields().at("devices").list_value();
-    if (devices.values_size() != 1) return 0;
-    const auto& fields = devices.values(0).struct_value().fields();
-    auto it = fields.find(name);
-    EXPECT_NE(it, fields.end()) << name;
-    return it == fields.end() ? 0 : std::stoull(it->second.string_value());
-  }
-
-  std::string pacing_ = "as_fast_as_possible";
-  std::unique_ptr<Subprocess> speckd_;
-  std::string address_;
-};
 
 // The daemon as it runs by default: real-time pacing.
 class SpeckctlRealTimeTest : public SpeckctlTest {
@@ -225,84 +156,6 @@ TEST_F(SpeckctlTest, SimUnplugShowsLostWithTheReasonAndReplugRestores) {
   EXPECT_THAT(bad.stderr_text, HasSubstr("'soon' is not a duration"));
   RunResult missing = Speck({"sim", "fill-queue"});
   EXPECT_EQ(missing.exit_code, 2);
-}
-
-// A recording as a user makes one: start, run the demo, stop, list,
-// download, delete.
-TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
-  RunResult start = Speck({"record", "start", "--name=demo1"});
-  ASSERT_EQ(start.exit_code, 0) << start.stderr_text;
-  EXPECT_THAT(start.stdout_text, HasSubstr("demo1"));
-  EXPECT_THAT(start.stdout_text, HasSubstr("recording"));
-  RunResult demo = Speck({"demo", "spike-count"});
-  ASSERT_EQ(demo.exit_code, 0) << demo.stderr_text;
-  RunResult stop = Speck({"record", "stop", "demo1"});
-  ASSERT_EQ(stop.exit_code, 0) << stop.stderr_text;
-  EXPECT_THAT(stop.stdout_text, HasSubstr("stopped"));
-  EXPECT_THAT(stop.stdout_text, HasSubstr("inputs 25001"));
-  RunResult replay = Speck({"record", "replay", "demo1"});
-  ASSERT_EQ(replay.exit_code, 0) << replay.stderr_text;
-  EXPECT_THAT(replay.stdout_text,
-              HasSubstr("replayed 25001 events of demo1 into "
-                        "speck2edevkit-sim:0"));
-  RunResult list = Speck({"record", "list"});
-  ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
-  EXPECT_THAT(list.stdout_text, HasSubstr("demo1"));
-  const std::string file = TempDir() + "/demo1.speckrec";
-  RunResult download = Speck({"record", "download", "demo1", file});
-  ASSERT_EQ(download.exit_code, 0) << download.stderr_text;
-  std::ifstream in(file, std::ios::binary | std::ios::ate);
-  EXPECT_GT(static_cast<int64_t>(in.tellg()), 25001 * 8);
-  RunResult npz =
-      Speck({"record", "export", "demo1", TempDir() + "/demo1.npz"});
-  ASSERT_EQ(npz.exit_code, 0) << npz.stderr_text;
-  EXPECT_THAT(npz.stdout_text, HasSubstr("inputs: 25001 rows"));
-  EXPECT_THAT(npz.stdout_text, HasSubstr("spikes: 50002 rows"));
-  RunResult csv =
-      Speck({"record", "export", "demo1", TempDir() + "/demo1.csv"});
-  ASSERT_EQ(csv.exit_code, 0) << csv.stderr_text;
-  EXPECT_THAT(csv.stdout_text, HasSubstr("demo1.inputs.csv"));
-  std::ifstream exported(TempDir() + "/demo1.inputs.csv");
-  std::string header;
-  std::getline(exported, header);
-  EXPECT_EQ(header, "timestamp_us,x,y,p");
-  // HDF5, read back with plain h5py: the tutorial's inputs and spikes.
-  RunResult h5 = Speck({"record", "export", "demo1", TempDir() + "/demo1.h5"});
-  ASSERT_EQ(h5.exit_code, 0) << h5.stderr_text;
-  absl::StatusOr<RunResult> h5py =
-      Subprocess::Run("/usr/bin/python3",
-                      {"-c",
-                       "import h5py, numpy as np, sys\n"
-                       "f = h5py.File(sys.argv[1], 'r')\n"
-                       "core = f['spikes/layer'][:] == 0\n"
-                       "print(len(f['inputs/t']), "
-                       "np.bincount(f['spikes/feature'][:][core]).tolist())\n",
-                       TempDir() + "/demo1.h5"},
-                      absl::Seconds(60));
-  ASSERT_TRUE(h5py.ok()) << h5py.status();
-  ASSERT_EQ(h5py->exit_code, 0) << h5py->stderr_text;
-  EXPECT_EQ(h5py->stdout_text, "25001 [12475, 12526]\n");
-  RunResult odd = Speck({"record", "export", "demo1", TempDir() + "/x.mat"});
-  EXPECT_EQ(odd.exit_code, 2);
-  EXPECT_THAT(odd.stderr_text, HasSubstr("use csv, npz, hdf5 or aedat4"));
-  RunResult aedat =
-      Speck({"record", "export", "demo1", TempDir() + "/demo1.aedat4"});
-  ASSERT_EQ(aedat.exit_code, 0) << aedat.stderr_text;
-  EXPECT_THAT(aedat.stdout_text, HasSubstr("inputs: 25001 rows"));
-  // ... and read back as an event file: the chip model offline on it.
-  RunResult offline = Speck({"simulate", "--config=" + TutorialConfig(),
-                             "--events=" + TempDir() + "/demo1.aedat4",
-                             TempDir() + "/out.csv"});
-  ASSERT_EQ(offline.exit_code, 0) << offline.stderr_text;
-  EXPECT_THAT(offline.stderr_text, HasSubstr("simulated 25001 input events"));
-  RunResult rm = Speck({"record", "rm", "demo1"});
-  ASSERT_EQ(rm.exit_code, 0) << rm.stderr_text;
-  RunResult gone = Speck({"record", "info", "demo1"});
-  EXPECT_EQ(gone.exit_code, 2);
-  EXPECT_THAT(gone.stderr_text, HasSubstr("no recording named 'demo1'"));
-  RunResult bad = Speck({"record", "start", "--streams=video"});
-  EXPECT_EQ(bad.exit_code, 2);
-  EXPECT_THAT(bad.stderr_text, HasSubstr("--streams: 'video'"));
 }
 
 TEST_F(SpeckctlTest, ConfigValidateNamesFileAndFieldPath) {
