@@ -28,11 +28,8 @@ TEST_F(DeviceFaultsTest, AStalledLinkHoldsOutputBackAndLosesNothing) {
   SpeckdFixture speckd;
   const std::string lease = speckd.AcquireLease("faults");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
-  v1::SubscribeEventsRequest request;
-  request.set_device_id(kDevice);
-  request.mutable_filter()->add_layers(0);
-  request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
-  request.mutable_options()->set_lease_id(lease);
+  const v1::SubscribeEventsRequest request =
+      CoreSpikesRequest(v1::LOSSLESS, lease);
   StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, request);
   });
@@ -102,16 +99,6 @@ TEST_F(DeviceFaultsTest, AClockJumpMovesTheStopWatchAndLateInputsAreCounted) {
   EXPECT_EQ(speckd.WaitIdle().late_inputs(), 10u);
 }
 
-v1::SubscribeEventsRequest SpikesRequest(v1::OverflowPolicy policy,
-                                         uint32_t max_queued_messages) {
-  v1::SubscribeEventsRequest request;
-  request.set_device_id(kDevice);
-  request.mutable_filter()->add_layers(0);
-  request.mutable_options()->set_overflow_policy(policy);
-  request.mutable_options()->set_max_queued_messages(max_queued_messages);
-  return request;
-}
-
 uint64_t DroppedIn(const std::vector<v1::StreamMessage>& messages) {
   uint64_t n = 0;
   for (const v1::StreamMessage& m : messages) n += m.dropped_since_last();
@@ -126,12 +113,13 @@ TEST_F(DeviceFaultsTest, AnOutputBurstReachesLosslessWholeAndDropsAreCounted) {
   SpeckdFixture speckd;
   const std::string lease = speckd.AcquireLease("faults");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
-  v1::SubscribeEventsRequest lossless = SpikesRequest(v1::LOSSLESS, 0);
-  lossless.mutable_options()->set_lease_id(lease);
+  const v1::SubscribeEventsRequest lossless =
+      CoreSpikesRequest(v1::LOSSLESS, lease);
   StreamCollector<v1::StreamMessage> whole([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, lossless);
   });
-  const v1::SubscribeEventsRequest small = SpikesRequest(v1::DROP_OLDEST, 1);
+  const v1::SubscribeEventsRequest small =
+      CoreSpikesRequest(v1::DROP_OLDEST, "", 1);
   StreamCollector<v1::StreamMessage> lossy([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, small);
   });
@@ -180,7 +168,7 @@ TEST_F(DeviceFaultsTest, AWedgedDriverIsLostThenRestartedByTheWatchdog) {
   SpeckdFixture speckd(options);
   const std::string lease = speckd.AcquireLease("faults");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
-  const v1::SubscribeEventsRequest request = SpikesRequest(v1::DROP_OLDEST, 0);
+  const v1::SubscribeEventsRequest request = CoreSpikesRequest(v1::DROP_OLDEST);
   StreamCollector<v1::StreamMessage> before([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, request);
   });

@@ -105,6 +105,13 @@ class RecordingTest : public ::testing::Test {
     request.set_name(name);
     return stub->StartRecording(&context, request, out);
   }
+  static grpc::Status Stop(v1::RecordingService::Stub* stub,
+                           const std::string& name, v1::Recording* out) {
+    grpc::ClientContext context;
+    v1::StopRecordingRequest request;
+    request.set_name(name);
+    return stub->StopRecording(&context, request, out);
+  }
   static grpc::Status Get(v1::RecordingService::Stub* stub,
                           const std::string& name, v1::Recording* out) {
     grpc::ClientContext context;
@@ -144,12 +151,7 @@ TEST_F(RecordingTest, TheTutorialRecordedHoldsExactlyWhatRan) {
   ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
   speckd.WaitIdle();
   v1::Recording stopped;
-  {
-    grpc::ClientContext context;
-    v1::StopRecordingRequest request;
-    request.set_name("tutorial");
-    ASSERT_TRUE(stub->StopRecording(&context, request, &stopped).ok());
-  }
+  ASSERT_TRUE(Stop(stub.get(), "tutorial", &stopped).ok());
   EXPECT_FALSE(stopped.active());
   EXPECT_TRUE(stopped.ended_cleanly());
   EXPECT_EQ(stopped.end_status_code(), 0);
@@ -249,11 +251,8 @@ TEST_F(RecordingTest, AQuotaEndsTheRecordingNotTheRun) {
   auto stub = v1::RecordingService::NewStub(speckd.channel);
   const std::string lease = speckd.AcquireLease("rec");
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
-  v1::SubscribeEventsRequest request;
-  request.set_device_id(kDevice);
-  request.mutable_filter()->add_layers(0);
-  request.mutable_options()->set_overflow_policy(v1::LOSSLESS);
-  request.mutable_options()->set_lease_id(lease);
+  const v1::SubscribeEventsRequest request =
+      CoreSpikesRequest(v1::LOSSLESS, lease);
   StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, request);
   });
@@ -368,21 +367,13 @@ TEST_F(RecordingTest, ReplayReproducesTheRecordedOutputsExactly) {
   v1::WriteEventsResponse written;
   ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
   speckd.WaitIdle();
-  {
-    grpc::ClientContext context;
-    v1::StopRecordingRequest stop;
-    stop.set_name("original");
-    ASSERT_TRUE(stub->StopRecording(&context, stop, &out).ok());
-  }
+  ASSERT_TRUE(Stop(stub.get(), "original", &out).ok());
   const Contents recorded = Read(RecordingPath(options.data_dir, "original"));
   ASSERT_EQ(recorded.core_spike_list.size(), 25001u);
 
   ASSERT_TRUE(speckd.ApplyConfig(case_.config, lease).ok());
-  v1::SubscribeEventsRequest subscribe;
-  subscribe.set_device_id(kDevice);
-  subscribe.mutable_filter()->add_layers(0);
-  subscribe.mutable_options()->set_overflow_policy(v1::LOSSLESS);
-  subscribe.mutable_options()->set_lease_id(lease);
+  const v1::SubscribeEventsRequest subscribe =
+      CoreSpikesRequest(v1::LOSSLESS, lease);
   StreamCollector<v1::StreamMessage> spikes([&](grpc::ClientContext* ctx) {
     return speckd.event_stub->SubscribeEvents(ctx, subscribe);
   });
@@ -454,12 +445,7 @@ TEST_F(RecordingTest, PowerAndReadoutStreamsAreKept) {
   v1::WriteEventsResponse written;
   ASSERT_TRUE(speckd.WriteStream(lease, case_.inputs, 5000, &written).ok());
   speckd.WaitIdle();
-  {
-    grpc::ClientContext context;
-    v1::StopRecordingRequest stop;
-    stop.set_name("power");
-    ASSERT_TRUE(stub->StopRecording(&context, stop, &out).ok());
-  }
+  ASSERT_TRUE(Stop(stub.get(), "power", &out).ok());
   // 5 s of input at 20 Hz: about 100 samples of 5 rails.
   EXPECT_GE(ItemsOf(out, v1::POWER), 90u * 5);
   ASSERT_EQ(out.counts_size(), 2);

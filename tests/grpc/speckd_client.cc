@@ -84,6 +84,18 @@ grpc::Status SpeckdClient::SetPacing(const std::string& lease,
   return device_stub->SetPacing(&context, request, &response);
 }
 
+v1::SubscribeEventsRequest CoreSpikesRequest(v1::OverflowPolicy policy,
+                                             const std::string& lease,
+                                             uint32_t max_queued_messages) {
+  v1::SubscribeEventsRequest request;
+  request.set_device_id(kDevice);
+  request.mutable_filter()->add_layers(0);
+  request.mutable_options()->set_overflow_policy(policy);
+  request.mutable_options()->set_max_queued_messages(max_queued_messages);
+  if (!lease.empty()) request.mutable_options()->set_lease_id(lease);
+  return request;
+}
+
 uint64_t SpikesIn(const std::vector<v1::StreamMessage>& messages) {
   uint64_t n = 0;
   for (const v1::StreamMessage& m : messages)

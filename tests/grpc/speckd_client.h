@@ -27,6 +27,12 @@ namespace v1 = ::speckd::v1;
 // The fixture's (and a default speckd's) simulated devkit.
 inline constexpr char kDevice[] = "speck2edevkit-sim:0";
 
+// SubscribeEvents for core 0's spikes on kDevice, with `policy` (LOSSLESS
+// needs `lease`) and a queue of `max_queued_messages` (0: the default).
+v1::SubscribeEventsRequest CoreSpikesRequest(v1::OverflowPolicy policy,
+                                             const std::string& lease = "",
+                                             uint32_t max_queued_messages = 0);
+
 // Spikes carried by a subscription's messages.
 uint64_t SpikesIn(const std::vector<v1::StreamMessage>& messages);
 
