@@ -59,11 +59,12 @@ struct ChipModel::Core {
   uint32_t decimator_n = 0;  // 0 = off
   uint32_t decimator_count = 0;
   std::vector<Route> routes;
-  std::vector<AxisSpan> x_spans;  // per input x
-  std::vector<AxisSpan> y_spans;  // per input y
-  std::vector<int8_t> weights;    // [c][ky][kx][f]
-  std::vector<int16_t> biases;    // [f]
-  std::vector<int16_t> state;     // [oy][ox][f]
+  std::vector<AxisSpan> x_spans;       // per input x
+  std::vector<AxisSpan> y_spans;       // per input y
+  std::vector<int8_t> weights;         // [c][ky][kx][f]
+  std::vector<int16_t> biases;         // [f]
+  std::vector<int16_t> state;          // [oy][ox][f]
+  std::vector<int16_t> initial_state;  // state as configured, for Reset()
 
   int16_t* neuron(int y, int x) {
     return &state[(static_cast<size_t>(y) * out_w + x) * features];
@@ -326,8 +327,23 @@ void ChipModel::Compile() {
         }
       }
     }
+    core.initial_state = core.state;
   }
   dvs_monitor_ = config_.dvs_layer.monitor_enable && SpikeMonitorOn();
+  readout_.Configure(config_.readout,
+                     config_.quirks.readout_class_spacing_erratum);
+  SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);
+}
+
+void ChipModel::Reset() {
+  for (Core& core : cores_) {
+    core.state = core.initial_state;
+    core.decimator_count = 0;
+  }
+  stats_ = ModelStats();
+  fifo_.clear();
+  fifo_head_ = 0;
+  time_us_ = 0;
   readout_.Configure(config_.readout,
                      config_.quirks.readout_class_spacing_erratum);
   SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);

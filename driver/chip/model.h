@@ -90,6 +90,12 @@ class ChipModel {
   // the next multiple of the new period. rate_hz <= 0 or !enable stops it.
   void SetSlowClock(bool enable, double rate_hz);
 
+  // Back to the state Create() gave: neurons at neurons_initial_value, model
+  // time 0, counters, decimators, readout and statistics cleared, the slow
+  // clock as configured. Cheaper than Create() (nothing is recompiled), so a
+  // dataset runs every sample from a fresh chip.
+  void Reset();
+
   // Moves model time to `timestamp_us` without running ticks (stop-watch
   // reset: SetTime(0)); the slow-clock schedule continues from there. Neuron
   // states are kept (as on the chip).

@@ -446,6 +446,39 @@ TEST(NeuronStateTest, InitialValuesUseSamnaLayoutAndReadWriteWork) {
   EXPECT_THAT(unused.message(), HasSubstr("core 5 is not configured"));
 }
 
+// Reset() gives the chip Create() gave: a second run after it is the first
+// run again (initial values, decimator phase, slow clock, statistics).
+TEST(ResetTest, SecondRunAfterResetRepeatsTheFirst) {
+  SpeckConfig config;
+  config.cnn_layers[0] = MakeCore(1, 1, 1, 1, 1);
+  SetWeight(config.cnn_layers[0], 0, 0, 0, 0, 7);
+  config.cnn_layers[0].neurons_initial_value = {5};
+  config.cnn_layers[0].leak_enable = true;
+  config.cnn_layers[0].biases = {1};
+  config.cnn_layers[0].output_decimator_enable = true;
+  config.cnn_layers[0].output_decimator_interval = 0;  // N = 2
+  config.slow_clock = {true, 1000.0};
+  auto model = Build(config);
+  ASSERT_NE(model, nullptr);
+  auto run = [&] {
+    OutputBatch out;
+    for (int i = 0; i < 9; ++i)
+      model->ProcessSpike(In(700 * i, 0, 0, 0, 0), &out);
+    model->AdvanceTo(9000, &out);
+    std::vector<uint64_t> times;
+    for (const Spike& s : out.spikes) times.push_back(s.timestamp_us);
+    return std::make_pair(times, model->stats().cores[0].spikes);
+  };
+  const auto first = run();
+  ASSERT_FALSE(first.first.empty());
+  EXPECT_NE(V(*model, 0, 0, 0, 0), 5);
+  model->Reset();
+  EXPECT_EQ(V(*model, 0, 0, 0, 0), 5);
+  EXPECT_EQ(model->time_us(), 0u);
+  EXPECT_EQ(model->stats().slow_clock_ticks, 0u);
+  EXPECT_EQ(run(), first);
+}
+
 TEST(TimeTest, LateInputsRunAtModelTimeAndAreCounted) {
   SpeckConfig config;
   config.cnn_layers[0] = MakeCore(1, 1, 1, 1, 1);
