@@ -14,7 +14,7 @@ budget=(-max_total_time="$seconds")
 [ -n "${RUNS_PER_TARGET:-}" ] && budget=(-runs="$RUNS_PER_TARGET")
 out=${FUZZ_OUT:-/tmp/speckd-fuzz}
 targets=(config_json_fuzz config_proto_fuzz events_fuzz graph_spec_fuzz grpc_web_fuzz csv_fuzz
-  recording_fuzz aedat4_fuzz)
+  recording_fuzz aedat4_fuzz npy_fuzz)
 # Build outputs live beside the other configurations' (bazel-out/*-fuzz).
 ci=()
 [ -t 1 ] || ci=(--config=ci)

@@ -4,12 +4,11 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "clients/cli/event_arrays.h"
 #include "proto/recording/aedat4_reader.h"
 
 namespace speckd::cli {
 namespace {
-
-constexpr int kDvsSize = 128;
 
 absl::StatusOr<EventFile> ReadAedat4(const std::string& path) {
   absl::StatusOr<std::unique_ptr<recording::Aedat4Reader>> reader =
@@ -23,41 +22,26 @@ absl::StatusOr<EventFile> ReadAedat4(const std::string& path) {
       break;
     }
   }
-  EventFile file;
-  file.format = EventFormat::kDvsEvents;
-  speckd::v1::DvsEventBatch* dvs = file.events.mutable_dvs_events();
-  int64_t first = -1, previous = 0;
-  uint64_t index = 0;
+  EventColumns columns;
+  int64_t first = -1;
   while (std::optional<recording::Aedat4Packet> p = (*reader)->Next()) {
     if (stream < 0) stream = p->stream;  // no description: the first packet's
     if (p->stream != stream) continue;
     for (const recording::Aedat4Event& e : p->events) {
-      if (e.x < 0 || e.x >= kDvsSize || e.y < 0 || e.y >= kDvsSize) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(path, ": event ", index, ": ",
-                         e.x < 0 || e.x >= kDvsSize ? "x" : "y", ": ",
-                         e.x < 0 || e.x >= kDvsSize ? e.x : e.y,
-                         " is outside the DVS array (0..127)"));
-      }
       if (first < 0) first = e.timestamp_us;
-      if (e.timestamp_us < previous) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            path, ": event ", index, ": timestamp goes backwards"));
-      }
-      previous = e.timestamp_us;
-      dvs->add_timestamp_us(static_cast<uint64_t>(e.timestamp_us - first));
-      dvs->add_x(e.x);
-      dvs->add_y(e.y);
-      dvs->add_p(e.on);
-      ++index;
+      // Relative to the first event; one earlier still shows as going back.
+      columns.t.push_back(e.timestamp_us - first);
+      columns.x.push_back(e.x);
+      columns.y.push_back(e.y);
+      columns.p.push_back(e.on ? 1 : 0);
     }
   }
   if (!(*reader)->problem().ok()) return (*reader)->problem();
-  if (index == 0) {
+  if (columns.t.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": no polarity events in it"));
   }
-  return file;
+  return DvsEventsFromColumns(path, columns);
 }
 
 }  // namespace
@@ -65,6 +49,11 @@ absl::StatusOr<EventFile> ReadAedat4(const std::string& path) {
 absl::StatusOr<EventFile> ReadEventFile(const std::string& path,
                                         const chip::SpeckConfig* config) {
   if (absl::EndsWithIgnoreCase(path, ".aedat4")) return ReadAedat4(path);
+  if (absl::EndsWithIgnoreCase(path, ".npy")) return ReadNpyEvents(path);
+  if (absl::EndsWithIgnoreCase(path, ".npz")) return ReadNpzEvents(path);
+  for (const char* ext : {".h5", ".hdf5", ".hdf"}) {
+    if (absl::EndsWithIgnoreCase(path, ext)) return ReadHdf5Events(path);
+  }
   return ReadEventCsv(path, config);
 }
 

@@ -164,6 +164,31 @@ def main():
     write("csv", "spikes.csv", "timestamp_us,layer,feature,x,y\n10,0,0,1,2\n20,0,1,15,15\n")
     write("csv", "bad.csv", "timestamp_us,x,y,p\n5,1,2,1\n4,130,2,1\nx,1,1,1\n")
     recordings()
+    arrays()
+
+
+def arrays():
+    """NumPy files: structured and plain .npy, .npz stored and deflated."""
+    import io
+    events = np.zeros(3, dtype=[("t", "<i8"), ("x", "<i2"), ("y", ">u2"), ("p", "?")])
+    events["t"] = [0, 200, 400]
+    events["x"] = [1, 2, 3]
+
+    def npy(a):
+        b = io.BytesIO()
+        np.save(b, a)
+        return b.getvalue()
+
+    def npz(save, **arrays):
+        b = io.BytesIO()
+        save(b, **arrays)
+        return b.getvalue()
+
+    write("npy", "structured.npy", npy(events))
+    write("npy", "plain.npy", npy(np.arange(5, dtype=np.int32)))
+    write("npy", "columns.npz", npz(np.savez_compressed, t=events["t"], x=events["x"]))
+    write("npy", "member.npz", npz(np.savez, events=events))
+    write("npy", "cut.npy", npy(events)[:-3])
 
 
 if __name__ == "__main__":
