@@ -108,13 +108,13 @@ TEST(SpeckctlSimulateTest, MissingFileAndMissingFlagsAreUsageErrors) {
   RunResult no_flags = RunSpeckctl({"simulate"});
   EXPECT_EQ(no_flags.exit_code, 2);
   EXPECT_THAT(no_flags.stderr_text,
-              HasSubstr("needs --config, --events and OUT.csv"));
+              HasSubstr("needs --config, --events (or --dataset) and OUT.csv"));
   // --output means the format everywhere; a file name there is a mistake.
   RunResult old_style = RunSpeckctl(
       {"simulate", "--config=c.json", "--events=e.csv", "--output=/tmp/o.csv"});
   EXPECT_EQ(old_style.exit_code, 2);
   EXPECT_THAT(old_style.stderr_text,
-              HasSubstr("give the spike file as the last argument"));
+              HasSubstr("give the output file as the last argument"));
 }
 
 TEST(SpeckctlSimulateTest, SlowClockAndUntilExtendTheRun) {
@@ -142,7 +142,8 @@ TEST(SpeckctlSimulateTest, HelpShowsUsageAndAnExample) {
   RunResult help = RunSpeckctl({"simulate", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_THAT(help.stdout_text, HasSubstr("usage: speckctl simulate"));
-  EXPECT_THAT(help.stdout_text, HasSubstr("example:"));
+  EXPECT_THAT(help.stdout_text, HasSubstr("examples:"));
+  EXPECT_THAT(help.stdout_text, HasSubstr("--dataset=DIR|LIST.txt"));
   RunResult overview = RunSpeckctl({"help"});
   EXPECT_THAT(overview.stdout_text, HasSubstr("simulate"));
   RunResult unknown = RunSpeckctl({"frobnicate"});

@@ -55,8 +55,13 @@ std::string HumanDuration(absl::Duration d) {
   return absl::StrFormat("%d min %02d s", whole / 60, whole % 60);
 }
 
+const ProgressUnit ProgressUnit::kEvents = {"events", "ev/s", "write"};
+const ProgressUnit ProgressUnit::kSamples = {"samples", "samples/s",
+                                             "simulate"};
+
 std::string ProgressBar(uint64_t done, uint64_t total, absl::Duration elapsed,
-                        int width, std::optional<absl::Duration> eta) {
+                        int width, std::optional<absl::Duration> eta,
+                        const ProgressUnit& unit) {
   const int filled =
       total == 0 ? width
                  : static_cast<int>(static_cast<double>(width) *
@@ -64,15 +69,17 @@ std::string ProgressBar(uint64_t done, uint64_t total, absl::Duration elapsed,
                                     static_cast<double>(total));
   return absl::StrCat("[", std::string(filled, '#'),
                       std::string(width - filled, '-'), "] ", done, "/", total,
-                      " events  ", Percent(done, total), "%  ",
-                      HumanCount(Rate(done, elapsed)), " ev/s  ",
+                      " ", unit.noun, "  ", Percent(done, total), "%  ",
+                      HumanCount(Rate(done, elapsed)), " ", unit.rate, "  ",
                       Eta(done, total, elapsed, eta));
 }
 
 std::string ProgressText(uint64_t done, uint64_t total, absl::Duration elapsed,
-                         std::optional<absl::Duration> eta) {
-  return absl::StrCat(done, "/", total, " events (", Percent(done, total),
-                      "%), ", HumanCount(Rate(done, elapsed)), " ev/s, ",
+                         std::optional<absl::Duration> eta,
+                         const ProgressUnit& unit) {
+  return absl::StrCat(done, "/", total, " ", unit.noun, " (",
+                      Percent(done, total), "%), ",
+                      HumanCount(Rate(done, elapsed)), " ", unit.rate, ", ",
                       Eta(done, total, elapsed, eta));
 }
 
@@ -102,10 +109,10 @@ void Progress::Draw(uint64_t done, std::optional<absl::Duration> eta) {
   if (tty_) {
     // \r back to the line start; \x1b[K clears what a longer line left.
     std::fprintf(out_, "\r%s\x1b[K",
-                 ProgressBar(done, total_, elapsed(), 30, eta).c_str());
+                 ProgressBar(done, total_, elapsed(), 30, eta, *unit_).c_str());
   } else {
-    std::fprintf(out_, "speckctl: write: %s\n",
-                 ProgressText(done, total_, elapsed(), eta).c_str());
+    std::fprintf(out_, "speckctl: %s: %s\n", unit_->what,
+                 ProgressText(done, total_, elapsed(), eta, *unit_).c_str());
   }
   std::fflush(out_);
 }

@@ -22,14 +22,25 @@ std::string HumanCount(double value);
 // "0.4 s", "12 s", "3 min 05 s".
 std::string HumanDuration(absl::Duration d);
 
+// What a progress bar counts, and the name its log lines go under.
+struct ProgressUnit {
+  const char* noun;  // "events"
+  const char* rate;  // "ev/s"
+  const char* what;  // "write": "speckctl: write: ..." in logs
+  static const ProgressUnit kEvents;
+  static const ProgressUnit kSamples;
+};
+
 // "[##########----------] 12000/25001 events  48%  5.12k ev/s  ETA 2.5 s";
 // the ETA from the rate so far unless `eta` says better.
 std::string ProgressBar(uint64_t done, uint64_t total, absl::Duration elapsed,
                         int width = 30,
-                        std::optional<absl::Duration> eta = std::nullopt);
+                        std::optional<absl::Duration> eta = std::nullopt,
+                        const ProgressUnit& unit = ProgressUnit::kEvents);
 // "12000/25001 events (48%), 5.12k ev/s, ETA 2.5 s"
 std::string ProgressText(uint64_t done, uint64_t total, absl::Duration elapsed,
-                         std::optional<absl::Duration> eta = std::nullopt);
+                         std::optional<absl::Duration> eta = std::nullopt,
+                         const ProgressUnit& unit = ProgressUnit::kEvents);
 
 // Progress of a long operation on `out`: on a terminal a bar redrawn in
 // place with '\r' at most 10 times per second; otherwise plain lines at most
@@ -46,6 +57,7 @@ class Progress {
   void Update(uint64_t done, std::optional<absl::Duration> eta = std::nullopt);
   // Draws the final state (a terminal gets its newline).
   void Finish(uint64_t done);
+  void set_unit(const ProgressUnit& unit) { unit_ = &unit; }
   int redraws() const { return redraws_; }
   absl::Duration elapsed() const { return now_() - start_; }
 
@@ -55,6 +67,7 @@ class Progress {
   std::FILE* out_;
   bool tty_;
   uint64_t total_;
+  const ProgressUnit* unit_ = &ProgressUnit::kEvents;
   Clock now_;
   absl::Time start_;
   // The first draw comes one period in: short writes only show Finish().

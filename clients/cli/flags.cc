@@ -84,6 +84,18 @@ ABSL_FLAG(double, slow_clock_hz, -1,
 ABSL_FLAG(int64_t, until_us, -1,
           "simulate: run until this stop-watch time (default: the last "
           "input's timestamp).");
+ABSL_FLAG(std::string, dataset, "",
+          "simulate: a folder of event files, or a .txt list of them, to run "
+          "one by one.");
+ABSL_FLAG(std::string, label_file, "",
+          "simulate --dataset: CSV of file,label (default: folder names).");
+ABSL_FLAG(int64_t, threads, 0,
+          "simulate --dataset: threads (default: every usable core).");
+ABSL_FLAG(std::string, shard, "",
+          "simulate --dataset: I/N runs the I-th of N shares (0 <= I < N).");
+ABSL_FLAG(int64_t, output_layer, -1,
+          "simulate --dataset: the core whose spikes are counted (default: "
+          "the only monitored core).");
 
 namespace speckd::cli {
 namespace {

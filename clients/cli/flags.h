@@ -45,6 +45,11 @@ ABSL_DECLARE_FLAG(std::string, config);
 ABSL_DECLARE_FLAG(std::string, events);
 ABSL_DECLARE_FLAG(double, slow_clock_hz);
 ABSL_DECLARE_FLAG(int64_t, until_us);
+ABSL_DECLARE_FLAG(std::string, dataset);
+ABSL_DECLARE_FLAG(std::string, label_file);
+ABSL_DECLARE_FLAG(int64_t, threads);
+ABSL_DECLARE_FLAG(std::string, shard);
+ABSL_DECLARE_FLAG(int64_t, output_layer);
 
 namespace speckd::cli {
 

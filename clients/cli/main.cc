@@ -12,85 +12,16 @@
 #include "clients/cli/client.h"
 #include "clients/cli/command.h"
 #include "clients/cli/flags.h"
-#include "clients/cli/simulate.h"
 #include "driver/util/suggest.h"
 
 namespace speckd::cli {
 namespace {
 
-int RunSimulate(const std::vector<std::string>& args) {
-  SimulateOptions options;
-  options.config_path = absl::GetFlag(FLAGS_config);
-  options.events_path = absl::GetFlag(FLAGS_events);
-  const std::string format = absl::GetFlag(FLAGS_output);
-  if (!format.empty() && !ParseFormat(format).ok()) {
-    return UsageError("simulate",
-                      absl::StrCat("--output is the output format (table, "
-                                   "json, csv); give the spike file as the "
-                                   "last argument: ... ",
-                                   format));
-  }
-  if (options.config_path.empty() || options.events_path.empty() ||
-      args.size() != 1) {
-    return UsageError("simulate", "needs --config, --events and OUT.csv");
-  }
-  options.output_path = args[0];
-  if (absl::GetFlag(FLAGS_slow_clock_hz) >= 0) {
-    options.slow_clock_hz = absl::GetFlag(FLAGS_slow_clock_hz);
-  }
-  if (absl::GetFlag(FLAGS_until_us) >= 0) {
-    options.until_us = static_cast<uint64_t>(absl::GetFlag(FLAGS_until_us));
-  }
-  absl::StatusOr<SimulateSummary> summary = Simulate(options);
-  if (!summary.ok()) return Fail(summary.status());
-  for (const chip::ConfigProblem& note : summary->notes) {
-    std::fprintf(stderr, "speckctl: %s: %s\n", options.config_path.c_str(),
-                 note.ToString().c_str());
-  }
-  std::string per_core;
-  for (int i = 0; i < chip::kNumCores; ++i) {
-    if (summary->core_spikes[i] > 0) {
-      absl::StrAppend(&per_core, per_core.empty() ? "" : ", ", "core ", i, ": ",
-                      summary->core_spikes[i]);
-    }
-  }
-  std::fprintf(
-      stderr,
-      "speckctl: simulated %llu input events up to t=%llu us in "
-      "%.3f s: %llu output spikes written to %s (neuron spikes %s; "
-      "%llu synaptic operations)\n",
-      static_cast<unsigned long long>(summary->input_events),
-      static_cast<unsigned long long>(summary->end_us), summary->wall_seconds,
-      static_cast<unsigned long long>(summary->output_spikes),
-      options.output_path.c_str(), per_core.empty() ? "none" : per_core.c_str(),
-      static_cast<unsigned long long>(summary->synops));
-  return kExitOk;
-}
-
-const Command kSimulateCommand = {
-    "simulate", "run the chip model offline on an event file",
-    "usage: speckctl simulate --config=CONFIG.json --events=EVENTS.csv "
-    "OUT.csv [--slow_clock_hz=N] [--until_us=T]\n"
-    "\n"
-    "Runs the Speck2e chip model in this process, as fast as possible (no\n"
-    "daemon needed). CONFIG.json is a SpeckConfiguration in samna's field\n"
-    "names; EVENTS.csv starts with the header 'timestamp_us,x,y,p' "
-    "(DvsEvents)\n"
-    "or 'timestamp_us,layer,feature,x,y' (Spikes into a core). OUT.csv gets\n"
-    "every monitored output spike, in emission order. Formats: "
-    "docs/formats.md.\n"
-
-    "\n"
-    "example:\n"
-    "  speckctl simulate --config=examples/tutorial/config.json \\\n"
-    "      --events=examples/tutorial/events.csv /tmp/out.csv\n",
-    RunSimulate};
-
 // `speckctl help` order: first steps, then the rest.
 const Command* const kCommands[] = {
-    &kDevicesCommand, &kInfoCommand,  &kConfigCommand,   &kWriteCommand,
-    &kWatchCommand,   &kDemoCommand,  &kGraphCommand,    &kStopWatchCommand,
-    &kCancelCommand,  &kLeaseCommand, &kSimulateCommand, &kDoctorCommand,
+    &kDevicesCommand, &kInfoCommand,   &kConfigCommand,   &kWriteCommand,
+    &kWatchCommand,   &kDemoCommand,   &kGraphCommand,    &kStopWatchCommand,
+    &kCancelCommand,  &kLeaseCommand,  &kSimulateCommand, &kDoctorCommand,
     &kSimCommand,     &kRecordCommand,
 };
 
@@ -111,7 +42,8 @@ void PrintOverview(std::FILE* out) {
       "global flags (every command that talks to speckd):\n"
       "  --server=HOST:PORT  speckd's address (default: $SPECKD_SERVER, else\n"
       "                      127.0.0.1:50051)\n"
-      "  --device=ID         the device (default: the only usable board, else the\n"
+      "  --device=ID         the device (default: the only usable board, else "
+      "the\n"
       "                      first simulated devkit)\n"
       "  --timeout=10s       deadline of each call\n"
       "  --output=FORMAT     table (default), json or csv\n"

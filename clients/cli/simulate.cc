@@ -28,29 +28,36 @@ struct FileCloser {
 
 }  // namespace
 
-absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
-  const absl::Time start = absl::Now();
-  absl::StatusOr<chip::SpeckConfig> config =
-      codec::LoadConfigFile(options.config_path);
+absl::StatusOr<chip::SpeckConfig> LoadSimulationConfig(
+    const std::string& path, std::optional<double> slow_clock_hz,
+    std::vector<chip::ConfigProblem>* notes) {
+  absl::StatusOr<chip::SpeckConfig> config = codec::LoadConfigFile(path);
   if (!config.ok()) return config.status();
-  if (options.slow_clock_hz.has_value()) {
-    config->slow_clock.enable = *options.slow_clock_hz > 0;
-    config->slow_clock.rate_hz = *options.slow_clock_hz;
+  if (slow_clock_hz.has_value()) {
+    config->slow_clock.enable = *slow_clock_hz > 0;
+    config->slow_clock.rate_hz = *slow_clock_hz;
   }
-
-  SimulateSummary summary;
   chip::ValidationReport report = chip::Validate(*config);
   std::string errors;
   int error_count = 0;
   for (const chip::ConfigProblem& p : report.problems) {
     if (p.severity == chip::ConfigProblem::Severity::kError) {
-      absl::StrAppend(&errors, error_count++ ? "\n" : "", options.config_path,
-                      ": ", p.ToString());
+      absl::StrAppend(&errors, error_count++ ? "\n" : "", path, ": ",
+                      p.ToString());
     } else {
-      summary.notes.push_back(p);
+      notes->push_back(p);
     }
   }
   if (error_count > 0) return absl::InvalidArgumentError(errors);
+  return config;
+}
+
+absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
+  const absl::Time start = absl::Now();
+  SimulateSummary summary;
+  absl::StatusOr<chip::SpeckConfig> config = LoadSimulationConfig(
+      options.config_path, options.slow_clock_hz, &summary.notes);
+  if (!config.ok()) return config.status();
 
   absl::StatusOr<EventFile> file = ReadEventFile(options.events_path, &*config);
   if (!file.ok()) return file.status();

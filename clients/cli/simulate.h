@@ -38,6 +38,13 @@ struct SimulateSummary {
   std::vector<chip::ConfigProblem> notes;
 };
 
+// Loads and validates a configuration file (applying the slow-clock
+// override); NOT_MODELLED and WARNING findings go to `notes`. Errors as for
+// Simulate.
+absl::StatusOr<chip::SpeckConfig> LoadSimulationConfig(
+    const std::string& path, std::optional<double> slow_clock_hz,
+    std::vector<chip::ConfigProblem>* notes);
+
 // Errors: INVALID_ARGUMENT for a bad configuration (every problem, one per
 // line, "<config path>: <field path>: <message>") or event file (file, line
 // and field), NOT_FOUND for unreadable files, others for I/O failures.
