@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "driver/chip/accumulate.h"
 #include "driver/chip/dvs_region.h"
 #include "driver/chip/limits.h"
 #include "driver/chip/validate.h"
@@ -15,34 +16,29 @@
 
 namespace speckd::chip {
 
-// One core compiled for speed. Neuron state is int16 [oy][ox][f] and weights
-// int8 [c][ky][kx][f] so that one input spike adds contiguous runs of F
-// weights to contiguous runs of F neurons.
-namespace {
-
 // For one input coordinate along an axis: the touched output positions are
 // o0, o0+1, ..., o0+n-1 with kernel index k0, k0-stride, ...
-struct AxisSpan {
+struct ChipModel::AxisSpan {
   int16_t o0 = 0;
   int16_t k0 = 0;
   int16_t n = 0;
+  // o0 and k0 as offsets into state and weights (x: times F; y: times
+  // out_w * F and K * F), so the one-position update needs no multiply.
+  int32_t neuron_offset = 0;
+  int32_t kernel_offset = 0;
 };
 
-}  // namespace
-
+// One core compiled for speed. Neuron state is int16 [oy][ox][f] and weights
+// int8 [c][ky][kx][f] so that one input spike adds contiguous runs of F
+// weights to contiguous runs of F neurons.
 struct ChipModel::Core {
-  struct Route {
-    int layer;
-    int pooling;
-    int feature_shift;
-  };
-
   bool in_use = false;
   int id = 0;
   CoreStats* stats = nullptr;  // &stats_.cores[id]
   int channels = 0;            // input features
   int features = 0;            // output features
   int kernel = 0;
+  int channel_stride = 0;  // K * K * F: weights per input feature
   int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
   int stride_x = 1, stride_y = 1;
   int16_t threshold_high = 0;
@@ -58,7 +54,7 @@ struct ChipModel::Core {
   bool exact_path = false;
   uint32_t decimator_n = 0;  // 0 = off
   uint32_t decimator_count = 0;
-  std::vector<Route> routes;
+  std::vector<RouteTarget> routes;
   std::vector<AxisSpan> x_spans;       // per input x
   std::vector<AxisSpan> y_spans;       // per input y
   std::vector<int8_t> weights;         // [c][ky][kx][f]
@@ -77,32 +73,18 @@ struct ChipModel::Core {
 
 namespace {
 
-inline int16_t Saturate16(int32_t v) {
-  return static_cast<int16_t>(std::clamp(v, kStateMin, kStateMax));
+// Validation allows pooling 1, 2 and 4: a shift instead of a division
+// (an integer division costs as much as the rest of a DVS event).
+int PoolingShift(uint32_t pooling) {
+  int shift = 0;
+  while ((1u << (shift + 1)) <= pooling) ++shift;
+  return shift;
 }
 
-// Output positions touched along one axis by input coordinate `in`:
-// o = (in + pad - k) / stride for kernel index k with exact division.
-AxisSpan SpanFor(int in, int pad, int kernel, int stride, int out) {
-  AxisSpan span;
-  int first = -1;
-  int count = 0;
-  int k0 = 0;
-  for (int o = 0; o < out; ++o) {
-    const int k = in + pad - o * stride;
-    if (k < 0 || k >= kernel) continue;
-    if (first < 0) {
-      first = o;
-      k0 = k;
-    }
-    ++count;
-  }
-  if (first >= 0) {
-    span.o0 = static_cast<int16_t>(first);
-    span.k0 = static_cast<int16_t>(k0);
-    span.n = static_cast<int16_t>(count);
-  }
-  return span;
+inline __attribute__((always_inline)) int16_t Saturate16(int32_t v) {
+  // Not std::clamp: GCC leaves it out of line in the big inlined loops.
+  return static_cast<int16_t>(v < kStateMin ? kStateMin
+                                            : (v > kStateMax ? kStateMax : v));
 }
 
 // One neuron's update: v = sat16(v + add); a neuron at or above `high`
@@ -120,11 +102,6 @@ inline __attribute__((always_inline)) bool AddAndClamp(int16_t* v, int32_t add,
   return false;
 }
 
-// The sort key of a fired neuron: ascending keys are emission order
-// (f, then y, then x).
-inline uint64_t FiredKey(int f, uint32_t pos) {
-  return (static_cast<uint64_t>(f) << 32) | pos;
-}
 inline uint32_t Position(int y, int x) {
   return (static_cast<uint32_t>(y) << 16) | static_cast<uint32_t>(x);
 }
@@ -144,77 +121,11 @@ inline __m128i AccumulateLanes(int16_t* v, __m128i w16, __m128i vhigh,
 }
 #endif
 
-// v[f] = sat16(v[f] + w[f]) for f < n. Firing lanes (v >= high) keep their
-// value for Fire() to reset; the others are clamped to `low`. Returns whether
-// any lane fired. Requires low < high (Core::exact_path): then the firing
-// lanes are exactly those left >= high.
-inline __attribute__((always_inline)) bool Accumulate(int16_t* v,
-                                                      const int8_t* w, int n,
-                                                      int16_t high,
-                                                      int16_t low) {
-  int f = 0;
-  bool fired = false;
-#ifdef __SSE2__
-  // Only when there is a full block: building the constants for nothing
-  // costs a store-forwarding stall on the narrow path.
-  if (n >= 8) {
-    const __m128i vhigh = _mm_set1_epi16(high);
-    const __m128i vlow = _mm_set1_epi16(low);
-    const __m128i vmin = _mm_set1_epi16(kStateMin);
-    __m128i any = _mm_setzero_si128();
-    for (; f + 16 <= n; f += 16) {
-      const __m128i w8 =
-          _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + f));
-      // Sign-extend int8 -> int16: duplicate each byte, shift right by 8.
-      any = _mm_or_si128(
-          any,
-          AccumulateLanes(v + f, _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8),
-                          vhigh, vlow, vmin));
-      any = _mm_or_si128(
-          any, AccumulateLanes(v + f + 8,
-                               _mm_srai_epi16(_mm_unpackhi_epi8(w8, w8), 8),
-                               vhigh, vlow, vmin));
-    }
-    for (; f + 8 <= n; f += 8) {
-      const __m128i w8 =
-          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + f));
-      any = _mm_or_si128(
-          any,
-          AccumulateLanes(v + f, _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8),
-                          vhigh, vlow, vmin));
-    }
-    fired = _mm_movemask_epi8(any) != 0;
-  }
-#endif
-  for (; f < n; ++f) fired |= AddAndClamp(v + f, w[f], high, low);
-  return fired;
-}
-
-// Appends (f << 32 | pos) for every lane with v[f] >= high, in f order.
-void CollectFired(const int16_t* v, int n, int16_t high, uint32_t pos,
-                  std::vector<uint64_t>* fired) {
-  int f = 0;
-#ifdef __SSE2__
-  const __m128i vhigh = _mm_set1_epi16(high);
-  for (; f + 8 <= n; f += 8) {
-    const __m128i s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(v + f));
-    // Two mask bits per 16-bit lane.
-    for (unsigned mask = static_cast<unsigned>(
-             _mm_movemask_epi8(_mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s)));
-         mask != 0; mask &= mask - 1, mask &= mask - 1) {
-      fired->push_back(FiredKey(f + __builtin_ctz(mask) / 2, pos));
-    }
-  }
-#endif
-  for (; f < n; ++f) {
-    if (v[f] >= high) fired->push_back(FiredKey(f, pos));
-  }
-}
-
 // Writes the spike's fields straight into the output: building it on the
 // stack and copying it costs a store-forwarding stall per spike.
-inline void EmitSpike(OutputBatch* out, uint64_t t, int feature, int layer,
-                      int x, int y) {
+inline __attribute__((always_inline)) void EmitSpike(OutputBatch* out,
+                                                     uint64_t t, int feature,
+                                                     int layer, int x, int y) {
   Spike& s = out->spikes.emplace_back();
   s.timestamp_us = t;
   s.feature = static_cast<uint16_t>(feature);
@@ -235,6 +146,31 @@ uint64_t ModelStats::TotalSpikes() const {
   uint64_t total = 0;
   for (const CoreStats& c : cores) total += c.spikes;
   return total;
+}
+
+// Output positions touched along one axis by input coordinate `in`:
+// o = (in + pad - k) / stride for kernel index k with exact division.
+ChipModel::AxisSpan ChipModel::SpanFor(int in, int pad, int kernel, int stride,
+                                       int out) {
+  AxisSpan span;
+  int first = -1;
+  int count = 0;
+  int k0 = 0;
+  for (int o = 0; o < out; ++o) {
+    const int k = in + pad - o * stride;
+    if (k < 0 || k >= kernel) continue;
+    if (first < 0) {
+      first = o;
+      k0 = k;
+    }
+    ++count;
+  }
+  if (first >= 0) {
+    span.o0 = static_cast<int16_t>(first);
+    span.k0 = static_cast<int16_t>(k0);
+    span.n = static_cast<int16_t>(count);
+  }
+  return span;
 }
 
 absl::StatusOr<std::unique_ptr<ChipModel>> ChipModel::Create(
@@ -281,20 +217,26 @@ void ChipModel::Compile() {
     for (const Destination& dest : cfg.destinations) {
       if (!dest.enable) continue;
       core.routes.push_back({static_cast<int>(dest.layer),
-                             static_cast<int>(dest.pooling),
-                             dest.feature_shift});
+                             PoolingShift(dest.pooling), dest.feature_shift});
     }
     core.monitor_only =
         core.monitor && core.decimator_n == 0 && core.routes.empty();
+    const int F = core.features, C = core.channels, K = core.kernel;
     for (int x = 0; x < core.in_w; ++x) {
-      core.x_spans.push_back(SpanFor(x, static_cast<int>(d.padding.x),
-                                     core.kernel, core.stride_x, core.out_w));
+      AxisSpan& span = core.x_spans.emplace_back(
+          SpanFor(x, static_cast<int>(d.padding.x), core.kernel, core.stride_x,
+                  core.out_w));
+      span.neuron_offset = span.o0 * F;
+      span.kernel_offset = span.k0 * F;
     }
     for (int y = 0; y < core.in_h; ++y) {
-      core.y_spans.push_back(SpanFor(y, static_cast<int>(d.padding.y),
-                                     core.kernel, core.stride_y, core.out_h));
+      AxisSpan& span = core.y_spans.emplace_back(
+          SpanFor(y, static_cast<int>(d.padding.y), core.kernel, core.stride_y,
+                  core.out_h));
+      span.neuron_offset = span.o0 * core.out_w * F;
+      span.kernel_offset = span.k0 * K * F;
     }
-    const int F = core.features, C = core.channels, K = core.kernel;
+    core.channel_stride = K * K * F;
     core.weights.assign(static_cast<size_t>(C) * K * K * F, 0);
     // samna order [f][c][x][y] -> [c][ky][kx][f].
     for (int f = 0; f < F; ++f) {
@@ -329,7 +271,7 @@ void ChipModel::Compile() {
     }
     core.initial_state = core.state;
   }
-  dvs_monitor_ = config_.dvs_layer.monitor_enable && SpikeMonitorOn();
+  CompileDvsLayer();
   readout_.Configure(config_.readout,
                      config_.quirks.readout_class_spacing_erratum);
   SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);
@@ -347,6 +289,32 @@ void ChipModel::Reset() {
   readout_.Configure(config_.readout,
                      config_.quirks.readout_class_spacing_erratum);
   SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);
+}
+
+void ChipModel::CompileDvsLayer() {
+  const DvsLayerConfig& dvs = config_.dvs_layer;
+  dvs_monitor_ = dvs.monitor_enable && SpikeMonitorOn();
+  dvs_channel_[0] = dvs.off_channel ? 0 : -1;
+  dvs_channel_[1] = dvs.on_channel ? (dvs.merge ? 0 : 1) : -1;
+  dvs_swap_ = dvs.mirror_diagonal;
+  // MapDvsPixel axis by axis (its swap aside): one table lookup per axis.
+  DvsLayerConfig unswapped = dvs;
+  unswapped.mirror_diagonal = false;
+  const int inside_x = static_cast<int>(dvs.origin.x * dvs.pooling.x);
+  const int inside_y = static_cast<int>(dvs.origin.y * dvs.pooling.y);
+  for (int i = 0; i < kDvsSize; ++i) {
+    int x = 0, y = 0;
+    dvs_x_[i] = static_cast<int16_t>(
+        MapDvsPixel(unswapped, i, inside_y, &x, &y) ? x : -1);
+    dvs_y_[i] = static_cast<int16_t>(
+        MapDvsPixel(unswapped, inside_x, i, &x, &y) ? y : -1);
+  }
+  dvs_routes_.clear();
+  for (const Destination& dest : dvs.destinations) {
+    if (!dest.enable) continue;
+    dvs_routes_.push_back({static_cast<int>(dest.layer),
+                           PoolingShift(dest.pooling), dest.feature_shift});
+  }
 }
 
 bool ChipModel::SpikeMonitorOn() const {
@@ -442,7 +410,7 @@ void ChipModel::Process(const InputEvent* inputs, size_t count,
     if (in->kind == InputEvent::Kind::kSpike) {
       HandleSpike(in->timestamp_us, in->layer, in->feature, in->x, in->y, out);
     } else {
-      ProcessDvsEvent({in->timestamp_us, in->x, in->y, in->p}, out);
+      HandleDvsEvent(in->timestamp_us, in->x, in->y, in->p, out);
     }
   }
 }
@@ -453,21 +421,35 @@ void ChipModel::ProcessSpike(const Spike& spike, OutputBatch* out) {
 }
 
 void ChipModel::ProcessDvsEvent(const DvsEvent& event, OutputBatch* out) {
-  BeginInput(event.timestamp_us, out);
+  HandleDvsEvent(event.timestamp_us, event.x, event.y, event.p, out);
+}
+
+inline __attribute__((always_inline)) void ChipModel::HandleDvsEvent(
+    uint64_t timestamp_us, int sensor_x, int sensor_y, bool on,
+    OutputBatch* out) {
+  BeginInput(timestamp_us, out);
   ++stats_.dvs_events_in;
-  const DvsLayerConfig& dvs = config_.dvs_layer;
-  if (event.p ? !dvs.on_channel : !dvs.off_channel) return;
-  const int c = dvs.merge ? 0 : (event.p ? 1 : 0);
-  int x = 0;
-  int y = 0;
-  if (!MapDvsPixel(dvs, event.x, event.y, &x, &y)) return;
+  const int c = dvs_channel_[on ? 1 : 0];
+  if (c < 0 || sensor_x >= kDvsSize || sensor_y >= kDvsSize) return;
+  int x = dvs_x_[sensor_x];
+  int y = dvs_y_[sensor_y];
+  if (x < 0 || y < 0) return;
+  if (dvs_swap_) std::swap(x, y);
   ++stats_.dvs_events_passed;
   const uint64_t t = time_us_;
   if (dvs_monitor_) EmitSpike(out, t, c, kDvsLayer, x, y);
-  for (const Destination& dest : dvs.destinations) {
-    if (!dest.enable) continue;
-    const int p = static_cast<int>(dest.pooling);
-    Deliver(static_cast<int>(dest.layer), c + dest.feature_shift, x / p, y / p);
+  if (dvs_routes_.size() == 1) {
+    // One destination: its update is the whole cascade's first step, so it
+    // can run directly, as a host spike's does.
+    const RouteTarget& r = dvs_routes_[0];
+    UpdateIfInside(r.layer, c + r.feature_shift, x >> r.pooling_shift,
+                   y >> r.pooling_shift, t, out);
+    if (fifo_head_ < fifo_.size()) RunCascade(t, out);
+    return;
+  }
+  for (const RouteTarget& r : dvs_routes_) {
+    Deliver(r.layer, c + r.feature_shift, x >> r.pooling_shift,
+            y >> r.pooling_shift);
   }
   RunCascade(t, out);
 }
@@ -519,10 +501,10 @@ void ChipModel::Route(Core& core, int f, int y, int x, uint64_t t,
     core.decimator_count = 0;
   }
   if (core.monitor) EmitSpike(out, t, f, core.id, x, y);
-  for (const Core::Route& route : core.routes) {
+  for (const RouteTarget& route : core.routes) {
     const int feature = f + route.feature_shift;
-    const int px = x / route.pooling;
-    const int py = y / route.pooling;
+    const int px = x >> route.pooling_shift;
+    const int py = y >> route.pooling_shift;
     if (route.layer == kReadoutLayer) {
       ++stats_.readout_spikes;
       readout_.Add(feature, px, py);
@@ -533,10 +515,10 @@ void ChipModel::Route(Core& core, int f, int y, int x, uint64_t t,
 }
 
 inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
-    Core& core, int c, int ox, int oy, int kx, int ky, uint64_t t,
+    Core& core, size_t neuron, size_t weights, int ox, int oy, uint64_t t,
     OutputBatch* out) {
-  int16_t* v = core.neuron(oy, ox);
-  const int8_t* w = core.kernel_row(c, ky, kx);
+  int16_t* v = &core.state[neuron];
+  const int8_t* w = &core.weights[weights];
   const int n = core.features;
   const int16_t high = core.threshold_high;
   const int16_t low = core.threshold_low;
@@ -569,24 +551,63 @@ inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
   }
 }
 
-void ChipModel::Update(Core& core, int c, int x, int y, uint64_t t,
-                       OutputBatch* out) {
+inline __attribute__((always_inline)) void ChipModel::Update(Core& core, int c,
+                                                             int x, int y,
+                                                             uint64_t t,
+                                                             OutputBatch* out) {
   CoreStats& stats = *core.stats;
   ++stats.input_spikes;
-  const AxisSpan xs = core.x_spans[x];
-  const AxisSpan ys = core.y_spans[y];
+  const AxisSpan& xs = core.x_spans[x];
+  const AxisSpan& ys = core.y_spans[y];
   if (xs.n == 0 || ys.n == 0) return;
-  const int F = core.features;
-  stats.synops += static_cast<uint64_t>(xs.n) * ys.n * F;
-
-  fired_.clear();
+  stats.synops += static_cast<uint64_t>(xs.n) * ys.n * core.features;
   if (xs.n == 1 && ys.n == 1 && !core.exact_path) {
     // One touched position (e.g. a linear layer mapped to a full-input
     // kernel): feature order is emission order, so neurons fire as soon as
-    // they are updated.
-    UpdateOnePosition(core, c, xs.o0, ys.o0, xs.k0, ys.k0, t, out);
+    // they are updated. Inline: per input, a call costs as much as this.
+    UpdateOnePosition(core,
+                      static_cast<size_t>(xs.neuron_offset + ys.neuron_offset),
+                      static_cast<size_t>(c * core.channel_stride +
+                                          xs.kernel_offset + ys.kernel_offset),
+                      xs.o0, ys.o0, t, out);
     return;
   }
+  UpdateSpread(core, c, xs, ys, t, out);
+}
+
+void ChipModel::UpdateSpread(Core& core, int c, const AxisSpan& xs,
+                             const AxisSpan& ys, uint64_t t, OutputBatch* out) {
+  fired_.clear();
+  int positions_fired = 0;
+  if (!core.exact_path) {
+    const SpreadUpdate update{core.state.data(),
+                              core.kernel_row(c, 0, 0),
+                              core.features,
+                              core.out_w,
+                              core.kernel,
+                              xs.o0,
+                              ys.o0,
+                              xs.n,
+                              ys.n,
+                              xs.k0,
+                              ys.k0,
+                              core.stride_x,
+                              core.stride_y,
+                              core.threshold_high,
+                              core.threshold_low};
+    positions_fired = spread_(update, &fired_);
+  } else {
+    positions_fired = UpdateExactPath(core, c, xs, ys);
+  }
+  if (fired_.empty()) return;
+  // Emit in ascending (f, y, x) order (Part A rule 3); keys from one
+  // position are already in feature order.
+  if (positions_fired > 1) std::sort(fired_.begin(), fired_.end());
+  FireCollected(core, t, out);
+}
+
+int ChipModel::UpdateExactPath(Core& core, int c, const AxisSpan& xs,
+                               const AxisSpan& ys) {
   int positions_fired = 0;
   for (int i = 0; i < ys.n; ++i) {
     const int oy = ys.o0 + i;
@@ -598,26 +619,15 @@ void ChipModel::Update(Core& core, int c, int x, int y, uint64_t t,
       const int8_t* w = core.kernel_row(c, ky, kx);
       const uint32_t pos = Position(oy, ox);
       const size_t before = fired_.size();
-      if (!core.exact_path) {
-        if (Accumulate(v, w, F, core.threshold_high, core.threshold_low)) {
-          CollectFired(v, F, core.threshold_high, pos, &fired_);
-        }
-      } else {
-        for (int f = 0; f < F; ++f) {
-          if (AddAndClamp(v + f, w[f], core.threshold_high,
-                          core.threshold_low)) {
-            fired_.push_back(FiredKey(f, pos));
-          }
+      for (int f = 0; f < core.features; ++f) {
+        if (AddAndClamp(v + f, w[f], core.threshold_high, core.threshold_low)) {
+          fired_.push_back(FiredKey(f, pos));
         }
       }
       positions_fired += fired_.size() != before;
     }
   }
-  if (fired_.empty()) return;
-  // Emit in ascending (f, y, x) order (Part A rule 3); keys from one
-  // position are already in feature order.
-  if (positions_fired > 1) std::sort(fired_.begin(), fired_.end());
-  FireCollected(core, t, out);
+  return positions_fired;
 }
 
 void ChipModel::FireCollected(Core& core, uint64_t t, OutputBatch* out) {

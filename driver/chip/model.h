@@ -22,6 +22,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "driver/chip/accumulate.h"
 #include "driver/chip/config.h"
 #include "driver/chip/events.h"
 #include "driver/chip/readout.h"
@@ -114,6 +115,13 @@ class ChipModel {
 
  private:
   struct Core;
+  struct AxisSpan;
+  // A destination compiled: pooling 1, 2 or 4 (validated) as a shift.
+  struct RouteTarget {
+    int layer;
+    int pooling_shift;
+    int feature_shift;
+  };
   struct Delivery {
     uint16_t feature;
     uint8_t layer;
@@ -122,6 +130,7 @@ class ChipModel {
   };
 
   explicit ChipModel(const SpeckConfig& config);
+  static AxisSpan SpanFor(int in, int pad, int kernel, int stride, int out);
   void Compile();
   uint64_t TickTime(uint64_t index) const;
   // The first tick at or after time_us_ (none while the clock is off).
@@ -138,17 +147,30 @@ class ChipModel {
                       OutputBatch* out);
   void HandleSpike(uint64_t t, int layer, int feature, int x, int y,
                    OutputBatch* out);
+  void HandleDvsEvent(uint64_t timestamp_us, int sensor_x, int sensor_y,
+                      bool on, OutputBatch* out);
   void Update(Core& core, int c, int x, int y, uint64_t t, OutputBatch* out);
+  // Update() when the input touches several positions: neurons fire after
+  // all are updated, in (f, y, x) order.
+  void UpdateSpread(Core& core, int c, const AxisSpan& xs, const AxisSpan& ys,
+                    uint64_t t, OutputBatch* out);
+  // UpdateSpread's loop when threshold_low >= threshold_high (firing is
+  // decided per neuron before clamping); returns positions that fired.
+  int UpdateExactPath(Core& core, int c, const AxisSpan& xs,
+                      const AxisSpan& ys);
   void Leak(Core& core, uint64_t t, OutputBatch* out);
   // Fires every neuron collected in fired_, in its order.
   void FireCollected(Core& core, uint64_t t, OutputBatch* out);
-  void UpdateOnePosition(Core& core, int c, int ox, int oy, int kx, int ky,
-                         uint64_t t, OutputBatch* out);
+  // `neuron` and `weights` index the first feature of the touched position
+  // (ox, oy) in state and weights.
+  void UpdateOnePosition(Core& core, size_t neuron, size_t weights, int ox,
+                         int oy, uint64_t t, OutputBatch* out);
   // Resets the firing neuron `v` (at f, y, x) and routes its spike.
   void Route(Core& core, int f, int y, int x, uint64_t t, OutputBatch* out);
   void Fire(Core& core, int16_t& v, int f, int y, int x, uint64_t t,
             OutputBatch* out);
   bool SpikeMonitorOn() const;
+  void CompileDvsLayer();
 
   SpeckConfig config_;
   std::vector<Core> cores_;
@@ -163,12 +185,22 @@ class ChipModel {
   // TickTime(next_tick_index_), or UINT64_MAX while the slow clock is off.
   uint64_t next_tick_us_ = UINT64_MAX;
   bool dvs_monitor_ = false;
+  // The DVS layer compiled: the feature per polarity (-1: not passed), the
+  // output coordinate per sensor x and y before the diagonal swap (-1:
+  // outside the region), and the enabled destinations.
+  std::array<int8_t, 2> dvs_channel_{};
+  std::array<int16_t, kDvsSize> dvs_x_{};
+  std::array<int16_t, kDvsSize> dvs_y_{};
+  bool dvs_swap_ = false;
+  std::vector<RouteTarget> dvs_routes_;
 
   // The cascade FIFO; drained completely by every RunCascade.
   std::vector<Delivery> fifo_;
   size_t fifo_head_ = 0;
   // Scratch for one update's firing neurons, sorted into (f, y, x) order.
   std::vector<uint64_t> fired_;
+  // The update loops for this CPU (SSE2 or AVX2; identical results).
+  SpreadFn spread_ = BestSpread();
 };
 
 }  // namespace speckd::chip

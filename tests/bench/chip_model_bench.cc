@@ -1,12 +1,19 @@
-// Chip-model throughput (issue: simulated Speck2e). Run:
+// Chip-model throughput on one core. Run:
 //   bazel run -c opt //tests/bench:chip_model_bench
-// Goals: tutorial network >= 64 M input events/s on one core (1000x sinabs);
-// gesture-like 4-core DVS network >= 1 G synaptic operations/s.
+// Goals: the tutorial (its own files, BM_TutorialFile) >= 1000x sinabs'
+// 1 ms-bin simulation measured in the same run (tests/bench/vs_sinabs.py
+// puts them side by side); the gesture-like 4-core DVS network >= 3 G
+// synaptic operations/s.
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <string>
 
 #include "benchmark/benchmark.h"
+#include "clients/cli/event_csv.h"
 #include "driver/chip/model.h"
+#include "proto/codec/config_codec.h"
+#include "proto/codec/events_codec.h"
 #include "tests/bench/networks.h"
 
 namespace speckd::bench {
@@ -41,6 +48,44 @@ void BM_TutorialNetwork(benchmark::State& state) {
       static_cast<double>(state.iterations() * input.size());
 }
 BENCHMARK(BM_TutorialNetwork)->Unit(benchmark::kMillisecond);
+
+// The tutorial's own configuration and 25001 DVS events, from
+// $SPECKD_TUTORIAL_DIR or the runfiles' examples/tutorial. Each iteration
+// is a fresh run of the file (Reset), as `speckctl simulate` would do.
+void BM_TutorialFile(benchmark::State& state) {
+  const char* env = std::getenv("SPECKD_TUTORIAL_DIR");
+  const std::string dir = env != nullptr ? env : "examples/tutorial";
+  absl::StatusOr<chip::SpeckConfig> config =
+      codec::LoadConfigFile(dir + "/config.json");
+  absl::StatusOr<cli::EventFile> file =
+      config.ok() ? cli::ReadEventCsv(dir + "/events.csv", &*config)
+                  : config.status();
+  absl::StatusOr<std::vector<chip::InputEvent>> input =
+      file.ok() ? codec::InputsFromProto(file->events, *config) : file.status();
+  if (!input.ok()) {
+    state.SkipWithError(std::string(input.status().message()).c_str());
+    return;
+  }
+  auto model = std::move(chip::ChipModel::Create(*config)).value();
+  chip::OutputBatch out;
+  uint64_t spikes = 0;
+  for (auto _ : state) {
+    model->Reset();
+    for (size_t i = 0; i < input->size(); i += kDrainBlock) {
+      model->Process(&(*input)[i], std::min(kDrainBlock, input->size() - i),
+                     &out);
+      spikes += out.spikes.size();
+      out.clear();
+    }
+  }
+  state.counters["input_events/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * input->size()),
+      benchmark::Counter::kIsRate);
+  state.counters["output_spikes/input"] =
+      static_cast<double>(spikes) /
+      static_cast<double>(state.iterations() * input->size());
+}
+BENCHMARK(BM_TutorialFile)->Unit(benchmark::kMicrosecond);
 
 void BM_GestureNetwork(benchmark::State& state) {
   const std::vector<chip::InputEvent> input = RandomDvsInput(1000000, 1);
