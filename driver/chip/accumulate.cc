@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "driver/chip/limits.h"
 
@@ -43,7 +42,7 @@ struct Sse2Lanes {
         vmin(_mm_set1_epi16(kStateMin)) {}
 
   void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,
-           std::vector<uint64_t>* fired) const {
+           FiredKeys* fired) const {
     int f = 0;
     for (; f + 16 <= n; f += 16) {
       const __m128i w8 =
@@ -70,11 +69,11 @@ struct Sse2Lanes {
 
 }  // namespace
 
-int SpreadScalar(const SpreadUpdate& update, std::vector<uint64_t>* fired) {
+int SpreadScalar(const SpreadUpdate& update, FiredKeys* fired) {
   return Spread<ScalarLanes>(update, fired);
 }
 
-int SpreadSse2(const SpreadUpdate& update, std::vector<uint64_t>* fired) {
+int SpreadSse2(const SpreadUpdate& update, FiredKeys* fired) {
   return Spread<Sse2Lanes>(update, fired);
 }
 

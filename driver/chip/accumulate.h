@@ -7,8 +7,8 @@
 #ifndef SPECKD_DRIVER_CHIP_ACCUMULATE_H_
 #define SPECKD_DRIVER_CHIP_ACCUMULATE_H_
 
+#include <cstddef>
 #include <cstdint>
-#include <vector>
 
 namespace speckd::chip {
 
@@ -32,17 +32,23 @@ struct SpreadUpdate {
   int16_t high, low;  // thresholds; requires low < high
 };
 
-// For every touched neuron: v = sat16(v + w). Neurons then at or above
-// `high` keep their value (Fire() resets them) and get FiredKey appended to
-// `fired` (in feature order within a position); the others are clamped up
-// to `low`. Returns how many positions had a neuron fire.
-using SpreadFn = int (*)(const SpreadUpdate& update,
-                         std::vector<uint64_t>* fired);
+// Where a spread's fired keys go: `keys` has room for nx * ny * features
+// (no per-key capacity checks in the loops); `count` keys are written.
+struct FiredKeys {
+  uint64_t* keys;
+  size_t count = 0;
+};
 
-int SpreadScalar(const SpreadUpdate& update, std::vector<uint64_t>* fired);
-int SpreadSse2(const SpreadUpdate& update, std::vector<uint64_t>* fired);
+// For every touched neuron: v = sat16(v + w). Neurons then at or above
+// `high` keep their value (Fire() resets them) and get their FiredKey
+// written to `fired` (in feature order within a position); the others are
+// clamped up to `low`. Returns how many positions had a neuron fire.
+using SpreadFn = int (*)(const SpreadUpdate& update, FiredKeys* fired);
+
+int SpreadScalar(const SpreadUpdate& update, FiredKeys* fired);
+int SpreadSse2(const SpreadUpdate& update, FiredKeys* fired);
 // Only on a CPU with AVX2 (CpuHasAvx2()).
-int SpreadAvx2(const SpreadUpdate& update, std::vector<uint64_t>* fired);
+int SpreadAvx2(const SpreadUpdate& update, FiredKeys* fired);
 
 bool CpuHasAvx2();
 // The fastest variant this CPU runs.

@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "driver/chip/accumulate.h"
 #include "driver/chip/limits.h"
@@ -50,7 +49,7 @@ struct Avx2Lanes {
   }
 
   void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,
-           std::vector<uint64_t>* fired) const {
+           FiredKeys* fired) const {
     int f = 0;
     for (; f + 16 <= n; f += 16) {
       const unsigned mask = Lanes16(v + f, w + f);
@@ -70,7 +69,7 @@ struct Avx2Lanes {
 
 }  // namespace
 
-int SpreadAvx2(const SpreadUpdate& update, std::vector<uint64_t>* fired) {
+int SpreadAvx2(const SpreadUpdate& update, FiredKeys* fired) {
   return Spread<Avx2Lanes>(update, fired);
 }
 

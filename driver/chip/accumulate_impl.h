@@ -6,7 +6,6 @@
 #define SPECKD_DRIVER_CHIP_ACCUMULATE_IMPL_H_
 
 #include <cstdint>
-#include <vector>
 
 #include "driver/chip/accumulate.h"
 #include "driver/chip/limits.h"
@@ -18,13 +17,12 @@ inline int16_t Saturate16(int32_t v) {
 
 // Lanes f..n-1 one by one.
 inline void ScalarTail(int16_t* v, const int8_t* w, int f, int n, int16_t high,
-                       int16_t low, uint32_t pos,
-                       std::vector<uint64_t>* fired) {
+                       int16_t low, uint32_t pos, FiredKeys* fired) {
   for (; f < n; ++f) {
     const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
     if (s >= high) {
       v[f] = s;
-      fired->push_back(FiredKey(f, pos));
+      fired->keys[fired->count++] = FiredKey(f, pos);
     } else {
       v[f] = s < low ? low : s;
     }
@@ -32,16 +30,15 @@ inline void ScalarTail(int16_t* v, const int8_t* w, int f, int n, int16_t high,
 }
 
 // Appends a key per fired lane; `mask` has two bits per 16-bit lane.
-inline void CollectMask(unsigned mask, int f, uint32_t pos,
-                        std::vector<uint64_t>* fired) {
+inline void CollectMask(unsigned mask, int f, uint32_t pos, FiredKeys* fired) {
   for (; mask != 0; mask &= mask - 1, mask &= mask - 1) {
-    fired->push_back(FiredKey(f + __builtin_ctz(mask) / 2, pos));
+    fired->keys[fired->count++] = FiredKey(f + __builtin_ctz(mask) / 2, pos);
   }
 }
 
 // Every touched position with Lanes::Row (constants built once per update).
 template <typename Lanes>
-inline int Spread(const SpreadUpdate& u, std::vector<uint64_t>* fired) {
+inline int Spread(const SpreadUpdate& u, FiredKeys* fired) {
   const Lanes lanes(u.high, u.low);
   const int F = u.features;
   int positions_fired = 0;
@@ -52,12 +49,12 @@ inline int Spread(const SpreadUpdate& u, std::vector<uint64_t>* fired) {
     const int8_t* w =
         u.weights + (static_cast<size_t>(ky) * u.kernel + u.kx0) * F;
     for (int j = 0; j < u.nx; ++j) {
-      const size_t before = fired->size();
+      const size_t before = fired->count;
       lanes.Row(
           v, w, F,
           (static_cast<uint32_t>(oy) << 16) | static_cast<uint32_t>(u.ox0 + j),
           fired);
-      positions_fired += fired->size() != before;
+      positions_fired += fired->count != before;
       v += F;
       w -= u.stride_x * F;
     }
@@ -68,7 +65,7 @@ inline int Spread(const SpreadUpdate& u, std::vector<uint64_t>* fired) {
 struct ScalarLanes {
   ScalarLanes(int16_t high, int16_t low) : high(high), low(low) {}
   void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,
-           std::vector<uint64_t>* fired) const {
+           FiredKeys* fired) const {
     ScalarTail(v, w, 0, n, high, low, pos, fired);
   }
   int16_t high, low;

@@ -4,6 +4,7 @@
 #include "driver/chip/accumulate.h"
 
 #include <random>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -32,12 +33,14 @@ void ExpectSameAsScalar(SpreadFn variant, const char* name) {
     std::vector<int16_t> want = v, got = v;
     SpreadUpdate u{want.data(), w.data(), F,     out,    K,      1,    1,  n,
                    n,           K - 1,    K - 1, stride, stride, high, low};
-    std::vector<uint64_t> want_fired, got_fired;
+    std::vector<uint64_t> want_keys(n * n * F), got_keys(n * n * F);
+    FiredKeys want_fired{want_keys.data()}, got_fired{got_keys.data()};
     const int want_positions = SpreadScalar(u, &want_fired);
     u.state = got.data();
     const int got_positions = variant(u, &got_fired);
+    ASSERT_EQ(got_fired.count, want_fired.count) << name << " F=" << F;
     ASSERT_EQ(got, want) << name << " F=" << F << " trial " << trial;
-    ASSERT_EQ(got_fired, want_fired) << name << " F=" << F;
+    ASSERT_EQ(got_keys, want_keys) << name << " F=" << F;
     ASSERT_EQ(got_positions, want_positions) << name;
   }
 }
@@ -57,12 +60,15 @@ TEST(AccumulateTest, ScalarTouchesExactlyTheSpreadAndKeysAreEmissionOrder) {
   // 1 feature, a 3x3 output, kernel 2, stride 1: positions (1..2, 0..1).
   std::vector<int16_t> v(9, 0);
   const std::vector<int8_t> w = {1, 2, 3, 4};  // [ky][kx]
-  std::vector<uint64_t> fired;
+  std::vector<uint64_t> keys(4);
+  FiredKeys fired{keys.data()};
   SpreadUpdate u{v.data(), w.data(), 1, 3, 2, 1, 0, 2, 2, 1, 1, 1, 1, 3, -5};
   EXPECT_EQ(SpreadScalar(u, &fired), 2);
+  ASSERT_EQ(fired.count, 2u);
+  keys.resize(2);
   // (x1,y0) += w[1][1]=4, (x2,y0) += w[1][0]=3, (x1,y1) += w[0][1]=2, ...
   EXPECT_EQ(v, (std::vector<int16_t>{0, 4, 3, 0, 2, 1, 0, 0, 0}));
-  EXPECT_EQ(fired, (std::vector<uint64_t>{FiredKey(0, 1), FiredKey(0, 2)}));
+  EXPECT_EQ(keys, (std::vector<uint64_t>{FiredKey(0, 1), FiredKey(0, 2)}));
   EXPECT_LT(FiredKey(0, 0xFFFFFFFF), FiredKey(1, 0));
 }
 

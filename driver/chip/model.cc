@@ -270,6 +270,15 @@ void ChipModel::Compile() {
       }
     }
     core.initial_state = core.state;
+    size_t widest_x = 0, widest_y = 0;
+    for (const AxisSpan& span : core.x_spans) {
+      widest_x = std::max<size_t>(widest_x, span.n);
+    }
+    for (const AxisSpan& span : core.y_spans) {
+      widest_y = std::max<size_t>(widest_y, span.n);
+    }
+    spread_keys_.resize(
+        std::max(spread_keys_.size(), widest_x * widest_y * core.features));
   }
   CompileDvsLayer();
   readout_.Configure(config_.readout,
@@ -577,33 +586,37 @@ inline __attribute__((always_inline)) void ChipModel::Update(Core& core, int c,
 
 void ChipModel::UpdateSpread(Core& core, int c, const AxisSpan& xs,
                              const AxisSpan& ys, uint64_t t, OutputBatch* out) {
-  fired_.clear();
-  int positions_fired = 0;
-  if (!core.exact_path) {
-    const SpreadUpdate update{core.state.data(),
-                              core.kernel_row(c, 0, 0),
-                              core.features,
-                              core.out_w,
-                              core.kernel,
-                              xs.o0,
-                              ys.o0,
-                              xs.n,
-                              ys.n,
-                              xs.k0,
-                              ys.k0,
-                              core.stride_x,
-                              core.stride_y,
-                              core.threshold_high,
-                              core.threshold_low};
-    positions_fired = spread_(update, &fired_);
-  } else {
-    positions_fired = UpdateExactPath(core, c, xs, ys);
+  if (core.exact_path) {
+    fired_.clear();
+    const int positions_fired = UpdateExactPath(core, c, xs, ys);
+    if (positions_fired > 1) std::sort(fired_.begin(), fired_.end());
+    FireCollected(core, fired_.data(), fired_.size(), t, out);
+    return;
   }
-  if (fired_.empty()) return;
+  const SpreadUpdate update{core.state.data(),
+                            core.kernel_row(c, 0, 0),
+                            core.features,
+                            core.out_w,
+                            core.kernel,
+                            xs.o0,
+                            ys.o0,
+                            xs.n,
+                            ys.n,
+                            xs.k0,
+                            ys.k0,
+                            core.stride_x,
+                            core.stride_y,
+                            core.threshold_high,
+                            core.threshold_low};
+  // Room for every touched neuron (Compile sized it for the widest spread).
+  FiredKeys fired{spread_keys_.data()};
+  const int positions_fired = spread_(update, &fired);
+  if (fired.count == 0) return;
   // Emit in ascending (f, y, x) order (Part A rule 3); keys from one
-  // position are already in feature order.
-  if (positions_fired > 1) std::sort(fired_.begin(), fired_.end());
-  FireCollected(core, t, out);
+  // position are already in feature order. Fire() may route into other
+  // cores but never back into an update: the keys stay valid.
+  if (positions_fired > 1) std::sort(fired.keys, fired.keys + fired.count);
+  FireCollected(core, fired.keys, fired.count, t, out);
 }
 
 int ChipModel::UpdateExactPath(Core& core, int c, const AxisSpan& xs,
@@ -630,10 +643,11 @@ int ChipModel::UpdateExactPath(Core& core, int c, const AxisSpan& xs,
   return positions_fired;
 }
 
-void ChipModel::FireCollected(Core& core, uint64_t t, OutputBatch* out) {
-  for (uint64_t key : fired_) {
-    const uint32_t pos = static_cast<uint32_t>(key);
-    const int f = static_cast<int>(key >> 32);
+void ChipModel::FireCollected(Core& core, const uint64_t* keys, size_t count,
+                              uint64_t t, OutputBatch* out) {
+  for (const uint64_t* key = keys; key != keys + count; ++key) {
+    const uint32_t pos = static_cast<uint32_t>(*key);
+    const int f = static_cast<int>(*key >> 32);
     const int y = static_cast<int>(pos >> 16);
     const int x = static_cast<int>(pos & 0xFFFF);
     Fire(core, core.neuron(y, x)[f], f, y, x, t, out);
@@ -656,7 +670,7 @@ void ChipModel::Leak(Core& core, uint64_t t, OutputBatch* out) {
   }
   std::sort(fired_.begin(), fired_.end());
   // Fire() may not touch fired_: the leak's spikes only enter the FIFO.
-  FireCollected(core, t, out);
+  FireCollected(core, fired_.data(), fired_.size(), t, out);
 }
 
 absl::StatusOr<int16_t> ChipModel::ReadNeuron(int layer, int feature, int x,

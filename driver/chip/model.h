@@ -159,8 +159,9 @@ class ChipModel {
   int UpdateExactPath(Core& core, int c, const AxisSpan& xs,
                       const AxisSpan& ys);
   void Leak(Core& core, uint64_t t, OutputBatch* out);
-  // Fires every neuron collected in fired_, in its order.
-  void FireCollected(Core& core, uint64_t t, OutputBatch* out);
+  // Fires the neurons of `keys` (FiredKey), in their order.
+  void FireCollected(Core& core, const uint64_t* keys, size_t count, uint64_t t,
+                     OutputBatch* out);
   // `neuron` and `weights` index the first feature of the touched position
   // (ox, oy) in state and weights.
   void UpdateOnePosition(Core& core, size_t neuron, size_t weights, int ox,
@@ -197,8 +198,12 @@ class ChipModel {
   // The cascade FIFO; drained completely by every RunCascade.
   std::vector<Delivery> fifo_;
   size_t fifo_head_ = 0;
-  // Scratch for one update's firing neurons, sorted into (f, y, x) order.
+  // Scratch for the firing neurons of a leak or an exact-path update,
+  // sorted into (f, y, x) order.
   std::vector<uint64_t> fired_;
+  // The same for spread updates, sized by Compile for the widest one (so
+  // the SIMD loops write keys without capacity checks).
+  std::vector<uint64_t> spread_keys_;
   // The update loops for this CPU (SSE2 or AVX2; identical results).
   SpreadFn spread_ = BestSpread();
 };
