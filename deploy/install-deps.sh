@@ -22,10 +22,11 @@ command -v npm >/dev/null || packages+=(npm)
 # usbfs under Debian's real libusb) for the USB layer, and Debian's Python
 # with grpcio, protobuf, numpy and pytest for the Python client, and torch,
 # h5py, matplotlib and pbr for sinabs and NIR (their copies are in
-# ../shared/third_party/python; there is no package index here).
+# ../shared/third_party/python; there is no package index here), and yaml
+# for the Kubernetes example's test.
 [ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev umockdev libumockdev-dev
   python3-grpcio python3-protobuf python3-numpy python3-pytest python3-venv
-  python3-torch python3-h5py python3-matplotlib python3-pbr)
+  python3-torch python3-h5py python3-matplotlib python3-pbr python3-yaml)
 
 missing=()
 for p in "${packages[@]}"; do
