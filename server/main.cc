@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -33,6 +34,14 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, web_listen, "127.0.0.1:8080",
           "HOST:PORT for the dashboard and grpc-web (HTTP/1.1); empty turns "
           "it off. Loopback by default.");
+ABSL_FLAG(std::vector<std::string>, web_allowed_origins, {},
+          "Web pages (scheme://host:port, comma-separated) that may call "
+          "speckd besides the dashboard speckd serves itself, e.g. "
+          "http://localhost:5173 for the dashboard's dev server.");
+ABSL_FLAG(std::vector<std::string>, web_allowed_hosts, {},
+          "Host names the web port answers to besides loopback names, IP "
+          "addresses and this machine's name (a guard against DNS "
+          "rebinding), e.g. speck.lab.example.org.");
 ABSL_FLAG(std::string, web_root, "",
           "Directory of the built dashboard (clients/web/dist); deploy/run.sh "
           "builds it and sets this.");
@@ -233,6 +242,9 @@ int main(int argc, char** argv) {
     speckd::server::web::WebServerOptions web_options;
     web_options.listen = absl::GetFlag(FLAGS_web_listen);
     web_options.web_root = absl::GetFlag(FLAGS_web_root);
+    web_options.policy.allowed_origins =
+        absl::GetFlag(FLAGS_web_allowed_origins);
+    web_options.policy.allowed_hosts = absl::GetFlag(FLAGS_web_allowed_hosts);
     auto started = speckd::server::web::WebServer::Start(
         web_options, (*server)->InProcessChannel());
     if (!started.ok()) {

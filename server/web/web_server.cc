@@ -23,6 +23,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "driver/util/mutex.h"
 #include "server/log/log.h"
 #include "server/web/grpc_web.h"
@@ -42,11 +43,14 @@ std::string Header(evhttp_request* req, const char* name) {
   return value != nullptr ? value : "";
 }
 
+// For a request whose origin the policy allowed: the grant names that origin
+// only (never "*", never credentials); requests without one need none.
 void AddCors(evhttp_request* req) {
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   const std::string origin = Header(req, "Origin");
-  evhttp_add_header(out, "Access-Control-Allow-Origin",
-                    origin.empty() ? "*" : origin.c_str());
+  if (!origin.empty()) {
+    evhttp_add_header(out, "Access-Control-Allow-Origin", origin.c_str());
+  }
   evhttp_add_header(out, "Vary", "Origin");
   evhttp_add_header(out, "Access-Control-Expose-Headers",
                     "grpc-status, grpc-message");
@@ -82,7 +86,10 @@ class Call;
 class WebServer::Impl {
  public:
   Impl(const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel)
-      : options_(options), channel_(std::move(channel)), stub_(channel_) {}
+      : options_(options),
+        policy_(options.policy),
+        channel_(std::move(channel)),
+        stub_(channel_) {}
   ~Impl();
 
   absl::Status Listen();
@@ -105,11 +112,18 @@ class WebServer::Impl {
  private:
   static void OnRequest(evhttp_request* req, void* arg);
   void Handle(evhttp_request* req);
+  // The request policy's verdict; false after answering 403.
+  bool Admit(evhttp_request* req, evhttp_cmd_type command);
   void ServeStatic(evhttp_request* req);
   void Preflight(evhttp_request* req);
   void ServeGrpcWeb(evhttp_request* req, WireFormat format);
 
   const WebServerOptions options_;
+  const RequestPolicy policy_;
+  // Refusals are logged at most once per period (a page could send many);
+  // the loop thread alone touches these.
+  absl::Time last_refusal_logged_ = absl::InfinitePast();
+  uint64_t refusals_unlogged_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
   event_base* base_ = nullptr;
@@ -394,8 +408,39 @@ void WebServer::Impl::OnRequest(evhttp_request* req, void* arg) {
   static_cast<Impl*>(arg)->Handle(req);
 }
 
+bool WebServer::Impl::Admit(evhttp_request* req, evhttp_cmd_type command) {
+  const std::string host = Header(req, "Host");
+  absl::Status verdict = policy_.CheckHost(host);
+  // Only calls need an allowed origin: a foreign page may link to the
+  // dashboard, but not call it.
+  if (verdict.ok() &&
+      (command == EVHTTP_REQ_POST || command == EVHTTP_REQ_OPTIONS)) {
+    verdict = policy_.CheckOrigin(Header(req, "Origin"), host);
+  }
+  if (verdict.ok()) return true;
+  const absl::Time now = absl::Now();
+  if (now - last_refusal_logged_ >= absl::Seconds(10)) {
+    log::Warning("web_request_refused",
+                 {{"error", verdict.message()},
+                  {"refused_since_last_line", refusals_unlogged_}});
+    last_refusal_logged_ = now;
+    refusals_unlogged_ = 0;
+  } else {
+    ++refusals_unlogged_;
+  }
+  evkeyvalq* out = evhttp_request_get_output_headers(req);
+  evhttp_add_header(out, "Content-Type", "text/plain; charset=utf-8");
+  evbuffer* body = evbuffer_new();
+  const std::string text = absl::StrCat("speckd: ", verdict.message(), "\n");
+  evbuffer_add(body, text.data(), text.size());
+  evhttp_send_reply(req, 403, "Forbidden", body);
+  evbuffer_free(body);
+  return false;
+}
+
 void WebServer::Impl::Handle(evhttp_request* req) {
   const evhttp_cmd_type command = evhttp_request_get_command(req);
+  if (!Admit(req, command)) return;
   if (command == EVHTTP_REQ_OPTIONS) {
     Preflight(req);
     return;

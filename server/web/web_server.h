@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/web/request_policy.h"
 
 namespace speckd::server::web {
 
@@ -31,6 +32,8 @@ struct WebServerOptions {
   // stops reading from the gRPC call until it catches up (the subscription's
   // own queue then applies its overflow policy).
   size_t max_buffered_bytes = size_t{4} << 20;
+  // Which Host names and page origins are answered (request_policy.h).
+  RequestPolicyOptions policy;
 };
 
 class WebServer {

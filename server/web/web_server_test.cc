@@ -16,6 +16,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "driver/sim/sim_device.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -104,7 +105,7 @@ HttpResponse Fetch(
     }
   });
   evkeyvalq* out = evhttp_request_get_output_headers(req);
-  evhttp_add_header(out, "Host", "127.0.0.1");
+  if (headers.count("Host") == 0) evhttp_add_header(out, "Host", "127.0.0.1");
   for (const auto& [k, v] : headers)
     evhttp_add_header(out, k.c_str(), v.c_str());
   evbuffer_add(evhttp_request_get_output_buffer(req), body.data(), body.size());
@@ -189,8 +190,12 @@ class WebServerTest : public ::testing::Test {
     root_ = std::string(getenv("TEST_TMPDIR")) + "/www";
     mkdir(root_.c_str(), 0755);
     std::ofstream(root_ + "/index.html") << "<h1>dashboard</h1>";
-    auto web =
-        WebServer::Start({"127.0.0.1:0", root_}, server_->InProcessChannel());
+    WebServerOptions web_options;
+    web_options.listen = "127.0.0.1:0";
+    web_options.web_root = root_;
+    // The browser of these tests is a page on another origin, allowed.
+    web_options.policy.allowed_origins = {"http://dashboard.example"};
+    auto web = WebServer::Start(web_options, server_->InProcessChannel());
     ASSERT_TRUE(web.ok()) << web.status();
     web_ = *std::move(web);
   }
@@ -307,6 +312,73 @@ TEST_F(WebServerTest, CorsPreflightIsAnswered) {
               HasSubstr("POST"));
   EXPECT_THAT(response.headers["Access-Control-Allow-Headers"],
               HasSubstr("x-grpc-web"));
+}
+
+// A page the user visits on another site cannot call anything (here: take
+// the lease), and its browser gets no CORS grant to read an answer.
+TEST_F(WebServerTest, ForeignOriginCannotCallAndGetsNoCorsGrant) {
+  std::map<std::string, std::string> headers =
+      GrpcWebHeaders(WireFormat::kBinary);
+  headers["Origin"] = "https://evil.example";
+  v1::AcquireLeaseRequest take;
+  take.set_holder("alice@lab");
+  HttpResponse refused = Fetch(web_->port(), EVHTTP_REQ_POST,
+                               "/speckd.v1.DeviceService/AcquireLease", headers,
+                               GrpcWebBody(take, WireFormat::kBinary));
+  EXPECT_EQ(refused.code, 403);
+  EXPECT_EQ(refused.headers.count("Access-Control-Allow-Origin"), 0u);
+  EXPECT_THAT(refused.body,
+              HasSubstr("--web_allowed_origins=https://evil.example"));
+  HttpResponse preflight = Fetch(web_->port(), EVHTTP_REQ_OPTIONS,
+                                 "/speckd.v1.DeviceService/AcquireLease",
+                                 {{"Origin", "https://evil.example"},
+                                  {"Access-Control-Request-Method", "POST"}},
+                                 "");
+  EXPECT_EQ(preflight.code, 403);
+  EXPECT_EQ(preflight.headers.count("Access-Control-Allow-Origin"), 0u);
+  // The lease was never taken: the dashboard's own page gets it.
+  EXPECT_FALSE(Lease().empty());
+}
+
+TEST_F(WebServerTest, DashboardsOwnOriginAndScriptsWithoutOriginMayCall) {
+  const std::string self = absl::StrCat("127.0.0.1:", web_->port());
+  std::map<std::string, std::string> headers =
+      GrpcWebHeaders(WireFormat::kBinary);
+  headers["Host"] = self;
+  headers["Origin"] = "http://" + self;
+  HttpResponse own = Fetch(
+      web_->port(), EVHTTP_REQ_POST, "/speckd.v1.DeviceService/ListDevices",
+      headers, GrpcWebBody(v1::ListDevicesRequest(), WireFormat::kBinary));
+  EXPECT_EQ(own.code, 200);
+  EXPECT_EQ(own.headers["Access-Control-Allow-Origin"], "http://" + self);
+  headers.erase("Origin");
+  HttpResponse script = Fetch(
+      web_->port(), EVHTTP_REQ_POST, "/speckd.v1.DeviceService/ListDevices",
+      headers, GrpcWebBody(v1::ListDevicesRequest(), WireFormat::kBinary));
+  EXPECT_EQ(script.code, 200);
+  EXPECT_EQ(script.headers.count("Access-Control-Allow-Origin"), 0u);
+  EXPECT_EQ(ParseFrames(script.body, WireFormat::kBinary).trailers,
+            "grpc-status:0\r\n");
+}
+
+// DNS rebinding: a page's own name pointed at 127.0.0.1 arrives with its
+// name in Host, even for plain page loads.
+TEST_F(WebServerTest, UnknownHostNameIsRefusedEvenForPages) {
+  HttpResponse page = Fetch(web_->port(), EVHTTP_REQ_GET, "/index.html",
+                            {{"Host", "rebind.evil.example:8080"}}, "");
+  EXPECT_EQ(page.code, 403);
+  EXPECT_THAT(page.body, HasSubstr("DNS rebinding"));
+  std::map<std::string, std::string> headers =
+      GrpcWebHeaders(WireFormat::kBinary);
+  headers["Host"] = "rebind.evil.example";
+  headers["Origin"] = "http://rebind.evil.example";
+  HttpResponse call = Fetch(
+      web_->port(), EVHTTP_REQ_POST, "/speckd.v1.DeviceService/ListDevices",
+      headers, GrpcWebBody(v1::ListDevicesRequest(), WireFormat::kBinary));
+  EXPECT_EQ(call.code, 403);
+  HttpResponse local = Fetch(web_->port(), EVHTTP_REQ_GET, "/index.html",
+                             {{"Host", "localhost:8080"}}, "");
+  EXPECT_EQ(local.code, 200);
 }
 
 TEST_F(WebServerTest, ServerStreamingSpikeCountsOfTheTutorialInTextMode) {
