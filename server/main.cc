@@ -21,10 +21,12 @@
 #include "absl/time/time.h"
 #include "driver/sim/sim_bus.h"
 #include "driver/usb/usb_bus.h"
+#include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "server/devices/device_manager.h"
 #include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
 #include "server/log/log.h"
+#include "server/service/service_notifier.h"
 #include "server/speckd_server.h"
 #include "server/web/web_server.h"
 
@@ -140,6 +142,24 @@ void PrintDevices(const speckd::server::DeviceManager& devices) {
                 speckd::server::DeviceStateName(d.state),
                 d.state_detail.empty() ? "" : ": ", d.state_detail.c_str());
   }
+}
+
+// The service watchdog's probe: a gRPC call through the daemon's own server
+// threads and the web port's event loop each answer within 2 s.
+absl::Status ProbeDaemon(const std::shared_ptr<grpc::Channel>& channel,
+                         speckd::server::web::WebServer* web) {
+  constexpr absl::Duration kDeadline = absl::Seconds(2);
+  auto stub = speckd::v1::DeviceService::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
+  speckd::v1::ListDevicesResponse devices;
+  grpc::Status listed =
+      stub->ListDevices(&context, speckd::v1::ListDevicesRequest(), &devices);
+  if (!listed.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("gRPC: ListDevices: ", listed.error_message()));
+  }
+  return web != nullptr ? web->Ping(kDeadline) : absl::OkStatus();
 }
 
 int main(int argc, char** argv) {
@@ -260,11 +280,20 @@ int main(int argc, char** argv) {
   }
   PrintDevices(devices);
   std::fflush(stdout);
+  // After `web`, so destroyed first: its probe uses the web port.
+  std::shared_ptr<grpc::Channel> probe_channel = (*server)->InProcessChannel();
+  speckd::server::ServiceNotifier notifier(
+      [&] { return ProbeDaemon(probe_channel, web.get()); });
+  notifier.Ready(absl::StrCat("serving ", devices.List().size(),
+                              " device(s); gRPC on ", (*server)->address(),
+                              web != nullptr ? ", dashboard on " : "",
+                              web != nullptr ? web->address() : ""));
 
   int received = 0;
   sigwait(&signals, &received);
   speckd::log::Info("shutdown",
                     {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
+  notifier.Stopping();
   // Both at once: the daemon ends every stream with a SHUTTING_DOWN notice
   // and UNAVAILABLE, and browser streams (on the in-process channel) pass
   // that on before the web server lets go of them.

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <deque>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -94,6 +95,7 @@ class WebServer::Impl {
 
   absl::Status Listen();
   void Shutdown(absl::Duration grace);
+  absl::Status Ping(absl::Duration timeout);
   size_t active_calls() const {
     MutexLock lock(&mu_);
     return calls_.size();
@@ -366,6 +368,34 @@ absl::Status WebServer::Impl::Listen() {
 // How long cancelled calls get to finish.
 constexpr absl::Duration kCancelGrace = absl::Milliseconds(500);
 
+absl::Status WebServer::Impl::Ping(absl::Duration timeout) {
+  {
+    MutexLock lock(&mu_);
+    if (stopping_) return absl::UnavailableError("the web port is stopping");
+  }
+  // Shared with the loop's task, which may run after a timed-out ping.
+  auto answered = std::make_shared<Notification>();
+  auto* task = new std::shared_ptr<Notification>(answered);
+  const timeval now{0, 0};
+  if (event_base_once(
+          base_, -1, EV_TIMEOUT,
+          [](evutil_socket_t, short, void* arg) {
+            auto* done = static_cast<std::shared_ptr<Notification>*>(arg);
+            (*done)->Notify();
+            delete done;
+          },
+          task, &now) != 0) {
+    delete task;
+    return absl::InternalError("cannot post to the web port's event loop");
+  }
+  if (!answered->WaitForNotificationWithTimeout(timeout)) {
+    return absl::DeadlineExceededError(
+        absl::StrCat("the web port's event loop did not answer within ",
+                     absl::FormatDuration(timeout)));
+  }
+  return absl::OkStatus();
+}
+
 void WebServer::Impl::Shutdown(absl::Duration grace) {
   if (stopped_ || base_ == nullptr) return;
   {
@@ -586,5 +616,8 @@ int WebServer::port() const { return impl_->port_; }
 const std::string& WebServer::address() const { return impl_->address_; }
 size_t WebServer::active_calls() const { return impl_->active_calls(); }
 void WebServer::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
+absl::Status WebServer::Ping(absl::Duration timeout) {
+  return impl_->Ping(timeout);
+}
 
 }  // namespace speckd::server::web

@@ -50,6 +50,11 @@ class WebServer {
   // Calls in progress now (diagnostics, tests).
   size_t active_calls() const;
 
+  // OK once the event loop has run a task posted to it, within `timeout`
+  // (the service watchdog's probe); DEADLINE_EXCEEDED if it did not, and
+  // UNAVAILABLE once shutting down.
+  absl::Status Ping(absl::Duration timeout);
+
   // Refuses new calls, lets those in progress end by themselves for up to
   // `grace` (a daemon shutting down ends its streams with a notice and
   // UNAVAILABLE, which browsers should get), cancels the rest, gives them
