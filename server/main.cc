@@ -1,5 +1,6 @@
 // speckd: owns Speck2e devkits (simulated by default) and serves them over
 // gRPC. See README.md.
+#include <libusb-1.0/libusb.h>
 #include <signal.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "driver/sim/sim_bus.h"
 #include "driver/usb/usb_bus.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "server/api/server_service.h"
 #include "server/devices/device_manager.h"
 #include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
@@ -162,10 +164,22 @@ absl::Status ProbeDaemon(const std::shared_ptr<grpc::Channel>& channel,
   return web != nullptr ? web->Ping(kDeadline) : absl::OkStatus();
 }
 
+// BuildInfo() and the libusb this daemon runs on.
+speckd::v1::ServerInfo DaemonInfo() {
+  speckd::v1::ServerInfo info = speckd::server::api::BuildInfo();
+  const libusb_version* usb = libusb_get_version();
+  (*info.mutable_components())["libusb"] =
+      absl::StrCat(usb->major, ".", usb->minor, ".", usb->micro);
+  return info;
+}
+
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = IsSpeckdFlagFile;
   usage.contains_helpshort_flags = IsSpeckdFlagFile;
+  usage.version_string = [] {
+    return speckd::server::api::VersionLine(DaemonInfo()) + "\n";
+  };
   absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "owns Speck2e devkits (a simulated one by default) and serves "
@@ -183,8 +197,8 @@ int main(int argc, char** argv) {
 
   // Before any socket exists: the most descriptors this process may have,
   // and a guard that keeps both ports alive if they run out anyway.
-  speckd::log::Info("descriptors", {{"open_files_limit",
-                                     speckd::server::RaiseOpenFileLimit()}});
+  const uint64_t open_files_limit = speckd::server::RaiseOpenFileLimit();
+  speckd::log::Info("descriptors", {{"open_files_limit", open_files_limit}});
   if (absl::Status guard = speckd::server::InstallAcceptGuard(); !guard.ok()) {
     speckd::log::Warning("accept_guard", {{"error", guard.message()}});
   }
@@ -249,6 +263,12 @@ int main(int argc, char** argv) {
   options.recordings.max_recording_bytes =
       absl::GetFlag(FLAGS_max_recording_bytes);
   options.recordings.quota_bytes = absl::GetFlag(FLAGS_recordings_quota_bytes);
+  options.info = DaemonInfo();
+  if (sim.count > 0) options.info.add_backends("SIMULATED");
+  if (usb_bus != nullptr) options.info.add_backends("USB");
+  options.info.mutable_limits()->set_open_files_limit(open_files_limit);
+  options.info.mutable_limits()->set_max_web_body_bytes(
+      speckd::server::web::kMaxBodyBytes);
   auto server = speckd::server::SpeckdServer::Start(options, &devices);
   if (!server.ok()) {
     std::fprintf(stderr, "speckd: %s\n",

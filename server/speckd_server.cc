@@ -2,6 +2,7 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "server/api/convert.h"
 #include "server/api/recording_service.h"
+#include "server/api/server_service.h"
 #include "server/api/services.h"
 #include "server/api/stream_reactor.h"
 #include "server/api/subscriptions.h"
@@ -21,7 +23,7 @@ namespace speckd::server {
 // Service objects live as long as the server; the hub takes the devices'
 // notices while it does.
 struct SpeckdServer::Services {
-  Services(DeviceManager* devices, const RecordingOptions& recording_options)
+  Services(DeviceManager* devices, const ServerOptions& options)
       : devices(devices),
         registry(RegistryOptions(devices)),
         hub(devices, devices->clock()),
@@ -34,8 +36,9 @@ struct SpeckdServer::Services {
         events(&event_api, devices, &registry),
         graphs(&graph_api, &registry),
         recording_api(devices, &event_api, devices->clock(),
-                      WithVersion(recording_options)),
-        recordings(&recording_api) {
+                      WithVersion(options.recordings)),
+        recordings(&recording_api),
+        server(CompleteInfo(options)) {
     devices->SetNoticeSink(&hub);
   }
   ~Services() { devices->SetNoticeSink(nullptr); }
@@ -44,6 +47,22 @@ struct SpeckdServer::Services {
     if (options.data_dir.empty()) options.data_dir = DefaultDataDir();
     options.speckd_version = kSpeckdVersion;
     return options;
+  }
+
+  static v1::ServerInfo CompleteInfo(const ServerOptions& options) {
+    v1::ServerInfo info = options.info;
+    if (info.version().empty()) info.MergeFrom(api::BuildInfo());
+    info.set_started_unix_us(
+        static_cast<uint64_t>(absl::ToUnixMicros(absl::Now())));
+    char host[256] = {};
+    if (gethostname(host, sizeof(host) - 1) == 0) info.set_hostname(host);
+    info.set_data_dir(WithVersion(options.recordings).data_dir);
+    v1::ServerLimits* limits = info.mutable_limits();
+    // gRPC's default, which speckd keeps (memory_pressure_test).
+    limits->set_max_request_bytes(4 << 20);
+    limits->set_max_recording_bytes(options.recordings.max_recording_bytes);
+    limits->set_recordings_quota_bytes(options.recordings.quota_bytes);
+    return info;
   }
 
   static api::StreamRegistryOptions RegistryOptions(DeviceManager* devices) {
@@ -66,17 +85,16 @@ struct SpeckdServer::Services {
   // After what recorders use: they stop first.
   RecordingApi recording_api;
   api::RecordingService recordings;
+  api::ServerService server;
   int watcher = 0;
 };
 
 namespace {
 
 constexpr absl::string_view kServiceNames[] = {
-    "speckd.v1.DeviceService",
-    "speckd.v1.ConfigService",
-    "speckd.v1.EventService",
-    "speckd.v1.GraphService",
-    "speckd.v1.RecordingService",
+    "speckd.v1.DeviceService",    "speckd.v1.ConfigService",
+    "speckd.v1.EventService",     "speckd.v1.GraphService",
+    "speckd.v1.RecordingService", "speckd.v1.ServerService",
 };
 
 // "host:port" with the bound port substituted for a requested port 0.
@@ -99,7 +117,7 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   std::unique_ptr<SpeckdServer> server(new SpeckdServer());
-  server->services_ = std::make_unique<Services>(devices, options.recordings);
+  server->services_ = std::make_unique<Services>(devices, options);
 
   grpc::ServerBuilder builder;
   // gRPC sets SO_REUSEPORT by default: a second speckd would then share the
@@ -113,6 +131,7 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   builder.RegisterService(&server->services_->events);
   builder.RegisterService(&server->services_->graphs);
   builder.RegisterService(&server->services_->recordings);
+  builder.RegisterService(&server->services_->server);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(
@@ -131,7 +150,7 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   // Each device is a health "service" of its own, by id: SERVING while it is
   // present and usable (ready, configured or streaming).
   auto device_health = [health](DeviceChange change,
-                                 const DeviceSnapshot& snapshot) {
+                                const DeviceSnapshot& snapshot) {
     health->SetServingStatus(snapshot.descriptor.id,
                              change != DeviceChange::kRemoved &&
                                  snapshot.state != DeviceState::kLost &&

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "proto/speckd/v1/server_service.pb.h"
 #include "server/devices/device_manager.h"
 #include "server/recording/recording_api.h"
 #include "server/stream/subscriber.h"
@@ -28,6 +29,10 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where recordings go and their limits (data_dir empty: DefaultDataDir()).
   RecordingOptions recordings;
+  // What GetServerInfo answers (versions from api::BuildInfo() unless set);
+  // the server fills in its start time, host name, data directory and the
+  // limits it knows.
+  speckd::v1::ServerInfo info;
 };
 
 // Options that listen on `address`, the rest as default.

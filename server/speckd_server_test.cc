@@ -6,10 +6,14 @@
 #include "gtest/gtest.h"
 #include "proto/speckd/v1/config_service.grpc.pb.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "proto/speckd/v1/server_service.grpc.pb.h"
+#include "server/version.h"
 #include "tests/grpc/probes.h"
 
 namespace speckd::server {
 namespace {
+
+namespace v1 = ::speckd::v1;
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -53,11 +57,34 @@ TEST_F(SpeckdServerTest, ReflectionListsEveryService) {
   absl::StatusOr<std::vector<std::string>> services =
       testing::ListServices(channel_);
   ASSERT_TRUE(services.ok()) << services.status();
-  EXPECT_THAT(*services,
-              IsSupersetOf({"speckd.v1.DeviceService",
-                            "speckd.v1.ConfigService", "speckd.v1.EventService",
-                            "speckd.v1.GraphService", "grpc.health.v1.Health",
-                            "grpc.reflection.v1alpha.ServerReflection"}));
+  EXPECT_THAT(
+      *services,
+      IsSupersetOf({"speckd.v1.DeviceService", "speckd.v1.ConfigService",
+                    "speckd.v1.EventService", "speckd.v1.GraphService",
+                    "speckd.v1.ServerService", "grpc.health.v1.Health",
+                    "grpc.reflection.v1alpha.ServerReflection"}));
+}
+
+TEST_F(SpeckdServerTest, ServerInfoSaysVersionApiLibrariesAndLimits) {
+  auto stub = v1::ServerService::NewStub(channel_);
+  grpc::ClientContext context;
+  v1::ServerInfo info;
+  ASSERT_TRUE(
+      stub->GetServerInfo(&context, v1::GetServerInfoRequest(), &info).ok());
+  EXPECT_EQ(info.version(), kSpeckdVersion);
+  EXPECT_EQ(info.api(), "speckd.v1");
+  EXPECT_EQ(info.components().at("grpc"), grpc::Version());
+  EXPECT_THAT(info.components().at("protobuf"), HasSubstr("."));
+  EXPECT_EQ(info.auth_mode(), "none");
+  EXPECT_EQ(info.limits().max_request_bytes(), 4u << 20);
+  EXPECT_EQ(info.limits().max_recording_bytes(),
+            RecordingOptions().max_recording_bytes);
+  const int64_t started = static_cast<int64_t>(info.started_unix_us());
+  EXPECT_LT(std::abs(absl::ToUnixMicros(absl::Now()) - started), 60000000);
+  EXPECT_FALSE(info.data_dir().empty());
+  EXPECT_EQ(testing::CheckHealth(channel_, "speckd.v1.ServerService")
+                .value_or("error"),
+            "SERVING");
 }
 
 TEST_F(SpeckdServerTest, DeviceListHoldsTheSimulatedDevkit) {

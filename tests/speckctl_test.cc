@@ -79,6 +79,37 @@ TEST_F(SpeckctlTest, DemoSpikeCountGivesSinabsResult) {
   EXPECT_THAT(again.stdout_text, HasSubstr("per class: up 12475, down 12526"));
 }
 
+TEST_F(SpeckctlTest, VersionShowsSpeckctlsAndTheDaemons) {
+  RunResult table = Speck({"version"});
+  ASSERT_EQ(table.exit_code, 0) << table.stderr_text;
+  EXPECT_THAT(table.stdout_text, HasSubstr("speckctl  0.2.0 (speckd.v1)\n"));
+  EXPECT_THAT(table.stdout_text, HasSubstr("speckd    0.2.0 (speckd.v1; "));
+  EXPECT_THAT(table.stdout_text, HasSubstr("backends  SIMULATED"));
+  EXPECT_THAT(table.stdout_text, HasSubstr("request 4 MiB"));
+
+  RunResult json = Speck({"version", "--output=json"});
+  ASSERT_EQ(json.exit_code, 0) << json.stderr_text;
+  google::protobuf::Struct parsed;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(json.stdout_text, &parsed)
+          .ok())
+      << json.stdout_text;
+  EXPECT_EQ(parsed.fields().at("speckctl").string_value(), "0.2.0");
+  EXPECT_EQ(parsed.fields()
+                .at("server")
+                .struct_value()
+                .fields()
+                .at("api")
+                .string_value(),
+            "speckd.v1");
+
+  // Nobody there: speckctl's own version, then the reason, exit 1.
+  RunResult nobody = RunSpeckctl({"version", "--server=127.0.0.1:1"});
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_THAT(nobody.stdout_text, HasSubstr("speckctl  0.2.0"));
+  EXPECT_THAT(nobody.stderr_text, HasSubstr("cannot reach speckd"));
+}
+
 TEST_F(SpeckctlTest, DevicesAsTableJsonAndCsv) {
   RunResult table = Speck({"devices"});
   ASSERT_EQ(table.exit_code, 0) << table.stderr_text;

@@ -61,6 +61,16 @@ TEST(SpeckdBinaryTest, ServesHealthAndDevicesThenStopsOnSigterm) {
   EXPECT_THAT(speckd->stderr_text(), HasSubstr("event=stopped"));
 }
 
+TEST(SpeckdBinaryTest, VersionNamesTheApiAndLibraries) {
+  absl::StatusOr<RunResult> run = Subprocess::Run(
+      RunfilePath("server/speckd"), {"--version"}, absl::Seconds(10));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->exit_code, 0);
+  EXPECT_THAT(run->stdout_text, StartsWith("speckd 0.2.0 (speckd.v1; "));
+  EXPECT_THAT(run->stdout_text, HasSubstr("grpc 1."));
+  EXPECT_THAT(run->stdout_text, HasSubstr("libusb 1."));
+}
+
 TEST(SpeckdBinaryTest, StopsOnSigint) {
   std::string address;
   auto speckd =

@@ -261,6 +261,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   client->events_ = v1::EventService::NewStub(client->channel_);
   client->graphs_ = v1::GraphService::NewStub(client->channel_);
   client->recordings_ = v1::RecordingService::NewStub(client->channel_);
+  client->server_ = v1::ServerService::NewStub(client->channel_);
   return client;
 }
 

@@ -32,6 +32,7 @@
 #include "proto/speckd/v1/event_service.grpc.pb.h"
 #include "proto/speckd/v1/graph_service.grpc.pb.h"
 #include "proto/speckd/v1/recording_service.grpc.pb.h"
+#include "proto/speckd/v1/server_service.grpc.pb.h"
 
 namespace speckd::cli {
 
@@ -102,6 +103,7 @@ class Client {
   speckd::v1::EventService::Stub& events() { return *events_; }
   speckd::v1::GraphService::Stub& graphs() { return *graphs_; }
   speckd::v1::RecordingService::Stub& recordings() { return *recordings_; }
+  speckd::v1::ServerService::Stub& server() { return *server_; }
 
   // Runs one unary call with the --timeout deadline (Ctrl-C cancels it).
   grpc::Status Call(
@@ -148,6 +150,7 @@ class Client {
   std::unique_ptr<speckd::v1::EventService::Stub> events_;
   std::unique_ptr<speckd::v1::GraphService::Stub> graphs_;
   std::unique_ptr<speckd::v1::RecordingService::Stub> recordings_;
+  std::unique_ptr<speckd::v1::ServerService::Stub> server_;
 };
 
 // How speckctl names itself to other clients in the lease:

@@ -41,6 +41,7 @@ extern const Command kGraphCommand;
 extern const Command kDemoCommand;
 extern const Command kRecordCommand;
 extern const Command kSimulateCommand;
+extern const Command kVersionCommand;
 
 // INVALID_ARGUMENT, NOT_FOUND and OUT_OF_RANGE are the user's input (2);
 // anything else is a runtime failure (1).

@@ -32,12 +32,6 @@
 namespace speckd::server::web {
 namespace {
 
-// The largest request body read: one gRPC request at the daemon's 4 MiB
-// limit, base64-encoded as in grpc-web text mode, with its frame header.
-// libevent refuses a larger Content-Length (or chunked body) with 413 while
-// reading, so no more than this is ever buffered per request.
-constexpr size_t kMaxBodyBytes = size_t{6} << 20;
-
 std::string Header(evhttp_request* req, const char* name) {
   const char* value =
       evhttp_find_header(evhttp_request_get_input_headers(req), name);

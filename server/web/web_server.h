@@ -22,6 +22,12 @@
 
 namespace speckd::server::web {
 
+// The largest request body read: one gRPC request at the daemon's 4 MiB
+// limit, base64-encoded as in grpc-web text mode, with its frame header.
+// libevent refuses a larger Content-Length (or chunked body) with 413 while
+// reading, so no more than this is ever buffered per request.
+inline constexpr size_t kMaxBodyBytes = size_t{6} << 20;
+
 struct WebServerOptions {
   // HOST:PORT; port 0 picks a free port.
   std::string listen = "127.0.0.1:8080";

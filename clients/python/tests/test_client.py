@@ -21,6 +21,15 @@ def test_devices_lists_the_simulated_devkit(client):
     assert client.device().id == DEVICE
 
 
+def test_server_info_names_the_api_and_limits(client):
+    info = client.server_info()
+    assert info.api == "speckd.v1"
+    assert info.version
+    assert "grpc" in info.components
+    assert "SIMULATED" in info.backends
+    assert info.limits.max_request_bytes == 4 << 20
+
+
 def test_tutorial_gives_sinabs_result(client, tutorial_events):
     with client.open_device(DEVICE) as dev:
         assert dev.apply_configuration(example("config.json")) == []

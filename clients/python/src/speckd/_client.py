@@ -10,6 +10,7 @@ from speckd._recording import RecordingInfo
 from speckd.v1 import config_service_pb2_grpc, device_service_pb2, device_service_pb2_grpc
 from speckd.v1 import event_service_pb2_grpc, graph_service_pb2_grpc
 from speckd.v1 import recording_service_pb2, recording_service_pb2_grpc
+from speckd.v1 import server_service_pb2, server_service_pb2_grpc
 
 # Large messages both ways: speckd's streams may send up to 64 MiB per
 # message; it takes requests of up to 4 MiB (writes are split to fit).
@@ -29,12 +30,20 @@ class Client:
         self._events = event_service_pb2_grpc.EventServiceStub(self._channel)
         self._graphs = graph_service_pb2_grpc.GraphServiceStub(self._channel)
         self._recordings = recording_service_pb2_grpc.RecordingServiceStub(self._channel)
+        self._server = server_service_pb2_grpc.ServerServiceStub(self._channel)
 
     def _unary(self, method, request, timeout=None):
         try:
             return method(request, timeout=timeout or self.timeout_s)
         except grpc.RpcError as error:
             raise translate(error) from None
+
+    def server_info(self):
+        """What the daemon says of itself (speckd.v1.ServerInfo): .version,
+        .api ("speckd.v1"), .components (library versions), .backends,
+        .auth_mode and .limits (max_request_bytes, ...)."""
+        return self._unary(self._server.GetServerInfo,
+                           server_service_pb2.GetServerInfoRequest())
 
     def devices(self):
         """Every device speckd serves, as DeviceInfo."""
