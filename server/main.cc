@@ -285,6 +285,7 @@ int main(int argc, char** argv) {
     web_options.policy.allowed_origins =
         absl::GetFlag(FLAGS_web_allowed_origins);
     web_options.policy.allowed_hosts = absl::GetFlag(FLAGS_web_allowed_hosts);
+    web_options.metrics = [&server] { return (*server)->MetricsText(); };
     auto started = speckd::server::web::WebServer::Start(
         web_options, (*server)->InProcessChannel());
     if (!started.ok()) {

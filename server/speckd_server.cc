@@ -16,6 +16,9 @@
 #include "server/api/stream_reactor.h"
 #include "server/api/subscriptions.h"
 #include "server/log/log.h"
+#include "server/metrics/daemon_metrics.h"
+#include "server/metrics/exposition.h"
+#include "server/metrics/rpc_metrics.h"
 #include "server/version.h"
 
 namespace speckd::server {
@@ -86,6 +89,9 @@ struct SpeckdServer::Services {
   RecordingApi recording_api;
   api::RecordingService recordings;
   api::ServerService server;
+  // Outlives the gRPC server (Services is destroyed after it), whose
+  // interceptors record into it.
+  metrics::RpcMetrics rpc;
   int watcher = 0;
 };
 
@@ -132,6 +138,11 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   builder.RegisterService(&server->services_->graphs);
   builder.RegisterService(&server->services_->recordings);
   builder.RegisterService(&server->services_->server);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(server->services_->rpc.InterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || selected_port == 0) {
     return absl::UnavailableError(
@@ -211,6 +222,15 @@ std::vector<SubscriberStats> SpeckdServer::StreamStats() const {
 
 size_t SpeckdServer::subscription_graphs() const {
   return services_->hub.internal_graphs();
+}
+
+std::string SpeckdServer::MetricsText() const {
+  metrics::Exposition out;
+  metrics::RenderDevices(services_->devices->List(), &out);
+  metrics::RenderStreams(services_->registry.Stats(), &out);
+  services_->rpc.Render(&out);
+  metrics::RenderProcess(&out);
+  return out.Take();
 }
 
 }  // namespace speckd::server

@@ -72,6 +72,10 @@ class SpeckdServer {
   // Internal graphs the Subscribe* calls run now.
   size_t subscription_graphs() const;
 
+  // Prometheus' text exposition of the daemon: devices, streams, RPCs, the
+  // process (server/metrics/).
+  std::string MetricsText() const;
+
  private:
   struct Services;
   SpeckdServer() = default;

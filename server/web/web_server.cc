@@ -111,6 +111,7 @@ class WebServer::Impl {
   // The request policy's verdict; false after answering 403.
   bool Admit(evhttp_request* req, evhttp_cmd_type command);
   void ServeStatic(evhttp_request* req);
+  void ServeMetrics(evhttp_request* req);
   void Preflight(evhttp_request* req);
   void ServeGrpcWeb(evhttp_request* req, WireFormat format);
 
@@ -482,7 +483,26 @@ void WebServer::Impl::Handle(evhttp_request* req) {
     ServeGrpcWeb(req, *format);
     return;
   }
+  const char* path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+  if (path != nullptr && std::string(path) == "/metrics" && options_.metrics) {
+    ServeMetrics(req);
+    return;
+  }
   ServeStatic(req);
+}
+
+void WebServer::Impl::ServeMetrics(evhttp_request* req) {
+  const std::string text = options_.metrics();
+  evkeyvalq* out = evhttp_request_get_output_headers(req);
+  evhttp_add_header(out, "Content-Type",
+                    "text/plain; version=0.0.4; charset=utf-8");
+  evhttp_add_header(out, "Cache-Control", "no-store");
+  evbuffer* body = evbuffer_new();
+  if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+    evbuffer_add(body, text.data(), text.size());
+  }
+  evhttp_send_reply(req, 200, "OK", body);
+  evbuffer_free(body);
 }
 
 void WebServer::Impl::Preflight(evhttp_request* req) {

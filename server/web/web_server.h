@@ -13,6 +13,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,9 @@ struct WebServerOptions {
   size_t max_buffered_bytes = size_t{4} << 20;
   // Which Host names and page origins are answered (request_policy.h).
   RequestPolicyOptions policy;
+  // GET /metrics answers what this returns (Prometheus' text format);
+  // unset: 404.
+  std::function<std::string()> metrics;
 };
 
 class WebServer {
