@@ -46,6 +46,10 @@ ABSL_FLAG(std::vector<std::string>, web_allowed_hosts, {},
           "Host names the web port answers to besides loopback names, IP "
           "addresses and this machine's name (a guard against DNS "
           "rebinding), e.g. speck.lab.example.org.");
+ABSL_FLAG(absl::Duration, web_request_timeout, absl::Seconds(10),
+          "How long a web client may take to send a request, or stay idle "
+          "between requests, before the connection is closed (grpc-web "
+          "streams in progress are exempt).");
 ABSL_FLAG(std::string, web_root, "",
           "Directory of the built dashboard (clients/web/dist); deploy/run.sh "
           "builds it and sets this.");
@@ -285,6 +289,7 @@ int main(int argc, char** argv) {
     web_options.policy.allowed_origins =
         absl::GetFlag(FLAGS_web_allowed_origins);
     web_options.policy.allowed_hosts = absl::GetFlag(FLAGS_web_allowed_hosts);
+    web_options.request_timeout = absl::GetFlag(FLAGS_web_request_timeout);
     web_options.metrics = [&server] { return (*server)->MetricsText(); };
     auto started = speckd::server::web::WebServer::Start(
         web_options, (*server)->InProcessChannel());

@@ -4,6 +4,7 @@
 // once) and logs it a bounded number of times; once the clients leave, both
 // ports serve again within seconds. (gRPC 1.51 alone loses its port for good
 // here, and libevent's listener spins; server/listen/descriptors.h.)
+#include <dirent.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -97,6 +98,16 @@ bool WebServes(int port) {
   return ok;
 }
 
+// Descriptors the process `pid` holds now.
+int OpenDescriptors(pid_t pid) {
+  int n = 0;
+  if (DIR* dir = opendir(absl::StrCat("/proc/", pid, "/fd").c_str())) {
+    while (dirent* e = readdir(dir)) n += e->d_name[0] != '.';
+    closedir(dir);
+  }
+  return n;
+}
+
 template <typename Condition>
 bool Eventually(absl::Duration within, Condition condition) {
   const absl::Time deadline = absl::Now() + within;
@@ -169,6 +180,64 @@ TEST(DescriptorExhaustionTest, BothPortsRefuseWhileShortThenServeAgain) {
   EXPECT_LT(log.size(), 16u << 10) << log.substr(0, 4096);
   RecordProperty("recovered_ms",
                  static_cast<int>(absl::ToInt64Milliseconds(recovered)));
+}
+
+// Descriptors held another way: 5000 clients that open a connection to the
+// web port and never finish their request (slowloris). Each is cut after the
+// request timeout; meanwhile both ports serve, and afterwards the daemon
+// holds no more descriptors than before.
+TEST(DescriptorExhaustionTest, SlowClientsAreCutAfterTheRequestTimeout) {
+  constexpr int kSlowClients = 5000;
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_max < kSlowClients + 200) {
+    GTEST_SKIP() << "SKIPPED: this test needs " << kSlowClients + 200
+                 << " descriptors; the hard limit here is " << files.rlim_max;
+  }
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+  absl::StatusOr<StartedSpeckd> speckd =
+      StartSpeckd(RunfilePath("server/speckd"),
+                  {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+                   "--web_request_timeout=3s"});
+  ASSERT_TRUE(speckd.ok()) << speckd.status();
+  absl::StatusOr<int> web_port = ReadDashboardPort(speckd->process.get());
+  ASSERT_TRUE(web_port.ok()) << web_port.status();
+  ASSERT_TRUE(WebServes(*web_port));
+  const int baseline = OpenDescriptors(speckd->process->pid());
+
+  std::vector<int> slow;
+  const std::string partial = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: ";
+  int peak = baseline;
+  const absl::Time start = absl::Now();
+  for (int i = 0; i < kSlowClients; ++i) {
+    const int fd = Connect(*web_port);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    ASSERT_GT(send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), 0);
+    slow.push_back(fd);
+    if (i % 500 == 0) {
+      peak = std::max(peak, OpenDescriptors(speckd->process->pid()));
+    }
+  }
+  const absl::Duration connecting = absl::Now() - start;
+  peak = std::max(peak, OpenDescriptors(speckd->process->pid()));
+  // They reached the daemon (the first are cut 3 s in, while others come).
+  EXPECT_GT(peak, baseline + 1000);
+  EXPECT_TRUE(GrpcServes(speckd->address));
+  EXPECT_TRUE(WebServes(*web_port));
+  EXPECT_TRUE(Eventually(absl::Seconds(30),
+                         [&] { return ClosedByDaemon(slow) == kSlowClients; }))
+      << ClosedByDaemon(slow) << " of " << kSlowClients << " cut";
+  for (int fd : slow) close(fd);
+  EXPECT_TRUE(Eventually(
+      absl::Seconds(10),
+      [&] { return OpenDescriptors(speckd->process->pid()) <= baseline; }))
+      << OpenDescriptors(speckd->process->pid()) << " open, " << baseline
+      << " before";
+  EXPECT_TRUE(WebServes(*web_port));
+  RecordProperty("connect_ms",
+                 static_cast<int>(absl::ToInt64Milliseconds(connecting)));
+  RecordProperty("peak_descriptors", peak);
 }
 
 }  // namespace

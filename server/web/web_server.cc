@@ -101,6 +101,7 @@ class WebServer::Impl {
   event_base* base() { return base_; }
   grpc::GenericStub* stub() { return &stub_; }
   size_t max_buffered_bytes() const { return options_.max_buffered_bytes; }
+  const timeval& request_timeout() const { return request_timeout_; }
 
   int port_ = 0;
   std::string address_;
@@ -116,6 +117,7 @@ class WebServer::Impl {
   void ServeGrpcWeb(evhttp_request* req, WireFormat format);
 
   const WebServerOptions options_;
+  const timeval request_timeout_ = absl::ToTimeval(options_.request_timeout);
   const RequestPolicy policy_;
   // Refusals are logged at most once per period (a page could send many);
   // the loop thread alone touches these.
@@ -148,6 +150,10 @@ class Call final
         format_(format) {
     wake_ = event_new(server->base(), -1, 0, &Call::OnWake, this);
     evhttp_connection_set_closecb(conn_, &Call::OnClose, this);
+    // The browser sends nothing while a call streams: no read timeout until
+    // it is over (libevent keeps reading, to notice a close).
+    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(conn_), nullptr,
+                             nullptr);
   }
 
   ~Call() override { event_free(wake_); }
@@ -280,8 +286,12 @@ class Call final
         if (!http_ended_) {
           // After a disconnect libevent has detached the unfinished request
           // (its connection is gone); ending it then just frees it.
-          if (!http_gone_)
+          if (!http_gone_) {
             evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+            // Idle from now on: the request timeout applies again.
+            evhttp_connection_set_timeout_tv(conn_,
+                                             &server_->request_timeout());
+          }
           evhttp_send_reply_end(req_);
           http_ended_ = true;
         }
@@ -336,6 +346,8 @@ absl::Status WebServer::Impl::Listen() {
   base_ = event_base_new();
   http_ = evhttp_new(base_);
   evhttp_set_max_body_size(http_, kMaxBodyBytes);
+  // Slow or silent clients (half-sent requests, idle keep-alives) are cut.
+  evhttp_set_timeout_tv(http_, &request_timeout_);
   evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
                                         EVHTTP_REQ_POST | EVHTTP_REQ_OPTIONS);
   evhttp_set_gencb(http_, &Impl::OnRequest, this);

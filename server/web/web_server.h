@@ -39,6 +39,10 @@ struct WebServerOptions {
   // stops reading from the gRPC call until it catches up (the subscription's
   // own queue then applies its overflow policy).
   size_t max_buffered_bytes = size_t{4} << 20;
+  // How long a connection may take to send a whole request (line, headers,
+  // body), and stay idle between requests; then it is closed. A grpc-web
+  // call in progress (a subscription may last hours) is exempt.
+  absl::Duration request_timeout = absl::Seconds(10);
   // Which Host names and page origins are answered (request_policy.h).
   RequestPolicyOptions policy;
   // GET /metrics answers what this returns (Prometheus' text format);

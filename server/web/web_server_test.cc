@@ -7,7 +7,11 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <functional>
@@ -195,6 +199,8 @@ class WebServerTest : public ::testing::Test {
     web_options.web_root = root_;
     // The browser of these tests is a page on another origin, allowed.
     web_options.policy.allowed_origins = {"http://dashboard.example"};
+    // Short, so that a stream cut by it would show in these tests.
+    web_options.request_timeout = absl::Seconds(1);
     auto web = WebServer::Start(web_options, server_->InProcessChannel());
     ASSERT_TRUE(web.ok()) << web.status();
     web_ = *std::move(web);
@@ -463,6 +469,51 @@ TEST_F(WebServerTest, BrowserGoingAwayCancelsTheCall) {
   while (web_->active_calls() > 0 && absl::Now() < deadline)
     std::this_thread::yield();
   EXPECT_EQ(web_->active_calls(), 0u);
+}
+
+// A client that never finishes its request is cut after the request
+// timeout (1 s here); the port serves others meanwhile and after.
+TEST_F(WebServerTest, HalfSentRequestIsCutAfterTheRequestTimeout) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(web_->port()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+  const std::string partial = "GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  ASSERT_EQ(send(fd, partial.data(), partial.size(), 0),
+            static_cast<ssize_t>(partial.size()));
+  const absl::Time sent = absl::Now();
+  EXPECT_EQ(Fetch(web_->port(), EVHTTP_REQ_GET, "/index.html", {}, "").code,
+            200);
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 10000), 1) << "never closed";
+  char byte;
+  EXPECT_LE(recv(fd, &byte, 1, 0), 0);  // closed, no answer
+  EXPECT_GE(absl::Now() - sent, absl::Milliseconds(900));
+  close(fd);
+  EXPECT_EQ(Fetch(web_->port(), EVHTTP_REQ_GET, "/index.html", {}, "").code,
+            200);
+}
+
+// A subscription sends nothing from the browser for as long as it lasts:
+// the request timeout does not apply to it.
+TEST_F(WebServerTest, StreamOutlivesTheRequestTimeout) {
+  std::thread later([this] {
+    // Longer than the 1 s timeout, then a change the stream must carry.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    Lease();
+  });
+  HttpResponse stream = Fetch(
+      web_->port(), EVHTTP_REQ_POST, "/speckd.v1.DeviceService/WatchDevices",
+      GrpcWebHeaders(WireFormat::kBinary),
+      GrpcWebBody(v1::WatchDevicesRequest(), WireFormat::kBinary),
+      [&](const std::string& body) {
+        return absl::StrContains(body, "browser");  // the lease's holder
+      });
+  later.join();
+  EXPECT_EQ(stream.code, 200);
+  EXPECT_TRUE(stream.stopped_early) << "the stream ended before the change";
 }
 
 // As main() shuts down: the daemon and the web server at once. A browser's
