@@ -46,6 +46,12 @@ ABSL_FLAG(std::vector<std::string>, web_allowed_hosts, {},
           "Host names the web port answers to besides loopback names, IP "
           "addresses and this machine's name (a guard against DNS "
           "rebinding), e.g. speck.lab.example.org.");
+ABSL_FLAG(absl::Duration, grpc_handshake_timeout, absl::Seconds(10),
+          "A gRPC connection that has not started HTTP/2 this long after "
+          "connecting is closed.");
+ABSL_FLAG(absl::Duration, grpc_max_connection_idle, absl::Minutes(10),
+          "A gRPC connection with no call this long is closed (GOAWAY; "
+          "clients reconnect when they next call).");
 ABSL_FLAG(absl::Duration, web_request_timeout, absl::Seconds(10),
           "How long a web client may take to send a request, or stay idle "
           "between requests, before the connection is closed (grpc-web "
@@ -267,6 +273,8 @@ int main(int argc, char** argv) {
   options.recordings.max_recording_bytes =
       absl::GetFlag(FLAGS_max_recording_bytes);
   options.recordings.quota_bytes = absl::GetFlag(FLAGS_recordings_quota_bytes);
+  options.handshake_timeout = absl::GetFlag(FLAGS_grpc_handshake_timeout);
+  options.max_connection_idle = absl::GetFlag(FLAGS_grpc_max_connection_idle);
   options.info = DaemonInfo();
   if (sim.count > 0) options.info.add_backends("SIMULATED");
   if (usb_bus != nullptr) options.info.add_backends("USB");

@@ -129,6 +129,13 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   // gRPC sets SO_REUSEPORT by default: a second speckd would then share the
   // port and steal half the connections instead of failing to start.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Silent or half-open connections do not hold descriptors for long.
+  builder.AddChannelArgument(
+      GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.handshake_timeout)));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_idle)));
   int selected_port = 0;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
                            &selected_port);

@@ -29,6 +29,12 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where recordings go and their limits (data_dir empty: DefaultDataDir()).
   RecordingOptions recordings;
+  // A connection that has not begun HTTP/2 (its preface and SETTINGS) this
+  // long after connecting is closed (gRPC's default is 2 minutes).
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  // A connection without a call this long is sent GOAWAY (clients reconnect
+  // when they next call).
+  absl::Duration max_connection_idle = absl::Minutes(10);
   // What GetServerInfo answers (versions from api::BuildInfo() unless set);
   // the server fills in its start time, host name, data directory and the
   // limits it knows.

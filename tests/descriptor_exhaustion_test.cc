@@ -98,6 +98,21 @@ bool WebServes(int port) {
   return ok;
 }
 
+// How many of `fds` the daemon has closed after what it sent first (gRPC
+// greets with SETTINGS and says goodbye with a GOAWAY): their data is read
+// and discarded.
+int ClosedAfterReading(const std::vector<int>& fds) {
+  int closed = 0;
+  char buffer[4096];
+  for (int fd : fds) {
+    ssize_t n;
+    while ((n = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT)) > 0) {
+    }
+    closed += n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+  return closed;
+}
+
 // Descriptors the process `pid` holds now.
 int OpenDescriptors(pid_t pid) {
   int n = 0;
@@ -238,6 +253,37 @@ TEST(DescriptorExhaustionTest, SlowClientsAreCutAfterTheRequestTimeout) {
   RecordProperty("connect_ms",
                  static_cast<int>(absl::ToInt64Milliseconds(connecting)));
   RecordProperty("peak_descriptors", peak);
+}
+
+// The gRPC port's slow clients: connections that never begin HTTP/2 are
+// closed after --grpc_handshake_timeout, while real clients are served.
+TEST(DescriptorExhaustionTest, SilentGrpcConnectionsAreClosed) {
+  constexpr int kSilent = 1000;
+  absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
+      RunfilePath("server/speckd"),
+      {"--listen=127.0.0.1:0", "--web_listen=", "--grpc_handshake_timeout=2s"});
+  ASSERT_TRUE(speckd.ok()) << speckd.status();
+  ASSERT_TRUE(GrpcServes(speckd->address));
+  const int baseline = OpenDescriptors(speckd->process->pid());
+  std::vector<int> silent;
+  const std::string partial = "PRI * HTTP/2.0\r\n";  // half a preface
+  for (int i = 0; i < kSilent; ++i) {
+    const int fd = Connect(PortOf(speckd->address));
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    if (i % 2 == 0) send(fd, partial.data(), partial.size(), MSG_NOSIGNAL);
+    silent.push_back(fd);
+  }
+  EXPECT_TRUE(GrpcServes(speckd->address));
+  EXPECT_TRUE(Eventually(absl::Seconds(30),
+                         [&] { return ClosedAfterReading(silent) == kSilent; }))
+      << ClosedAfterReading(silent) << " of " << kSilent << " closed";
+  for (int fd : silent) close(fd);
+  EXPECT_TRUE(Eventually(
+      absl::Seconds(10),
+      [&] { return OpenDescriptors(speckd->process->pid()) <= baseline; }))
+      << OpenDescriptors(speckd->process->pid()) << " open, " << baseline
+      << " before";
+  EXPECT_TRUE(GrpcServes(speckd->address));
 }
 
 }  // namespace
