@@ -358,6 +358,10 @@ absl::Status WebServer::Impl::Listen() {
         "cannot listen on ", options_.listen,
         " (web): the address is in use, not local, or not permitted"));
   }
+  // libevent listens with a backlog of 128: a burst of connections beyond
+  // it is dropped and retried by the clients a second later. Linux takes a
+  // second listen() on the socket as a new backlog.
+  listen(evhttp_bound_socket_get_fd(socket), SOMAXCONN);
   sockaddr_storage bound{};
   socklen_t length = sizeof(bound);
   getsockname(evhttp_bound_socket_get_fd(socket),
