@@ -33,6 +33,10 @@ namespace {
 constexpr int kDaemonFiles = 128;     // the daemon's RLIMIT_NOFILE
 constexpr int kClientsPerPort = 300;  // well beyond it, on each port
 constexpr absl::Duration kRecovery = absl::Seconds(10);
+// Descriptors a daemon may open on its own meanwhile (gRPC's connections
+// closing late, the sanitizers' runtimes): a leak per client would show by
+// thousands, not by this.
+constexpr int kSlack = 2;
 
 int PortOf(absl::string_view address) {
   int port = 0;
@@ -238,17 +242,19 @@ TEST(DescriptorExhaustionTest, SlowClientsAreCutAfterTheRequestTimeout) {
   }
   const absl::Duration connecting = absl::Now() - start;
   peak = std::max(peak, OpenDescriptors(speckd->process->pid()));
-  // They reached the daemon (the first are cut 3 s in, while others come).
-  EXPECT_GT(peak, baseline + kSlowClients / 2);
+  // (Every one closed below means the daemon accepted it: a connection
+  // left in the listen queue is never closed.)
   EXPECT_TRUE(GrpcServes(speckd->address));
   EXPECT_TRUE(WebServes(*web_port));
   EXPECT_TRUE(Eventually(absl::Seconds(30),
                          [&] { return ClosedByDaemon(slow) == kSlowClients; }))
       << ClosedByDaemon(slow) << " of " << kSlowClients << " cut";
   for (int fd : slow) close(fd);
-  EXPECT_TRUE(Eventually(
-      absl::Seconds(10),
-      [&] { return OpenDescriptors(speckd->process->pid()) <= baseline; }))
+  EXPECT_TRUE(Eventually(absl::Seconds(10),
+                         [&] {
+                           return OpenDescriptors(speckd->process->pid()) <=
+                                  baseline + kSlack;
+                         }))
       << OpenDescriptors(speckd->process->pid()) << " open, " << baseline
       << " before";
   EXPECT_TRUE(WebServes(*web_port));
@@ -280,9 +286,11 @@ TEST(DescriptorExhaustionTest, SilentGrpcConnectionsAreClosed) {
                          [&] { return ClosedAfterReading(silent) == kSilent; }))
       << ClosedAfterReading(silent) << " of " << kSilent << " closed";
   for (int fd : silent) close(fd);
-  EXPECT_TRUE(Eventually(
-      absl::Seconds(10),
-      [&] { return OpenDescriptors(speckd->process->pid()) <= baseline; }))
+  EXPECT_TRUE(Eventually(absl::Seconds(10),
+                         [&] {
+                           return OpenDescriptors(speckd->process->pid()) <=
+                                  baseline + kSlack;
+                         }))
       << OpenDescriptors(speckd->process->pid()) << " open, " << baseline
       << " before";
   EXPECT_TRUE(GrpcServes(speckd->address));
