@@ -46,7 +46,7 @@ $sudo install -m 0644 docs/daemon.md docs/formats.md docs/chip-model.md docs/har
 $sudo install -D -m 0644 deploy/speckd.service "$unit"
 [ -e /etc/default/speckd ] || printf '%s\n' \
   '# Flags for speckd (see: speckd --help), e.g.' \
-  '# SPECKD_ARGS="--listen=0.0.0.0:50051 --web_listen=0.0.0.0:8080"' \
+  '# SPECKD_ARGS="--insecure_remote --listen=0.0.0.0:50051 --web_listen=0.0.0.0:8080"' \
   'SPECKD_ARGS=""' | $sudo tee /etc/default/speckd >/dev/null
 $sudo systemctl daemon-reload
 $sudo systemctl enable speckd

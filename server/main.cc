@@ -28,16 +28,22 @@
 #include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
 #include "server/log/log.h"
+#include "server/service/repeating_warning.h"
 #include "server/service/service_notifier.h"
 #include "server/speckd_server.h"
 #include "server/web/web_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "HOST:PORT for gRPC. Loopback by default; use 0.0.0.0:50051 to serve "
-          "the lab network. Port 0 picks a free port.");
+          "HOST:PORT for gRPC. Loopback by default; 0.0.0.0:50051 serves "
+          "the lab network (needs --insecure_remote: no TLS or "
+          "authentication yet). Port 0 picks a free port.");
 ABSL_FLAG(std::string, web_listen, "127.0.0.1:8080",
           "HOST:PORT for the dashboard and grpc-web (HTTP/1.1); empty turns "
           "it off. Loopback by default.");
+ABSL_FLAG(bool, insecure_remote, false,
+          "Serve --listen / --web_listen addresses beyond loopback although "
+          "this speckd has no TLS or authentication (anyone who can connect "
+          "can drive the devices); warned at start and every hour.");
 ABSL_FLAG(std::vector<std::string>, web_allowed_origins, {},
           "Web pages (scheme://host:port, comma-separated) that may call "
           "speckd besides the dashboard speckd serves itself, e.g. "
@@ -228,6 +234,13 @@ int main(int argc, char** argv) {
                                             "gRPC"},
         {absl::GetFlag(FLAGS_web_listen), "web"}}) {
     if (address.empty()) continue;
+    if (absl::Status remote = speckd::server::CheckRemoteListen(
+            address, what, absl::GetFlag(FLAGS_insecure_remote));
+        !remote.ok()) {
+      std::fprintf(stderr, "speckd: %s\n",
+                   std::string(remote.message()).c_str());
+      return 2;
+    }
     if (absl::Status free = speckd::server::CheckCanListen(address, what);
         !free.ok()) {
       std::fprintf(stderr, "speckd: %s\n", std::string(free.message()).c_str());
@@ -322,6 +335,19 @@ int main(int argc, char** argv) {
                               " device(s); gRPC on ", (*server)->address(),
                               web != nullptr ? ", dashboard on " : "",
                               web != nullptr ? web->address() : ""));
+
+  // Said at start and every hour while it lasts, so it is in every log.
+  std::unique_ptr<speckd::server::RepeatingWarning> remote_warning;
+  if (absl::GetFlag(FLAGS_insecure_remote) &&
+      (!speckd::server::IsLoopbackListen(absl::GetFlag(FLAGS_listen)) ||
+       (!absl::GetFlag(FLAGS_web_listen).empty() &&
+        !speckd::server::IsLoopbackListen(absl::GetFlag(FLAGS_web_listen))))) {
+    remote_warning = std::make_unique<speckd::server::RepeatingWarning>(
+        "insecure_remote",
+        "serving the network without TLS or authentication: anyone who can "
+        "connect can drive the devices",
+        absl::Hours(1));
+  }
 
   int received = 0;
   sigwait(&signals, &received);

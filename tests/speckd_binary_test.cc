@@ -71,6 +71,28 @@ TEST(SpeckdBinaryTest, VersionNamesTheApiAndLibraries) {
   EXPECT_THAT(run->stdout_text, HasSubstr("libusb 1."));
 }
 
+// No TLS or authentication yet: the network only by explicit choice.
+TEST(SpeckdBinaryTest, ListeningBeyondLoopbackNeedsInsecureRemote) {
+  absl::StatusOr<RunResult> refused = Subprocess::Run(
+      RunfilePath("server/speckd"), {"--listen=0.0.0.0:0", "--web_listen="},
+      absl::Seconds(10));
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->exit_code, 2);
+  EXPECT_THAT(refused->stderr_text,
+              HasSubstr("refusing to listen on 0.0.0.0:0 (gRPC)"));
+  EXPECT_THAT(refused->stderr_text, HasSubstr("--insecure_remote"));
+
+  std::string address;
+  auto speckd = StartSpeckd(
+      {"--insecure_remote", "--listen=0.0.0.0:0", "--web_listen="}, &address);
+  ASSERT_NE(speckd, nullptr);
+  EXPECT_THAT(address, StartsWith("0.0.0.0:"));
+  speckd->Signal(SIGTERM);
+  ASSERT_TRUE(speckd->Wait(absl::Seconds(10)).ok());
+  EXPECT_THAT(speckd->stderr_text(),
+              HasSubstr("level=warning event=insecure_remote"));
+}
+
 TEST(SpeckdBinaryTest, StopsOnSigint) {
   std::string address;
   auto speckd =

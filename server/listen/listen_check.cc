@@ -1,5 +1,6 @@
 #include "server/listen/listen_check.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -146,6 +147,32 @@ absl::Status CheckCanListen(absl::string_view host_port,
   if (fd >= 0) close(fd);
   freeaddrinfo(found);
   return status;
+}
+
+bool IsLoopbackListen(absl::string_view host_port) {
+  const size_t colon = host_port.rfind(':');
+  absl::string_view host =
+      colon == absl::string_view::npos ? host_port : host_port.substr(0, colon);
+  host = absl::StripPrefix(absl::StripSuffix(host, "]"), "[");
+  if (host == "localhost" || host == "::1") return true;
+  in_addr v4;
+  const std::string text(host);
+  return inet_pton(AF_INET, text.c_str(), &v4) == 1 &&
+         (ntohl(v4.s_addr) >> 24) == 127;
+}
+
+absl::Status CheckRemoteListen(absl::string_view host_port,
+                               absl::string_view what, bool insecure_remote) {
+  // Not HOST:PORT at all: CheckCanListen says so.
+  if (host_port.find(':') == absl::string_view::npos) return absl::OkStatus();
+  if (insecure_remote || IsLoopbackListen(host_port)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "refusing to listen on ", host_port, " (", what,
+      "): that reaches the network, and this speckd has no TLS or "
+      "authentication yet, so anyone who can connect could take the "
+      "devices. Reach it from other machines through an SSH tunnel "
+      "(ssh -L 50051:127.0.0.1:50051 -L 8080:127.0.0.1:8080 HOST), or, on "
+      "a network you trust, pass --insecure_remote to serve it anyway"));
 }
 
 }  // namespace speckd::server

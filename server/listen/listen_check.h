@@ -35,6 +35,18 @@ std::optional<PortOwner> FindPortOwner(uint16_t port);
 absl::Status CheckCanListen(absl::string_view host_port,
                             absl::string_view what);
 
+// Whether HOST:PORT listens on loopback only (127.0.0.0/8, ::1,
+// localhost). "0.0.0.0", "::", an empty host and other addresses reach the
+// network.
+bool IsLoopbackListen(absl::string_view host_port);
+
+// speckd has no TLS or authentication yet: anyone who reaches a port can
+// drive the devices. OK for loopback, or with `insecure_remote` (the
+// operator's explicit choice); otherwise FAILED_PRECONDITION saying why and
+// what to do instead.
+absl::Status CheckRemoteListen(absl::string_view host_port,
+                               absl::string_view what, bool insecure_remote);
+
 }  // namespace speckd::server
 
 #endif  // SPECKD_SERVER_LISTEN_LISTEN_CHECK_H_
