@@ -52,7 +52,7 @@ class RpcMetrics {
 };
 
 // "OK", "INVALID_ARGUMENT", ... as gRPC names them.
-const char* StatusCodeName(grpc::StatusCode code);
+std::string StatusCodeName(grpc::StatusCode code);
 
 }  // namespace speckd::server::metrics
 
