@@ -50,17 +50,7 @@ struct Avx2Lanes {
 
   void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,
            FiredKeys* fired) const {
-    int f = 0;
-    for (; f + 16 <= n; f += 16) {
-      const unsigned mask = Lanes16(v + f, w + f);
-      if (mask != 0) CollectMask(mask, f, pos, fired);
-    }
-    if (f + 8 <= n) {
-      const unsigned mask = Lanes8(v + f, w + f);
-      if (mask != 0) CollectMask(mask, f, pos, fired);
-      f += 8;
-    }
-    ScalarTail(v, w, f, n, high, low, pos, fired);
+    SimdRow(*this, v, w, n, pos, fired);
   }
 
   int16_t high, low;

@@ -36,6 +36,25 @@ inline void CollectMask(unsigned mask, int f, uint32_t pos, FiredKeys* fired) {
   }
 }
 
+// One kernel row with SIMD lanes: blocks of 16 (Lanes::Lanes16), then one of
+// 8 (Lanes::Lanes8), each returning its >= high mask (two bits per lane),
+// then the tail lane by lane.
+template <typename Lanes>
+inline void SimdRow(const Lanes& lanes, int16_t* v, const int8_t* w, int n,
+                    uint32_t pos, FiredKeys* fired) {
+  int f = 0;
+  for (; f + 16 <= n; f += 16) {
+    const unsigned mask = lanes.Lanes16(v + f, w + f);
+    if (mask != 0) CollectMask(mask, f, pos, fired);
+  }
+  if (f + 8 <= n) {
+    const unsigned mask = lanes.Lanes8(v + f, w + f);
+    if (mask != 0) CollectMask(mask, f, pos, fired);
+    f += 8;
+  }
+  ScalarTail(v, w, f, n, lanes.high, lanes.low, pos, fired);
+}
+
 // Every touched position with Lanes::Row (constants built once per update).
 template <typename Lanes>
 inline int Spread(const SpreadUpdate& u, FiredKeys* fired) {

@@ -11,7 +11,7 @@
 #include "driver/chip/validate.h"
 
 #ifdef __SSE2__
-#include <emmintrin.h>
+#include "driver/chip/sse2_lanes.h"
 #endif
 
 namespace speckd::chip {
@@ -105,21 +105,6 @@ inline __attribute__((always_inline)) bool AddAndClamp(int16_t* v, int32_t add,
 inline uint32_t Position(int y, int x) {
   return (static_cast<uint32_t>(y) << 16) | static_cast<uint32_t>(x);
 }
-
-#ifdef __SSE2__
-// Eight lanes of the update below; returns the lanes' >= high mask.
-inline __m128i AccumulateLanes(int16_t* v, __m128i w16, __m128i vhigh,
-                               __m128i vlow, __m128i vmin) {
-  __m128i s =
-      _mm_adds_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)), w16);
-  __m128i ge = _mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s);
-  // Firing lanes clamp against INT16_MIN (no-op), the others against low.
-  __m128i floor =
-      _mm_or_si128(_mm_and_si128(ge, vmin), _mm_andnot_si128(ge, vlow));
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(v), _mm_max_epi16(s, floor));
-  return ge;
-}
-#endif
 
 // Writes the spike's fields straight into the output: building it on the
 // stack and copying it costs a store-forwarding stall per spike.
@@ -543,8 +528,7 @@ inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
       const __m128i w8 =
           _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w + f));
       const __m128i ge =
-          AccumulateLanes(v + f, _mm_srai_epi16(_mm_unpacklo_epi8(w8, w8), 8),
-                          vhigh, vlow, vmin);
+          AddClampLanes8(v + f, WidenLow8(w8), vhigh, vlow, vmin);
       for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ge));
            mask != 0; mask &= mask - 1, mask &= mask - 1) {
         const int lane = f + __builtin_ctz(mask) / 2;
