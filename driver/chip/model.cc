@@ -1,3 +1,5 @@
+// Running a ChipModel: inputs, the cascade, firing and routing, slow-clock
+// ticks and leak, neuron access. Building one is model_compile.cc.
 #include "driver/chip/model.h"
 
 #include <algorithm>
@@ -6,9 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "driver/chip/accumulate.h"
-#include "driver/chip/dvs_region.h"
 #include "driver/chip/limits.h"
-#include "driver/chip/validate.h"
+#include "driver/chip/model_core.h"
 
 #ifdef __SSE2__
 #include "driver/chip/sse2_lanes.h"
@@ -16,70 +17,7 @@
 
 namespace speckd::chip {
 
-// For one input coordinate along an axis: the touched output positions are
-// o0, o0+1, ..., o0+n-1 with kernel index k0, k0-stride, ...
-struct ChipModel::AxisSpan {
-  int16_t o0 = 0;
-  int16_t k0 = 0;
-  int16_t n = 0;
-  // o0 and k0 as offsets into state and weights (x: times F; y: times
-  // out_w * F and K * F), so the one-position update needs no multiply.
-  int32_t neuron_offset = 0;
-  int32_t kernel_offset = 0;
-};
-
-// One core compiled for speed. Neuron state is int16 [oy][ox][f] and weights
-// int8 [c][ky][kx][f] so that one input spike adds contiguous runs of F
-// weights to contiguous runs of F neurons.
-struct ChipModel::Core {
-  bool in_use = false;
-  int id = 0;
-  CoreStats* stats = nullptr;  // &stats_.cores[id]
-  int channels = 0;            // input features
-  int features = 0;            // output features
-  int kernel = 0;
-  int channel_stride = 0;  // K * K * F: weights per input feature
-  int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
-  int stride_x = 1, stride_y = 1;
-  int16_t threshold_high = 0;
-  int16_t threshold_low = 0;
-  bool return_to_zero = false;
-  bool leak = false;
-  // Spikes go to the host (monitor_enable, unless a quirk suppresses it).
-  bool monitor = false;
-  // monitor, and no decimator and no routes: Fire() needs nothing else.
-  bool monitor_only = false;
-  // threshold_low >= threshold_high: clamping could lift a silent neuron to
-  // the threshold, so firing must be decided per neuron before clamping.
-  bool exact_path = false;
-  uint32_t decimator_n = 0;  // 0 = off
-  uint32_t decimator_count = 0;
-  std::vector<RouteTarget> routes;
-  std::vector<AxisSpan> x_spans;       // per input x
-  std::vector<AxisSpan> y_spans;       // per input y
-  std::vector<int8_t> weights;         // [c][ky][kx][f]
-  std::vector<int16_t> biases;         // [f]
-  std::vector<int16_t> state;          // [oy][ox][f]
-  std::vector<int16_t> initial_state;  // state as configured, for Reset()
-
-  int16_t* neuron(int y, int x) {
-    return &state[(static_cast<size_t>(y) * out_w + x) * features];
-  }
-  const int8_t* kernel_row(int c, int ky, int kx) const {
-    return &weights[((static_cast<size_t>(c) * kernel + ky) * kernel + kx) *
-                    features];
-  }
-};
-
 namespace {
-
-// Validation allows pooling 1, 2 and 4: a shift instead of a division
-// (an integer division costs as much as the rest of a DVS event).
-int PoolingShift(uint32_t pooling) {
-  int shift = 0;
-  while ((1u << (shift + 1)) <= pooling) ++shift;
-  return shift;
-}
 
 inline __attribute__((always_inline)) int16_t Saturate16(int32_t v) {
   // Not std::clamp: GCC leaves it out of line in the big inlined loops.
@@ -135,187 +73,6 @@ uint64_t ModelStats::TotalSpikes() const {
 
 // Output positions touched along one axis by input coordinate `in`:
 // o = (in + pad - k) / stride for kernel index k with exact division.
-ChipModel::AxisSpan ChipModel::SpanFor(int in, int pad, int kernel, int stride,
-                                       int out) {
-  AxisSpan span;
-  int first = -1;
-  int count = 0;
-  int k0 = 0;
-  for (int o = 0; o < out; ++o) {
-    const int k = in + pad - o * stride;
-    if (k < 0 || k >= kernel) continue;
-    if (first < 0) {
-      first = o;
-      k0 = k;
-    }
-    ++count;
-  }
-  if (first >= 0) {
-    span.o0 = static_cast<int16_t>(first);
-    span.k0 = static_cast<int16_t>(k0);
-    span.n = static_cast<int16_t>(count);
-  }
-  return span;
-}
-
-absl::StatusOr<std::unique_ptr<ChipModel>> ChipModel::Create(
-    const SpeckConfig& config) {
-  ValidationReport report = Validate(config);
-  if (!report.ok()) return report.ToStatus();
-  std::unique_ptr<ChipModel> model(new ChipModel(config));
-  model->Compile();
-  return model;
-}
-
-ChipModel::ChipModel(const SpeckConfig& config) : config_(config) {}
-
-ChipModel::~ChipModel() = default;
-
-void ChipModel::Compile() {
-  cores_.assign(kNumCores, Core());
-  for (int i = 0; i < kNumCores; ++i) {
-    const CnnLayerConfig& cfg = config_.cnn_layers[i];
-    Core& core = cores_[i];
-    core.id = i;
-    core.stats = &stats_.cores[i];
-    core.in_use = cfg.InUse();
-    if (!core.in_use) continue;
-    const CnnLayerDimensions& d = cfg.dimensions;
-    core.channels = static_cast<int>(d.input_shape.feature_count);
-    core.features = static_cast<int>(d.output_shape.feature_count);
-    core.kernel = static_cast<int>(d.kernel_size);
-    core.in_w = static_cast<int>(d.input_shape.size.x);
-    core.in_h = static_cast<int>(d.input_shape.size.y);
-    core.out_w = static_cast<int>(d.output_shape.size.x);
-    core.out_h = static_cast<int>(d.output_shape.size.y);
-    core.stride_x = static_cast<int>(d.stride.x);
-    core.stride_y = static_cast<int>(d.stride.y);
-    core.threshold_high = static_cast<int16_t>(cfg.threshold_high);
-    core.threshold_low = static_cast<int16_t>(cfg.threshold_low);
-    core.exact_path = cfg.threshold_low >= cfg.threshold_high;
-    core.return_to_zero = cfg.return_to_zero;
-    core.leak = cfg.leak_enable;
-    core.monitor = cfg.monitor_enable && SpikeMonitorOn();
-    core.decimator_n = cfg.output_decimator_enable
-                           ? DecimatorN(cfg.output_decimator_interval)
-                           : 0;
-    for (const Destination& dest : cfg.destinations) {
-      if (!dest.enable) continue;
-      core.routes.push_back({static_cast<int>(dest.layer),
-                             PoolingShift(dest.pooling), dest.feature_shift});
-    }
-    core.monitor_only =
-        core.monitor && core.decimator_n == 0 && core.routes.empty();
-    const int F = core.features, C = core.channels, K = core.kernel;
-    for (int x = 0; x < core.in_w; ++x) {
-      AxisSpan& span = core.x_spans.emplace_back(
-          SpanFor(x, static_cast<int>(d.padding.x), core.kernel, core.stride_x,
-                  core.out_w));
-      span.neuron_offset = span.o0 * F;
-      span.kernel_offset = span.k0 * F;
-    }
-    for (int y = 0; y < core.in_h; ++y) {
-      AxisSpan& span = core.y_spans.emplace_back(
-          SpanFor(y, static_cast<int>(d.padding.y), core.kernel, core.stride_y,
-                  core.out_h));
-      span.neuron_offset = span.o0 * core.out_w * F;
-      span.kernel_offset = span.k0 * K * F;
-    }
-    core.channel_stride = K * K * F;
-    core.weights.assign(static_cast<size_t>(C) * K * K * F, 0);
-    // samna order [f][c][x][y] -> [c][ky][kx][f].
-    for (int f = 0; f < F; ++f) {
-      for (int c = 0; c < C; ++c) {
-        for (int kx = 0; kx < K; ++kx) {
-          for (int ky = 0; ky < K; ++ky) {
-            const size_t src =
-                ((static_cast<size_t>(f) * C + c) * K + kx) * K + ky;
-            core.weights[((static_cast<size_t>(c) * K + ky) * K + kx) * F + f] =
-                static_cast<int8_t>(cfg.weights[src]);
-          }
-        }
-      }
-    }
-    core.biases.assign(static_cast<size_t>(F), 0);
-    for (size_t f = 0; f < cfg.biases.size() && f < core.biases.size(); ++f) {
-      core.biases[f] = static_cast<int16_t>(cfg.biases[f]);
-    }
-    core.state.assign(static_cast<size_t>(core.out_h) * core.out_w * F, 0);
-    if (!cfg.neurons_initial_value.empty()) {
-      // samna order [f][x][y] -> [y][x][f].
-      for (int f = 0; f < F; ++f) {
-        for (int x = 0; x < core.out_w; ++x) {
-          for (int y = 0; y < core.out_h; ++y) {
-            core.neuron(y, x)[f] = static_cast<int16_t>(
-                cfg.neurons_initial_value
-                    [(static_cast<size_t>(f) * core.out_w + x) * core.out_h +
-                     y]);
-          }
-        }
-      }
-    }
-    core.initial_state = core.state;
-    size_t widest_x = 0, widest_y = 0;
-    for (const AxisSpan& span : core.x_spans) {
-      widest_x = std::max<size_t>(widest_x, span.n);
-    }
-    for (const AxisSpan& span : core.y_spans) {
-      widest_y = std::max<size_t>(widest_y, span.n);
-    }
-    spread_keys_.resize(
-        std::max(spread_keys_.size(), widest_x * widest_y * core.features));
-  }
-  CompileDvsLayer();
-  readout_.Configure(config_.readout,
-                     config_.quirks.readout_class_spacing_erratum);
-  SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);
-}
-
-void ChipModel::Reset() {
-  for (Core& core : cores_) {
-    core.state = core.initial_state;
-    core.decimator_count = 0;
-  }
-  stats_ = ModelStats();
-  fifo_.clear();
-  fifo_head_ = 0;
-  time_us_ = 0;
-  readout_.Configure(config_.readout,
-                     config_.quirks.readout_class_spacing_erratum);
-  SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);
-}
-
-void ChipModel::CompileDvsLayer() {
-  const DvsLayerConfig& dvs = config_.dvs_layer;
-  dvs_monitor_ = dvs.monitor_enable && SpikeMonitorOn();
-  dvs_channel_[0] = dvs.off_channel ? 0 : -1;
-  dvs_channel_[1] = dvs.on_channel ? (dvs.merge ? 0 : 1) : -1;
-  dvs_swap_ = dvs.mirror_diagonal;
-  // MapDvsPixel axis by axis (its swap aside): one table lookup per axis.
-  DvsLayerConfig unswapped = dvs;
-  unswapped.mirror_diagonal = false;
-  const int inside_x = static_cast<int>(dvs.origin.x * dvs.pooling.x);
-  const int inside_y = static_cast<int>(dvs.origin.y * dvs.pooling.y);
-  for (int i = 0; i < kDvsSize; ++i) {
-    int x = 0, y = 0;
-    dvs_x_[i] = static_cast<int16_t>(
-        MapDvsPixel(unswapped, i, inside_y, &x, &y) ? x : -1);
-    dvs_y_[i] = static_cast<int16_t>(
-        MapDvsPixel(unswapped, inside_x, i, &x, &y) ? y : -1);
-  }
-  dvs_routes_.clear();
-  for (const Destination& dest : dvs.destinations) {
-    if (!dest.enable) continue;
-    dvs_routes_.push_back({static_cast<int>(dest.layer),
-                           PoolingShift(dest.pooling), dest.feature_shift});
-  }
-}
-
-bool ChipModel::SpikeMonitorOn() const {
-  return !(config_.quirks.readout_monitor_suppresses_spikes &&
-           config_.readout.enable && config_.readout.monitor_enable);
-}
-
 void ChipModel::SetSlowClock(bool enable, double rate_hz) {
   // Validation refuses rates outside [kMinSlowClockHz, kMaxSlowClockHz];
   // anything else keeps the clock off rather than step on a broken period.

@@ -1,0 +1,71 @@
+// ChipModel's compiled cores, shared by the files that build them
+// (model_compile.cc) and run them (model.cc). Not a public header.
+#ifndef SPECKD_DRIVER_CHIP_MODEL_CORE_H_
+#define SPECKD_DRIVER_CHIP_MODEL_CORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "driver/chip/model.h"
+
+namespace speckd::chip {
+
+// For one input coordinate along an axis: the touched output positions are
+// o0, o0+1, ..., o0+n-1 with kernel index k0, k0-stride, ...
+struct ChipModel::AxisSpan {
+  int16_t o0 = 0;
+  int16_t k0 = 0;
+  int16_t n = 0;
+  // o0 and k0 as offsets into state and weights (x: times F; y: times
+  // out_w * F and K * F), so the one-position update needs no multiply.
+  int32_t neuron_offset = 0;
+  int32_t kernel_offset = 0;
+};
+
+// One core compiled for speed. Neuron state is int16 [oy][ox][f] and weights
+// int8 [c][ky][kx][f] so that one input spike adds contiguous runs of F
+// weights to contiguous runs of F neurons.
+struct ChipModel::Core {
+  bool in_use = false;
+  int id = 0;
+  CoreStats* stats = nullptr;  // &stats_.cores[id]
+  int channels = 0;            // input features
+  int features = 0;            // output features
+  int kernel = 0;
+  int channel_stride = 0;  // K * K * F: weights per input feature
+  int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
+  int stride_x = 1, stride_y = 1;
+  int16_t threshold_high = 0;
+  int16_t threshold_low = 0;
+  bool return_to_zero = false;
+  bool leak = false;
+  // Spikes go to the host (monitor_enable, unless a quirk suppresses it).
+  bool monitor = false;
+  // monitor, and no decimator and no routes: Fire() needs nothing else.
+  bool monitor_only = false;
+  // threshold_low >= threshold_high: clamping could lift a silent neuron to
+  // the threshold, so firing must be decided per neuron before clamping.
+  bool exact_path = false;
+  uint32_t decimator_n = 0;  // 0 = off
+  uint32_t decimator_count = 0;
+  std::vector<RouteTarget> routes;
+  std::vector<AxisSpan> x_spans;       // per input x
+  std::vector<AxisSpan> y_spans;       // per input y
+  std::vector<int8_t> weights;         // [c][ky][kx][f]
+  std::vector<int16_t> biases;         // [f]
+  std::vector<int16_t> state;          // [oy][ox][f]
+  std::vector<int16_t> initial_state;  // state as configured, for Reset()
+
+  int16_t* neuron(int y, int x) {
+    return &state[(static_cast<size_t>(y) * out_w + x) * features];
+  }
+  const int8_t* kernel_row(int c, int ky, int kx) const {
+    return &weights[((static_cast<size_t>(c) * kernel + ky) * kernel + kx) *
+                    features];
+  }
+};
+
+}  // namespace speckd::chip
+
+#endif  // SPECKD_DRIVER_CHIP_MODEL_CORE_H_
