@@ -13,7 +13,6 @@
 #include "clients/cli/event_file.h"
 #include "driver/chip/model.h"
 #include "driver/util/mutex.h"
-#include "proto/codec/events_codec.h"
 
 namespace speckd::cli {
 namespace {
@@ -27,10 +26,8 @@ SampleResult RunSample(chip::ChipModel& model, const Sample& sample,
   result.set_sample(sample.name);
   if (sample.label.has_value()) result.set_label(*sample.label);
   result.set_predicted(-1);
-  absl::StatusOr<EventFile> file = ReadEventFile(sample.path, &model.config());
   absl::StatusOr<std::vector<chip::InputEvent>> inputs =
-      file.ok() ? codec::InputsFromProto(file->events, model.config())
-                : file.status();
+      ReadInputEvents(sample.path, model.config());
   if (!inputs.ok()) {
     result.set_error(std::string(inputs.status().message()));
     return result;

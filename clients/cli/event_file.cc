@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clients/cli/event_arrays.h"
+#include "proto/codec/events_codec.h"
 #include "proto/recording/aedat4_reader.h"
 
 namespace speckd::cli {
@@ -55,6 +56,14 @@ absl::StatusOr<EventFile> ReadEventFile(const std::string& path,
     if (absl::EndsWithIgnoreCase(path, ext)) return ReadHdf5Events(path);
   }
   return ReadEventCsv(path, config);
+}
+
+absl::StatusOr<std::vector<chip::InputEvent>> ReadInputEvents(
+    const std::string& path, const chip::SpeckConfig& config) {
+  absl::StatusOr<EventFile> file = ReadEventFile(path, &config);
+  if (!file.ok()) return file.status();
+  // The file is already checked: this cannot fail on its account.
+  return codec::InputsFromProto(file->events, config);
 }
 
 }  // namespace speckd::cli

@@ -6,10 +6,12 @@
 #define SPECKD_CLIENTS_CLI_EVENT_FILE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "clients/cli/event_csv.h"
 #include "driver/chip/config.h"
+#include "driver/chip/events.h"
 
 namespace speckd::cli {
 
@@ -17,6 +19,11 @@ namespace speckd::cli {
 // event ("x.aedat4: event 17: x: 200 is outside the DVS array (0..127)").
 absl::StatusOr<EventFile> ReadEventFile(const std::string& path,
                                         const chip::SpeckConfig* config);
+
+// ReadEventFile, then the daemon's own conversion (codec::InputsFromProto)
+// into time-ordered model inputs for `config`: what `simulate` runs.
+absl::StatusOr<std::vector<chip::InputEvent>> ReadInputEvents(
+    const std::string& path, const chip::SpeckConfig& config);
 
 }  // namespace speckd::cli
 

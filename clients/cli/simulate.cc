@@ -12,7 +12,6 @@
 #include "clients/cli/event_file.h"
 #include "driver/chip/model.h"
 #include "proto/codec/config_codec.h"
-#include "proto/codec/events_codec.h"
 
 namespace speckd::cli {
 namespace {
@@ -59,12 +58,8 @@ absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
       options.config_path, options.slow_clock_hz, &summary.notes);
   if (!config.ok()) return config.status();
 
-  absl::StatusOr<EventFile> file = ReadEventFile(options.events_path, &*config);
-  if (!file.ok()) return file.status();
-  // The daemon's own way in (the file is already checked: this cannot fail
-  // on its account).
   absl::StatusOr<std::vector<chip::InputEvent>> events =
-      codec::InputsFromProto(file->events, *config);
+      ReadInputEvents(options.events_path, *config);
   if (!events.ok()) return events.status();
 
   absl::StatusOr<std::unique_ptr<chip::ChipModel>> model =

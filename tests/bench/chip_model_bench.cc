@@ -10,10 +10,9 @@
 #include <string>
 
 #include "benchmark/benchmark.h"
-#include "clients/cli/event_csv.h"
+#include "clients/cli/event_file.h"
 #include "driver/chip/model.h"
 #include "proto/codec/config_codec.h"
-#include "proto/codec/events_codec.h"
 #include "tests/bench/networks.h"
 
 namespace speckd::bench {
@@ -57,11 +56,9 @@ void BM_TutorialFile(benchmark::State& state) {
   const std::string dir = env != nullptr ? env : "examples/tutorial";
   absl::StatusOr<chip::SpeckConfig> config =
       codec::LoadConfigFile(dir + "/config.json");
-  absl::StatusOr<cli::EventFile> file =
-      config.ok() ? cli::ReadEventCsv(dir + "/events.csv", &*config)
-                  : config.status();
   absl::StatusOr<std::vector<chip::InputEvent>> input =
-      file.ok() ? codec::InputsFromProto(file->events, *config) : file.status();
+      config.ok() ? cli::ReadInputEvents(dir + "/events.csv", *config)
+                  : config.status();
   if (!input.ok()) {
     state.SkipWithError(std::string(input.status().message()).c_str());
     return;
