@@ -61,22 +61,6 @@ int Connect(int port) {
   return fd;
 }
 
-// How many of `fds` the daemon has closed (readable with nothing to read).
-int ClosedByDaemon(const std::vector<int>& fds) {
-  std::vector<pollfd> polls;
-  for (int fd : fds) polls.push_back({fd, POLLIN, 0});
-  poll(polls.data(), polls.size(), 0);
-  int closed = 0;
-  char byte;
-  for (const pollfd& p : polls) {
-    if ((p.revents & (POLLIN | POLLHUP)) != 0 &&
-        recv(p.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0) {
-      ++closed;
-    }
-  }
-  return closed;
-}
-
 bool GrpcServes(const std::string& address) {
   auto stub = speckd::v1::DeviceService::NewStub(
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
@@ -102,10 +86,10 @@ bool WebServes(int port) {
   return ok;
 }
 
-// How many of `fds` the daemon has closed after what it sent first (gRPC
-// greets with SETTINGS and says goodbye with a GOAWAY): their data is read
-// and discarded.
-int ClosedAfterReading(const std::vector<int>& fds) {
+// How many of `fds` the daemon has closed, after what it sent first (gRPC
+// greets with SETTINGS and says goodbye with a GOAWAY): that is read and
+// discarded.
+int ClosedByDaemon(const std::vector<int>& fds) {
   int closed = 0;
   char buffer[4096];
   for (int fd : fds) {
@@ -125,6 +109,20 @@ int OpenDescriptors(pid_t pid) {
     closedir(dir);
   }
   return n;
+}
+
+template <typename Condition>
+bool Eventually(absl::Duration within, Condition condition);
+
+// Closes the clients' ends; the daemon must be back to `baseline`
+// descriptors (within kSlack) in 10 s.
+void CloseAndExpectBaseline(const std::vector<int>& clients, pid_t pid,
+                            int baseline) {
+  for (int fd : clients) close(fd);
+  EXPECT_TRUE(
+      Eventually(absl::Seconds(10),
+                 [&] { return OpenDescriptors(pid) <= baseline + kSlack; }))
+      << OpenDescriptors(pid) << " open, " << baseline << " before";
 }
 
 template <typename Condition>
@@ -249,14 +247,7 @@ TEST(DescriptorExhaustionTest, SlowClientsAreCutAfterTheRequestTimeout) {
   EXPECT_TRUE(Eventually(absl::Seconds(30),
                          [&] { return ClosedByDaemon(slow) == kSlowClients; }))
       << ClosedByDaemon(slow) << " of " << kSlowClients << " cut";
-  for (int fd : slow) close(fd);
-  EXPECT_TRUE(Eventually(absl::Seconds(10),
-                         [&] {
-                           return OpenDescriptors(speckd->process->pid()) <=
-                                  baseline + kSlack;
-                         }))
-      << OpenDescriptors(speckd->process->pid()) << " open, " << baseline
-      << " before";
+  CloseAndExpectBaseline(slow, speckd->process->pid(), baseline);
   EXPECT_TRUE(WebServes(*web_port));
   RecordProperty("connect_ms",
                  static_cast<int>(absl::ToInt64Milliseconds(connecting)));
@@ -283,16 +274,9 @@ TEST(DescriptorExhaustionTest, SilentGrpcConnectionsAreClosed) {
   }
   EXPECT_TRUE(GrpcServes(speckd->address));
   EXPECT_TRUE(Eventually(absl::Seconds(30),
-                         [&] { return ClosedAfterReading(silent) == kSilent; }))
-      << ClosedAfterReading(silent) << " of " << kSilent << " closed";
-  for (int fd : silent) close(fd);
-  EXPECT_TRUE(Eventually(absl::Seconds(10),
-                         [&] {
-                           return OpenDescriptors(speckd->process->pid()) <=
-                                  baseline + kSlack;
-                         }))
-      << OpenDescriptors(speckd->process->pid()) << " open, " << baseline
-      << " before";
+                         [&] { return ClosedByDaemon(silent) == kSilent; }))
+      << ClosedByDaemon(silent) << " of " << kSilent << " closed";
+  CloseAndExpectBaseline(silent, speckd->process->pid(), baseline);
   EXPECT_TRUE(GrpcServes(speckd->address));
 }
 
