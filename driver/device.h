@@ -1,7 +1,7 @@
-// The Device seam: what speckd needs from a Speck2e devkit. The simulated
-// devkit (driver/sim) is the one implementation today; boards on USB (whose
-// wire protocol needs a driver, driver/usb) and boards driven through
-// SynSense's samna are to be others. Backends report boards as they come and
+// The Device seam: what speckd needs from a Speck2e devkit. Implementations:
+// the simulated devkit (driver/sim), boards driven through SynSense's samna
+// (driver/samna), and boards on USB once their wire protocol has a driver
+// (driver/usb). Backends report boards as they come and
 // go (board.h). The daemon, the
 // event graph and every test talk only to this interface.
 //
@@ -40,7 +40,20 @@
 
 namespace speckd::driver {
 
-enum class Backend { kSim, kUsb };
+enum class Backend { kSim, kUsb, kSamna };
+
+// "sim", "usb", "samna".
+inline const char* BackendName(Backend backend) {
+  switch (backend) {
+    case Backend::kSim:
+      return "sim";
+    case Backend::kUsb:
+      return "usb";
+    case Backend::kSamna:
+      return "samna";
+  }
+  return "?";
+}
 
 // Identity of a device; fixed for the device's lifetime.
 struct DeviceDescriptor {
@@ -65,6 +78,9 @@ struct DeviceDescriptor {
   std::string manufacturer;
   std::string product;
   std::string logic_version;
+  // What drives the board, in words ("samna 0.48.6 through speckd's
+  // bridge, ..."); empty for the simulated devkit.
+  std::string driver_detail;
 };
 
 enum class Pacing {
@@ -151,6 +167,8 @@ struct DeviceCounters {
   uint64_t synops = 0;
   uint64_t late_inputs = 0;
   uint64_t cascade_overflow = 0;
+  // Outputs the driver could not queue for its listener (bounded).
+  uint64_t dropped_outputs = 0;
 };
 
 struct NeuronAddress {

@@ -155,6 +155,9 @@ void PrintDevices(const speckd::server::DeviceManager& devices) {
       where = absl::StrFormat("usb %d-%s, %04x:%04x", id.usb_bus_number,
                               id.usb_port_path, id.usb_vendor_id,
                               id.usb_product_id);
+    } else if (id.backend == speckd::driver::Backend::kSamna) {
+      where = absl::StrFormat("samna, usb bus %d address %d",
+                              id.usb_bus_number, id.usb_device_address);
     }
     std::printf("speckd device %s (%s): %s%s%s\n", id.id.c_str(), where.c_str(),
                 speckd::server::DeviceStateName(d.state),

@@ -61,7 +61,7 @@ std::vector<Finding> CheckDaemon(std::vector<v1::Device>* devices) {
     const std::string state =
         absl::AsciiStrToLower(v1::DeviceState_Name(d.state()));
     const std::string head = absl::StrCat(
-        d.id(), " (", d.backend() == v1::USB ? "usb" : "sim", "): ", state);
+        d.id(), " (", absl::AsciiStrToLower(v1::Backend_Name(d.backend())), "): ", state);
     if (d.state() == v1::UNUSABLE) {
       found.push_back(
           {Finding::Level::kFail, absl::StrCat(head, ": ", d.state_detail())});

@@ -8,7 +8,18 @@ void ToProto(const driver::DeviceDescriptor& d, v1::Device* out) {
   out->set_id(d.id);
   out->set_type_name(d.type_name);
   out->set_serial_number(d.serial_number);
-  out->set_backend(d.backend == driver::Backend::kSim ? v1::SIM : v1::USB);
+  switch (d.backend) {
+    case driver::Backend::kSim:
+      out->set_backend(v1::SIM);
+      break;
+    case driver::Backend::kUsb:
+      out->set_backend(v1::USB);
+      break;
+    case driver::Backend::kSamna:
+      out->set_backend(v1::SAMNA);
+      break;
+  }
+  out->set_driver_detail(d.driver_detail);
   out->set_usb_bus_number(d.usb_bus_number);
   out->set_usb_device_address(d.usb_device_address);
   out->set_usb_port_path(d.usb_port_path);
@@ -43,6 +54,7 @@ void ToProto(const driver::DeviceCounters& counters, v1::Device* out) {
   out->set_synops(counters.synops);
   out->set_cascade_overflow(counters.cascade_overflow);
   out->set_dropped_inputs(counters.dropped_inputs);
+  out->set_dropped_outputs(counters.dropped_outputs);
 }
 
 v1::DeviceProblem ToProto(driver::BoardProblem::Kind kind) {

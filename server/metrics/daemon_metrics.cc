@@ -122,8 +122,7 @@ void RenderDevices(const std::vector<DeviceSnapshot>& devices,
         "speckd_device_info",
         {{"device", d.descriptor.id},
          {"type", d.descriptor.type_name},
-         {"backend",
-          d.descriptor.backend == driver::Backend::kUsb ? "usb" : "sim"},
+         {"backend", driver::BackendName(d.descriptor.backend)},
          {"state", DeviceStateName(d.state)}},
         1);
   }
