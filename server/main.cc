@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "driver/samna/samna_bus.h"
 #include "driver/sim/sim_bus.h"
 #include "driver/usb/usb_bus.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
@@ -28,6 +29,8 @@
 #include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
 #include "server/log/log.h"
+#include "server/recording/recording_api.h"
+#include "server/samna/samna_start.h"
 #include "server/service/repeating_warning.h"
 #include "server/service/service_notifier.h"
 #include "server/speckd_server.h"
@@ -84,6 +87,11 @@ ABSL_FLAG(std::string, usb_ids, "",
           "337d:0001=speck2edevkit once lsusb shows your devkit's id.");
 ABSL_FLAG(std::string, usb_ids_file, "",
           "A file of such rules, one per line, '#' comments.");
+ABSL_FLAG(std::string, samna_python, "",
+          "Drive devkits through SynSense's samna: the Python samna is "
+          "installed for (e.g. /opt/samna/bin/python3), or auto to look for "
+          "one. Off by default; turns the USB backend off (samna must be the "
+          "boards' only opener). docs/hardware.md.");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(2),
           "How long in-flight calls may take to finish on SIGTERM/SIGINT.");
 ABSL_FLAG(absl::Duration, device_watchdog, absl::Seconds(10),
@@ -156,8 +164,8 @@ void PrintDevices(const speckd::server::DeviceManager& devices) {
                               id.usb_port_path, id.usb_vendor_id,
                               id.usb_product_id);
     } else if (id.backend == speckd::driver::Backend::kSamna) {
-      where = absl::StrFormat("samna, usb bus %d address %d",
-                              id.usb_bus_number, id.usb_device_address);
+      where = absl::StrFormat("samna, usb bus %d address %d", id.usb_bus_number,
+                              id.usb_device_address);
     }
     std::printf("speckd device %s (%s): %s%s%s\n", id.id.c_str(), where.c_str(),
                 speckd::server::DeviceStateName(d.state),
@@ -277,8 +285,22 @@ int main(int argc, char** argv) {
                      {"pacing", pacing},
                      {"faults", absl::GetFlag(FLAGS_sim_faults)}});
 
+  std::unique_ptr<speckd::driver::samna::SamnaBus> samna_bus;
   std::unique_ptr<speckd::driver::usb::UsbBus> usb_bus;
-  if (absl::Status usb = StartUsb(&devices, &usb_bus); !usb.ok()) {
+  if (const std::string python = absl::GetFlag(FLAGS_samna_python);
+      !python.empty()) {
+    const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
+                                     ? speckd::server::DefaultDataDir()
+                                     : absl::GetFlag(FLAGS_data_dir);
+    auto started = speckd::server::StartSamna(python, data_dir, &devices);
+    if (!started.ok()) {
+      std::fprintf(stderr, "speckd: %s\n",
+                   std::string(started.status().message()).c_str());
+      return 2;
+    }
+    samna_bus = *std::move(started);
+    speckd::log::Info("usb", {{"off", "samna drives the boards"}});
+  } else if (absl::Status usb = StartUsb(&devices, &usb_bus); !usb.ok()) {
     std::fprintf(stderr, "speckd: %s\n", std::string(usb.message()).c_str());
     return 2;
   }
@@ -294,6 +316,7 @@ int main(int argc, char** argv) {
   options.info = DaemonInfo();
   if (sim.count > 0) options.info.add_backends("SIMULATED");
   if (usb_bus != nullptr) options.info.add_backends("USB");
+  if (samna_bus != nullptr) options.info.add_backends("SAMNA");
   options.info.mutable_limits()->set_open_files_limit(open_files_limit);
   options.info.mutable_limits()->set_max_web_body_bytes(
       speckd::server::web::kMaxBodyBytes);

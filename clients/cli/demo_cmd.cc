@@ -104,6 +104,13 @@ class Demo {
     });
     if (!status.ok()) return status;
     status = SetPacing(Pacing());
+    if (status.code() == absl::StatusCode::kUnimplemented && !realtime_) {
+      // A board plays its inputs in real time (samna's stop watch paces them).
+      std::fprintf(stderr, "speckctl: %s; the demo runs in real time (5 s)\n",
+                   std::string(status.message()).c_str());
+      realtime_ = true;
+      status = absl::OkStatus();
+    }
     if (!status.ok()) return status;
     return SetStopWatch(/*enable=*/!realtime_, /*reset=*/true);
   }
@@ -231,7 +238,8 @@ class Demo {
   }
 
   Client& client_;
-  const bool realtime_;
+  // False until a device refuses to run as fast as possible.
+  bool realtime_;
   std::vector<std::string> labels_;
   Lease* lease_ = nullptr;
   Totals totals_;
