@@ -151,7 +151,12 @@ DeviceSnapshot ManagedDeviceImpl::Snapshot() const {
     MutexLock lock(&mu_);
     s.descriptor = descriptor_;
     s.state = state_;
-    s.state_detail = state_detail_;
+    // A usable device with nothing to report says what drives it (e.g.
+    // the samna version behind a bridge).
+    const bool usable =
+        state_ == DeviceState::kReady || state_ == DeviceState::kConfigured;
+    s.state_detail = state_detail_.empty() && usable ? descriptor_.driver_detail
+                                                     : state_detail_;
     s.problem = problem_;
     s.counters = past_counters_;
     if (settings_.has_value()) settings = *settings_;
