@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -10,6 +11,15 @@
 #include "tests/util/subprocess.h"
 
 namespace speckd::testing {
+namespace {
+
+// The bridge runs in its own working directory: paths must be absolute.
+std::string Absolute(const std::string& path) {
+  char resolved[PATH_MAX];
+  return ::realpath(path.c_str(), resolved) != nullptr ? resolved : path;
+}
+
+}  // namespace
 
 SamnaDouble::SamnaDouble(const std::string& name)
     : dir_(absl::StrCat(TempDir(), "/", name)) {
@@ -26,10 +36,10 @@ std::vector<std::string> SamnaDouble::Environment(bool with_samna) const {
   // Without the double, a directory with no samna in it: Python then finds
   // none (Debian's python3 has no samna either).
   const std::string path =
-      with_samna ? RunfilePath("tests/samna_double") : dir_;
+      with_samna ? Absolute(RunfilePath("tests/samna_double")) : dir_;
   return {absl::StrCat("PYTHONPATH=", path),
           absl::StrCat("SAMNA_DOUBLE_BOARD_MODEL=",
-                       RunfilePath("tests/samna_double/board_model")),
+                       Absolute(RunfilePath("tests/samna_double/board_model"))),
           absl::StrCat("SAMNA_DOUBLE=", dir_, "/settings.json"),
           absl::StrCat("SAMNA_DOUBLE_CALLS=", dir_, "/calls.jsonl")};
 }
