@@ -49,6 +49,14 @@ std::string LeaseText(const v1::Lease& lease) {
 
 // "usb 2-1.3 #5 super" (bus-ports, address, speed); "" for simulated ones.
 std::string WhereText(const v1::Device& d) {
+  if (d.backend() == v1::SAMNA && d.usb_device_address() != 0) {
+    // What samna says: bus and address (the ports when sysfs knows them).
+    return d.usb_port_path().empty()
+               ? absl::StrCat("usb ", d.usb_bus_number(), " #",
+                              d.usb_device_address())
+               : absl::StrCat("usb ", d.usb_bus_number(), "-",
+                              d.usb_port_path(), " #", d.usb_device_address());
+  }
   if (d.backend() != v1::USB) return "";
   std::string where =
       absl::StrCat("usb ", d.usb_bus_number(), "-", d.usb_port_path(), " #",
@@ -226,6 +234,9 @@ void PrintInfoTable(const v1::Device& d,
        d.state_detail().empty()
            ? StateName(d.state())
            : absl::StrCat(StateName(d.state()), ": ", d.state_detail()));
+  if (!d.driver_detail().empty() && d.driver_detail() != d.state_detail()) {
+    line("driver", d.driver_detail());
+  }
   if (d.backend() == v1::USB) {
     line("usb",
          absl::StrFormat(
@@ -265,6 +276,10 @@ void PrintInfoTable(const v1::Device& d,
   if (d.dropped_inputs() > 0) {
     absl::StrAppend(&work, ", ", d.dropped_inputs(),
                     " dropped (cancel, reset or apply)");
+  }
+  if (d.dropped_outputs() > 0) {
+    absl::StrAppend(&work, ", ", d.dropped_outputs(),
+                    " outputs dropped (the driver's queue was full)");
   }
   if (d.cascade_overflow() > 0) {
     absl::StrAppend(&work, ", ", d.cascade_overflow(),

@@ -61,7 +61,8 @@ std::vector<Finding> CheckDaemon(std::vector<v1::Device>* devices) {
     const std::string state =
         absl::AsciiStrToLower(v1::DeviceState_Name(d.state()));
     const std::string head = absl::StrCat(
-        d.id(), " (", absl::AsciiStrToLower(v1::Backend_Name(d.backend())), "): ", state);
+        d.id(), " (", absl::AsciiStrToLower(v1::Backend_Name(d.backend())),
+        "): ", state);
     if (d.state() == v1::UNUSABLE) {
       found.push_back(
           {Finding::Level::kFail, absl::StrCat(head, ": ", d.state_detail())});
@@ -114,23 +115,28 @@ std::vector<Finding> CheckService() {
                         "speckd -n 50")}};
 }
 
+// The Pythons speckd --samna_python=auto tries first, then PATH's.
 Finding CheckSamna() {
-  int code = 0;
-  const std::string version = FirstLine(
-      "python3 -c 'import samna; print(getattr(samna, \"__version__\", "
-      "\"(version unknown)\"))'",
-      20, &code);
-  if (code == 0) {
-    return {Finding::Level::kOk,
-            absl::StrCat("samna ", version,
-                         " is importable by python3 (SynSense's driver, for "
-                         "driving real boards)")};
+  for (const std::string python : {"/opt/samna/bin/python3", "python3"}) {
+    int code = 0;
+    const std::string version = FirstLine(
+        absl::StrCat(python,
+                     " -c 'import samna; print(getattr(samna, \"__version__\", "
+                     "\"(version unknown)\"))' 2>/dev/null"),
+        20, &code);
+    if (code == 0) {
+      return {
+          Finding::Level::kOk,
+          absl::StrCat("samna ", version, " is importable by ", python,
+                       ": speckd --samna_python=", python,
+                       " drives real boards through it (docs/hardware.md)")};
+    }
   }
   return {Finding::Level::kInfo,
-          "samna is not importable by python3: until speckd has a driver for "
-          "the devkit's protocol, real boards are driven with SynSense's "
-          "samna (pip install samna in a virtual environment; "
-          "docs/hardware.md)"};
+          "samna is not importable (by /opt/samna/bin/python3 or python3): to "
+          "drive a real devkit, install it (python3 -m venv /opt/samna && "
+          "/opt/samna/bin/pip install samna protobuf) and start speckd with "
+          "--samna_python=/opt/samna/bin/python3 (docs/hardware.md)"};
 }
 
 void Print(const std::string& section, const std::vector<Finding>& found,

@@ -25,9 +25,10 @@ bool Executable(const std::string& path) {
   return !path.empty() && ::access(path.c_str(), X_OK) == 0;
 }
 
-// Runs `python -c "import samna"`; true if it exits 0 within `timeout`.
-bool ImportsSamna(const std::string& python, absl::Duration timeout) {
-  std::string arg0 = python, dash_c = "-c", code = "import samna";
+// Runs `python -c "<code>"`; true if it exits 0 within `timeout`.
+bool Runs(const std::string& python, const std::string& import,
+          absl::Duration timeout) {
+  std::string arg0 = python, dash_c = "-c", code = import;
   char* argv[] = {arg0.data(), dash_c.data(), code.data(), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -75,12 +76,19 @@ std::vector<std::string> SamnaPythonCandidates() {
 
 absl::StatusOr<std::string> FindSamnaPython(
     const std::vector<std::string>& candidates, absl::Duration timeout) {
+  // One that can run the bridge (samna and protobuf), else one with samna
+  // (the bridge then says protobuf is missing).
   std::vector<std::string> tried;
+  std::string samna_only;
   for (const std::string& python : candidates) {
     if (!Executable(python)) continue;
     tried.push_back(python);
-    if (ImportsSamna(python, timeout)) return python;
+    if (Runs(python, "import samna, google.protobuf", timeout)) return python;
+    if (samna_only.empty() && Runs(python, "import samna", timeout)) {
+      samna_only = python;
+    }
   }
+  if (!samna_only.empty()) return samna_only;
   return absl::NotFoundError(absl::StrCat(
       "no Python here imports samna (tried ",
       tried.empty() ? "none: no python3 found" : absl::StrJoin(tried, ", "),

@@ -19,8 +19,9 @@ namespace speckd::server {
 // Where --samna_python=auto looks, in order, before PATH's python3.
 std::vector<std::string> SamnaPythonCandidates();
 
-// The first of `candidates` that imports samna within `timeout` each, or
-// NOT_FOUND naming what was tried.
+// The first of `candidates` that imports samna and protobuf (the bridge
+// needs both), else the first that imports samna, each tried within
+// `timeout`; NOT_FOUND naming what was tried.
 absl::StatusOr<std::string> FindSamnaPython(
     const std::vector<std::string>& candidates, absl::Duration timeout);
 
