@@ -7,13 +7,16 @@
 // list says what to install.
 #include <signal.h>
 
+#include <map>
 #include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/samna_double/samna_double.h"
@@ -69,7 +72,8 @@ class SamnaDaemonTest : public ::testing::Test {
     return watch.ok() ? std::move(*watch) : nullptr;
   }
 
-  // The demo's summary, checked line by line.
+  // The demo's summary, and every window as the simulated devkit gives them
+  // (tests/tutorial_e2e_test.cc): one row "START_US TOP BOTTOM" each.
   void ExpectTutorialDemo(const RunResult& demo) {
     ASSERT_EQ(demo.exit_code, 0) << demo.stdout_text << demo.stderr_text;
     EXPECT_THAT(demo.stdout_text, HasSubstr("total spikes: 25001"));
@@ -77,6 +81,22 @@ class SamnaDaemonTest : public ::testing::Test {
                 HasSubstr("per class: top 12475, bottom 12526"));
     EXPECT_THAT(demo.stdout_text, HasSubstr("first window: [225, 0]"));
     EXPECT_THAT(demo.stdout_text, HasSubstr("last window: [0, 26]"));
+    std::map<uint64_t, std::pair<int, int>> windows;
+    static const std::regex kRow(R"(^\s*([0-9]+)\s+([0-9]+)\s+([0-9]+)\s*$)");
+    for (absl::string_view line : absl::StrSplit(demo.stdout_text, '\n')) {
+      std::smatch m;
+      const std::string text(line);
+      if (std::regex_match(text, m, kRow)) {
+        windows[std::stoull(m[1]) / 50000] = {std::stoi(m[2]), std::stoi(m[3])};
+      }
+    }
+    ASSERT_EQ(windows.size(), 101u) << demo.stdout_text;
+    EXPECT_EQ(windows[0], std::make_pair(225, 0));
+    for (uint64_t w = 1; w <= 49; ++w)
+      EXPECT_EQ(windows[w], std::make_pair(250, 0)) << w;
+    for (uint64_t w = 50; w <= 99; ++w)
+      EXPECT_EQ(windows[w], std::make_pair(0, 250)) << w;
+    EXPECT_EQ(windows[100], std::make_pair(0, 26));
     // Into a pipe the demo asks for as fast as possible; a board says no.
     EXPECT_THAT(demo.stderr_text, HasSubstr("the demo runs in real time"));
   }
@@ -111,12 +131,25 @@ TEST_F(SamnaDaemonTest, TheDemoIsExactAndABridgeCrashLosesNothingButTime) {
 
   ExpectTutorialDemo(Speck({"demo", "spike-count"}));
 
-  // The bridge dies: the device is lost, comes back, and has its
-  // configuration again; the demo is exact again.
+  // The bridge dies while the demo streams: the demo ends saying the device
+  // was lost; the device comes back with its configuration, and the demo is
+  // exact again.
   const pid_t first = BridgePid();
   ASSERT_GT(first, 0) << Speck({"devices", "--output=json"}).stdout_text;
+  absl::StatusOr<std::unique_ptr<Subprocess>> demo = Subprocess::Start(
+      Speckctl(), {"demo", "spike-count", absl::StrCat("--server=", address_)});
+  ASSERT_TRUE(demo.ok()) << demo.status();
+  ASSERT_TRUE((*demo)->ReadStdoutLine(absl::Seconds(30)).ok());  // a window
   ASSERT_EQ(::kill(first, SIGKILL), 0);
   EXPECT_NE(WaitForChange(watch.get(), {"speck2edevkit:0", "lost"}), "");
+  absl::StatusOr<int> ended = (*demo)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(ended.ok());
+  EXPECT_NE(*ended, 0);
+  // Whichever noticed first: the device (lost) or its bridge (gone).
+  EXPECT_THAT(
+      (*demo)->stderr_text(),
+      ::testing::AnyOf(HasSubstr("is lost"), HasSubstr("samna bridge")));
+  EXPECT_THAT((*demo)->stderr_text(), HasSubstr("killed by signal 9"));
   EXPECT_NE(WaitForChange(watch.get(), {"speck2edevkit:0", "configured"}), "");
   EXPECT_NE(BridgePid(), first);
   ExpectTutorialDemo(Speck({"demo", "spike-count"}));

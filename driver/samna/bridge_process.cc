@@ -198,25 +198,29 @@ absl::Status BridgeProcess::Send(const bridge::Request& request) {
   return absl::OkStatus();
 }
 
+absl::Status BridgeProcess::GoneLocked() const {
+  return absl::UnavailableError(absl::StrCat(
+      kill_reason_.empty() ? "the samna bridge has gone" : kill_reason_,
+      "; speckd restarts it, and re-applies each board's configuration when "
+      "the board is back"));
+}
+
 absl::StatusOr<bridge::Reply> BridgeProcess::Call(bridge::Request request,
                                                   absl::Duration timeout) {
   Pending pending;
   {
     MutexLock lock(&mu_);
-    if (dead_.load())
-      return absl::UnavailableError("the samna bridge has gone");
+    if (dead_.load()) return GoneLocked();
     request.set_id(next_id_++);
     pending_[request.id()] = &pending;
   }
-  absl::Status sent = Send(request);
+  // A failed send means the bridge is going: its reader hears the end and
+  // fails this call with why (or the deadline does).
+  (void)Send(request);
   const absl::Time deadline = absl::Now() + timeout;
   bool timed_out = false;
   {
     MutexLock lock(&mu_);
-    if (!sent.ok() && !pending.done) {
-      pending.done = true;
-      pending.status = sent;
-    }
     while (!pending.done) {
       if (reply_cv_.WaitWithDeadline(&mu_, deadline) && !pending.done) {
         timed_out = true;
@@ -324,7 +328,7 @@ void BridgeProcess::Died() {
     }
     for (auto& [id, pending] : pending_) {
       pending->done = true;
-      pending->status = absl::UnavailableError(kill_reason_);
+      pending->status = GoneLocked();
     }
     reply_cv_.SignalAll();
   }

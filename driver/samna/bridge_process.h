@@ -98,6 +98,7 @@ class BridgeProcess {
   void StderrLoop();
   void Dispatch(bridge::BridgeMessage message);
   void Died();
+  absl::Status GoneLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string ExitReason();
 
   const BridgeOptions options_;
