@@ -7,6 +7,7 @@ Inputs become samna event objects and are written to the source; a pump
 thread reads the sink (blocking with a timeout where samna can) and sends
 packed columns to speckd.
 """
+import sys
 import threading
 import time
 from array import array
@@ -87,6 +88,8 @@ class Board:
         self.power_graph = None
         self._build_graphs()
         self.stop_watch = StopWatch(self.handle.get_stop_watch())
+        print(f"bridge: {name} open; stop watch API {self.stop_watch.api}, "
+              f"{'blocking' if self.blocking else 'polled'} reads", file=sys.stderr, flush=True)
         self.sink.get_events()
         self.stop_watch.reset()
         self.stop_watch.enable(True)

@@ -99,15 +99,7 @@ class Bridge:
                             f"against (0.46-0.48); report problems with docs/hardware.md")
         return self.pb.Reply(hello=self.pb.HelloReply(
             protocol=PROTOCOL, samna_version=version,
-            python_version=sys.version.split()[0],
-            stop_watch_api=self.stop_watch_api(), warnings=warnings))
-
-    def stop_watch_api(self):
-        sw_class = getattr(getattr(getattr(self.samna, "unifirm", None), "timestamp", None),
-                           "StopWatch", None)
-        if sw_class is None:
-            return "unknown until a board is open"
-        return "start/stop/reset" if hasattr(sw_class, "start") else "set_enable_value"
+            python_version=sys.version.split()[0], warnings=warnings))
 
     def infos(self):
         infos = sorted(self.samna.device.get_all_devices(),
