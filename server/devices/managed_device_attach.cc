@@ -141,15 +141,11 @@ std::string ManagedDeviceImpl::Restore(driver::Device* device,
 
 void ManagedDeviceImpl::Detach(const std::string& why) {
   MutexLock control(&control_mu_);
-  std::shared_ptr<Attachment> gone;
-  {
-    MutexLock lock(&attach_mu_);
-    gone = std::move(attached_);
-  }
   const std::string detail = absl::StrCat(
       why,
       "; its configuration and settings are kept and re-applied when "
       "it returns");
+  // The state first: a call that finds no attachment then reads why.
   bool already_lost = false;
   {
     MutexLock lock(&mu_);
@@ -160,6 +156,11 @@ void ManagedDeviceImpl::Detach(const std::string& why) {
       state_detail_ = detail;
       problem_ = {};
     }
+  }
+  std::shared_ptr<Attachment> gone;
+  {
+    MutexLock lock(&attach_mu_);
+    gone = std::move(attached_);
   }
   // Whatever is attached stops, even if the state already said lost (a
   // board attached while an abandoned one was being reaped).
