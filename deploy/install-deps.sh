@@ -12,7 +12,7 @@ packages=(
   bazel-bootstrap bazel-rules-java bazel-rules-proto
   libgrpc++-dev libprotobuf-dev protobuf-compiler-grpc
   libusb-1.0-0-dev libgmock-dev libbenchmark-dev libevent-dev libhdf5-dev
-  libflatbuffers-dev flatbuffers-compiler liblz4-dev libsystemd-dev
+  libflatbuffers-dev flatbuffers-compiler liblz4-dev libsystemd-dev libssl-dev
 )
 # The dashboard is built with Node.js (18 or newer) and npm.
 command -v node >/dev/null || packages+=(nodejs)

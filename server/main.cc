@@ -25,6 +25,7 @@
 #include "driver/usb/usb_bus.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "server/api/server_service.h"
+#include "server/auth/token_file.h"
 #include "server/devices/device_manager.h"
 #include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
@@ -106,6 +107,10 @@ ABSL_FLAG(uint64_t, max_recording_bytes, uint64_t{16} << 30,
 ABSL_FLAG(uint64_t, recordings_quota_bytes, uint64_t{64} << 30,
           "All recordings together may take this much; one that would go "
           "past it ends, and no new one starts.");
+ABSL_FLAG(std::string, auth_tokens, "",
+          "Access tokens (lines NAME ROLE sha256:HASH; `speckctl token new` "
+          "makes one): every call then needs a token of a role that may make "
+          "it (docs/daemon.md, \"Access\"). Re-read on SIGHUP.");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 
 // --help lists speckd's own flags (absl's default matches only files named
@@ -178,17 +183,44 @@ void PrintDevices(const speckd::server::DeviceManager& devices) {
 absl::Status ProbeDaemon(const std::shared_ptr<grpc::Channel>& channel,
                          speckd::server::web::WebServer* web) {
   constexpr absl::Duration kDeadline = absl::Seconds(2);
-  auto stub = speckd::v1::DeviceService::NewStub(channel);
+  // GetServerInfo needs no token (access control may be on).
+  auto stub = speckd::v1::ServerService::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
-  speckd::v1::ListDevicesResponse devices;
-  grpc::Status listed =
-      stub->ListDevices(&context, speckd::v1::ListDevicesRequest(), &devices);
-  if (!listed.ok()) {
+  speckd::v1::ServerInfo info;
+  grpc::Status answered =
+      stub->GetServerInfo(&context, speckd::v1::GetServerInfoRequest(), &info);
+  if (!answered.ok()) {
     return absl::UnavailableError(
-        absl::StrCat("gRPC: ListDevices: ", listed.error_message()));
+        absl::StrCat("gRPC: GetServerInfo: ", answered.error_message()));
   }
   return web != nullptr ? web->Ping(kDeadline) : absl::OkStatus();
+}
+
+// SIGHUP: the token file again; a file that no longer parses keeps the
+// tokens in force (and says why).
+void ReloadTokens(speckd::server::SpeckdServer* server) {
+  const std::string file = absl::GetFlag(FLAGS_auth_tokens);
+  if (file.empty()) {
+    speckd::log::Info("sighup", {{"effect", "nothing to reload"}});
+    return;
+  }
+  absl::StatusOr<speckd::server::auth::TokenTable> loaded =
+      speckd::server::auth::TokenTable::Load(file);
+  if (!loaded.ok()) {
+    speckd::log::Error("auth_reload_failed",
+                       {{"error", loaded.status().message()},
+                        {"effect", "the tokens loaded before stay in force"}});
+    return;
+  }
+  const size_t entries = loaded->size();
+  absl::Status reloaded = server->ReloadTokens(
+      std::make_shared<const speckd::server::auth::TokenTable>(
+          *std::move(loaded)));
+  speckd::log::Info("auth_reloaded",
+                    {{"tokens", file},
+                     {"entries", entries},
+                     {"error", reloaded.ok() ? "" : reloaded.message()}});
 }
 
 // BuildInfo() and the libusb this daemon runs on.
@@ -236,7 +268,23 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  std::shared_ptr<const speckd::server::auth::TokenTable> tokens;
+  if (const std::string file = absl::GetFlag(FLAGS_auth_tokens);
+      !file.empty()) {
+    absl::StatusOr<speckd::server::auth::TokenTable> loaded =
+        speckd::server::auth::TokenTable::Load(file);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "speckd: --auth_tokens: %s\n",
+                   std::string(loaded.status().message()).c_str());
+      return 2;
+    }
+    tokens = std::make_shared<const speckd::server::auth::TokenTable>(
+        *std::move(loaded));
+    speckd::log::Info("auth", {{"tokens", file}, {"entries", tokens->size()}});
+  }
 
   // Before anything starts: a second speckd on the same ports is the
   // commonest mistake, and gRPC's own error for it is a dump.
@@ -314,6 +362,7 @@ int main(int argc, char** argv) {
   options.handshake_timeout = absl::GetFlag(FLAGS_grpc_handshake_timeout);
   options.max_connection_idle = absl::GetFlag(FLAGS_grpc_max_connection_idle);
   options.info = DaemonInfo();
+  options.tokens = tokens;
   if (sim.count > 0) options.info.add_backends("SIMULATED");
   if (usb_bus != nullptr) options.info.add_backends("USB");
   if (samna_bus != nullptr) options.info.add_backends("SAMNA");
@@ -338,6 +387,12 @@ int main(int argc, char** argv) {
     web_options.policy.allowed_hosts = absl::GetFlag(FLAGS_web_allowed_hosts);
     web_options.request_timeout = absl::GetFlag(FLAGS_web_request_timeout);
     web_options.metrics = [&server] { return (*server)->MetricsText(); };
+    if (tokens != nullptr) {
+      web_options.authorize_metrics = [&server](const std::string& header) {
+        return (*server)->Authorize(
+            "/metrics", speckd::server::auth::Role::kViewer, header);
+      };
+    }
     auto started = speckd::server::web::WebServer::Start(
         web_options, (*server)->InProcessChannel());
     if (!started.ok()) {
@@ -376,7 +431,9 @@ int main(int argc, char** argv) {
   }
 
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    ReloadTokens(server->get());
+  }
   speckd::log::Info("shutdown",
                     {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   notifier.Stopping();

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "server/api/services.h"
 #include "server/api/stream_reactor.h"
 #include "server/api/subscriptions.h"
+#include "server/auth/authorizer.h"
 #include "server/log/log.h"
 #include "server/metrics/daemon_metrics.h"
 #include "server/metrics/exposition.h"
@@ -41,7 +43,8 @@ struct SpeckdServer::Services {
         recording_api(devices, &event_api, devices->clock(),
                       WithVersion(options.recordings)),
         recordings(&recording_api),
-        server(CompleteInfo(options)) {
+        server(CompleteInfo(options)),
+        auth(options.tokens) {
     devices->SetNoticeSink(&hub);
   }
   ~Services() { devices->SetNoticeSink(nullptr); }
@@ -65,6 +68,7 @@ struct SpeckdServer::Services {
     limits->set_max_request_bytes(4 << 20);
     limits->set_max_recording_bytes(options.recordings.max_recording_bytes);
     limits->set_recordings_quota_bytes(options.recordings.quota_bytes);
+    info.set_auth_mode(options.tokens != nullptr ? "tokens" : "none");
     return info;
   }
 
@@ -89,9 +93,10 @@ struct SpeckdServer::Services {
   RecordingApi recording_api;
   api::RecordingService recordings;
   api::ServerService server;
-  // Outlives the gRPC server (Services is destroyed after it), whose
-  // interceptors record into it.
+  // Both outlive the gRPC server (Services is destroyed after it), whose
+  // interceptors use them.
   metrics::RpcMetrics rpc;
+  auth::Authorizer auth;
   int watcher = 0;
 };
 
@@ -148,6 +153,9 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  // Access control first: every call is decided before anything else sees
+  // it.
+  interceptors.push_back(server->services_->auth.InterceptorFactory());
   interceptors.push_back(server->services_->rpc.InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
@@ -185,6 +193,24 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
 }
 
 SpeckdServer::~SpeckdServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status SpeckdServer::ReloadTokens(
+    std::shared_ptr<const auth::TokenTable> tokens) {
+  if (!services_->auth.enabled() || tokens == nullptr) {
+    return absl::FailedPreconditionError(
+        "access control is turned on or off only by restarting speckd");
+  }
+  services_->auth.Reload(std::move(tokens));
+  return absl::OkStatus();
+}
+
+absl::Status SpeckdServer::Authorize(absl::string_view what, auth::Role needed,
+                                     const std::string& authorization) const {
+  std::multimap<grpc::string_ref, grpc::string_ref> metadata;
+  metadata.emplace("authorization", authorization);
+  return services_->auth.Check(what, needed, auth::BearerToken(metadata))
+      .status();
+}
 
 std::shared_ptr<grpc::Channel> SpeckdServer::InProcessChannel() {
   return server_->InProcessChannel(grpc::ChannelArguments());

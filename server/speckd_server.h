@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "proto/speckd/v1/server_service.pb.h"
+#include "server/auth/token_file.h"
 #include "server/devices/device_manager.h"
 #include "server/recording/recording_api.h"
 #include "server/stream/subscriber.h"
@@ -35,6 +36,10 @@ struct ServerOptions {
   // A connection without a call this long is sent GOAWAY (clients reconnect
   // when they next call).
   absl::Duration max_connection_idle = absl::Minutes(10);
+  // Access tokens (--auth_tokens); null: access control off, every call
+  // allowed (loopback only: main refuses a remote listener without TLS and
+  // tokens unless --insecure_remote).
+  std::shared_ptr<const auth::TokenTable> tokens;
   // What GetServerInfo answers (versions from api::BuildInfo() unless set);
   // the server fills in its start time, host name, data directory and the
   // limits it knows.
@@ -60,6 +65,16 @@ class SpeckdServer {
   // The bound port and "host:port" as clients should dial it.
   int port() const { return port_; }
   const std::string& address() const { return address_; }
+
+  // Replaces the access tokens (SIGHUP); OK only if the server started with
+  // some (access control cannot be turned on or off while serving).
+  absl::Status ReloadTokens(std::shared_ptr<const auth::TokenTable> tokens);
+
+  // Whether the "authorization" value (e.g. "Bearer spk_...") may read
+  // `what` (the web port's /metrics: a viewer's); OK when access control is
+  // off.
+  absl::Status Authorize(absl::string_view what, auth::Role needed,
+                         const std::string& authorization) const;
 
   // A channel into the same services without TCP (grpc-web bridge, tests).
   std::shared_ptr<grpc::Channel> InProcessChannel();

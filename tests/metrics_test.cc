@@ -144,5 +144,37 @@ TEST(PrometheusTextTest, TheParserRefusesWhatTheFormatForbids) {
   EXPECT_TRUE(ParsePrometheusText("# HELP x a\n# TYPE x gauge\nx 1\n").ok());
 }
 
+// With access tokens, /metrics wants a viewer's: 401 (and how to
+// authenticate) without a known token, 200 with one.
+TEST(MetricsAccessTest, ScrapingNeedsAViewerTokenWhenSpeckdHasTokens) {
+  const std::string tokens = WriteTempFile(
+      "metrics-tokens",
+      "prometheus viewer "
+      "sha256:"
+      "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n");
+  absl::StatusOr<StartedSpeckd> started =
+      StartSpeckd(RunfilePath("server/speckd"),
+                  {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+                   "--auth_tokens=" + tokens});
+  ASSERT_TRUE(started.ok()) << started.status();
+  absl::StatusOr<int> port = ReadDashboardPort(started->process.get());
+  ASSERT_TRUE(port.ok()) << port.status();
+  absl::StatusOr<HttpReply> anonymous = HttpGet(*port, "/metrics");
+  ASSERT_TRUE(anonymous.ok()) << anonymous.status();
+  EXPECT_EQ(anonymous->code, 401);
+  EXPECT_EQ(anonymous->headers["www-authenticate"], "Bearer");
+  EXPECT_THAT(anonymous->body, HasSubstr("needs an access token for /metrics"));
+  absl::StatusOr<HttpReply> wrong = HttpGet(
+      *port, "/metrics", "", absl::Seconds(10), {"Authorization: Bearer nope"});
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_EQ(wrong->code, 401);
+  // The token whose SHA-256 the file has: "test".
+  absl::StatusOr<HttpReply> viewer = HttpGet(
+      *port, "/metrics", "", absl::Seconds(10), {"Authorization: Bearer test"});
+  ASSERT_TRUE(viewer.ok());
+  EXPECT_EQ(viewer->code, 200);
+  EXPECT_TRUE(ParsePrometheusText(viewer->body).ok());
+}
+
 }  // namespace
 }  // namespace speckd::testing

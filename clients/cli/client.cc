@@ -1,18 +1,23 @@
 #include "clients/cli/client.h"
 
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/client_interceptor.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "clients/cli/command.h"
 #include "clients/cli/display.h"
 #include "clients/cli/flags.h"
@@ -140,6 +145,29 @@ absl::Status CheckServerAddress(absl::string_view address,
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ResolveToken(absl::string_view flag_value,
+                                         bool flag_given,
+                                         const char* env_value) {
+  std::string token = flag_given             ? std::string(flag_value)
+                      : env_value != nullptr ? std::string(env_value)
+                                             : std::string();
+  const std::string source = flag_given ? "--token" : "$SPECKD_TOKEN";
+  if (absl::StartsWith(token, "@")) {
+    const std::string path = token.substr(1);
+    std::ifstream in(path);
+    if (!in || !std::getline(in, token)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          source, "=@", path, ": cannot read the token from ", path));
+    }
+  }
+  token = std::string(absl::StripAsciiWhitespace(token));
+  if (token.find_first_of(" \t\r\n") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": a token has no spaces (speckctl token new prints one)"));
+  }
+  return token;
+}
+
 absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags() {
   GlobalOptions options;
   options.server = ResolveServer(absl::GetFlag(FLAGS_server),
@@ -152,6 +180,11 @@ absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags() {
     return s;
   }
   options.device = absl::GetFlag(FLAGS_device);
+  absl::StatusOr<std::string> token =
+      ResolveToken(absl::GetFlag(FLAGS_token), FlagGiven("token"),
+                   std::getenv("SPECKD_TOKEN"));
+  if (!token.ok()) return token.status();
+  options.token = *std::move(token);
   options.timeout = absl::GetFlag(FLAGS_timeout);
   if (options.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -226,6 +259,58 @@ std::string ConnectionFailureReason(const grpc::Status& status,
                                         : status.error_message();
 }
 
+namespace {
+
+// Adds the access token to every call on the channel.
+class TokenInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  explicit TokenInterceptor(const std::string* header) : header_(header) {}
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            grpc::experimental::InterceptionHookPoints::
+                PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->insert({"authorization", *header_});
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const std::string* const header_;
+};
+
+class TokenInterceptorFactory final
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit TokenInterceptorFactory(const std::string& token)
+      : header_(absl::StrCat("Bearer ", token)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo*) override {
+    return new TokenInterceptor(&header_);
+  }
+
+ private:
+  const std::string header_;
+};
+
+std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options,
+                                          const grpc::ChannelArguments& args) {
+  if (options.token.empty()) {
+    return grpc::CreateCustomChannel(options.server,
+                                     grpc::InsecureChannelCredentials(), args);
+  }
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<TokenInterceptorFactory>(options.token));
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      options.server, grpc::InsecureChannelCredentials(), args,
+      std::move(interceptors));
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
     const GlobalOptions& options) {
   std::unique_ptr<Client> client(new Client(options));
@@ -237,8 +322,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 200);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  client->channel_ = grpc::CreateCustomChannel(
-      options.server, grpc::InsecureChannelCredentials(), args);
+  client->channel_ = NewChannel(options, args);
   const absl::Duration wait = std::min(options.timeout, kHealthTimeout);
   int serving = -1;
   grpc::Status health = CheckHealth(client->channel_, wait, &serving);

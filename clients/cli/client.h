@@ -45,7 +45,15 @@ struct GlobalOptions {
   std::string device;
   absl::Duration timeout = absl::Seconds(10);
   Format format = Format::kTable;
+  // Sent as "authorization: Bearer <token>" with every call; empty: none.
+  std::string token;
 };
+
+// The access token: --token when given, else $SPECKD_TOKEN; "@FILE" reads
+// it from FILE's first line. INVALID_ARGUMENT naming the source if unusable.
+absl::StatusOr<std::string> ResolveToken(absl::string_view flag_value,
+                                         bool flag_given,
+                                         const char* env_value);
 
 // --server when given on the command line, else $SPECKD_SERVER when set and
 // not empty, else the flag's default.

@@ -42,6 +42,7 @@ extern const Command kDemoCommand;
 extern const Command kRecordCommand;
 extern const Command kSimulateCommand;
 extern const Command kVersionCommand;
+extern const Command kTokenCommand;
 
 // INVALID_ARGUMENT, NOT_FOUND and OUT_OF_RANGE are the user's input (2);
 // anything else is a runtime failure (1).

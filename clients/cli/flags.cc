@@ -18,6 +18,10 @@
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "HOST:PORT of speckd. The SPECKD_SERVER environment variable "
           "overrides this default; the flag overrides both.");
+ABSL_FLAG(std::string, token, "",
+          "Access token, for a speckd started with --auth_tokens (default "
+          "$SPECKD_TOKEN); --token=@FILE reads it from FILE (keeps it out of "
+          "the shell's history and ps).");
 ABSL_FLAG(std::string, device, "",
           "Device id, e.g. speck2edevkit:0 (the first real devkit) or "
           "speck2edevkit-sim:0 (default: the only usable board, else the "

@@ -22,7 +22,7 @@ const Command* const kCommands[] = {
     &kDevicesCommand, &kInfoCommand,   &kConfigCommand,   &kWriteCommand,
     &kWatchCommand,   &kDemoCommand,   &kGraphCommand,    &kStopWatchCommand,
     &kCancelCommand,  &kLeaseCommand,  &kSimulateCommand, &kDoctorCommand,
-    &kSimCommand,     &kRecordCommand, &kVersionCommand,
+    &kSimCommand,     &kRecordCommand, &kVersionCommand,  &kTokenCommand,
 };
 
 const Command* FindCommand(absl::string_view name) {

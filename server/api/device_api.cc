@@ -158,8 +158,7 @@ absl::StatusOr<Misbehaviour> MisbehaviourOf(
       };
   for (const auto& [fault, what] : kTimed) {
     if (request.fault() != fault) continue;
-    const uint32_t max_ms =
-        what == Misbehaviour::kJumpClock ? 3600000 : 10000;
+    const uint32_t max_ms = what == Misbehaviour::kJumpClock ? 3600000 : 10000;
     if (request.duration_ms() < 1 || request.duration_ms() > max_ms) {
       return absl::InvalidArgumentError(absl::StrCat(
           "duration_ms: ", request.duration_ms(), " is outside 1..", max_ms));

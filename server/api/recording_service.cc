@@ -6,6 +6,7 @@
 #include "server/api/status.h"
 #include "server/api/stream_reactor.h"
 #include "server/api/unary.h"
+#include "server/auth/authorizer.h"
 
 namespace speckd::server::api {
 namespace {
@@ -102,6 +103,9 @@ RawUnary RecordingService::ReplayRecording(grpc::CallbackServerContext* context,
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* RecordingService::ReadRecording(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* raw) {
+  if (absl::Status s = auth::CallerOf(context).status(); !s.ok()) {
+    return FailedStream(ToGrpcStatus(s));
+  }
   v1::ReadRecordingRequest request;
   if (absl::Status s = ParseRequest(*raw, &request); !s.ok()) {
     return FailedStream(ToGrpcStatus(s));

@@ -7,16 +7,21 @@
 #include "absl/strings/str_cat.h"
 #include "server/api/status.h"
 #include "server/api/unary.h"
+#include "server/auth/authorizer.h"
 
 namespace speckd::server::api {
 namespace {
 
-
-// A server stream of a subscription's messages.
+// A server stream of a subscription's messages, once access control has
+// allowed the call.
 template <typename Request, typename Api>
 RawStream ServeStream(
     Api* api, absl::StatusOr<Subscription> (Api::*subscribe)(const Request&),
-    StreamRegistry* registry, const grpc::ByteBuffer* raw) {
+    StreamRegistry* registry, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* raw) {
+  if (absl::Status s = auth::CallerOf(context).status(); !s.ok()) {
+    return FailedStream(ToGrpcStatus(s));
+  }
   Request request;
   if (absl::Status s = ParseRequest(*raw, &request); !s.ok()) {
     return FailedStream(ToGrpcStatus(s));
@@ -27,6 +32,28 @@ RawStream ServeStream(
   }
   return StreamReactor::Start(std::move(subscription->subscriber), registry,
                               std::move(subscription->release));
+}
+
+// Who a new lease is held by: with access control, the caller's name (and
+// what the client calls itself, in parentheses); without, what the client
+// says (DeviceApi falls back to its address).
+std::string LeaseHolder(const grpc::CallbackServerContext* context,
+                        const std::string& asked) {
+  absl::StatusOr<auth::Identity> caller = auth::CallerOf(context);
+  if (!caller.ok() || caller->name.empty()) return asked;
+  return asked.empty() || asked == caller->name
+             ? caller->name
+             : absl::StrCat(caller->name, " (", asked, ")");
+}
+
+// A client stream refused before it started.
+grpc::ServerReadReactor<grpc::ByteBuffer>* FailedRead(grpc::Status status) {
+  class Failed final : public grpc::ServerReadReactor<grpc::ByteBuffer> {
+   public:
+    explicit Failed(const grpc::Status& status) { Finish(status); }
+    void OnDone() override { delete this; }
+  };
+  return new Failed(status);
 }
 
 // How long the call may still take, by its gRPC deadline.
@@ -134,7 +161,8 @@ RawUnary DeviceService::ListDevices(grpc::CallbackServerContext* context,
 
 RawStream DeviceService::WatchDevices(grpc::CallbackServerContext* context,
                                       const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &DeviceApi::WatchDevices, registry_, request);
+  return ServeStream(api_, &DeviceApi::WatchDevices, registry_, context,
+                     request);
 }
 
 RawUnary DeviceService::GetDevice(grpc::CallbackServerContext* context,
@@ -149,7 +177,9 @@ RawUnary DeviceService::AcquireLease(grpc::CallbackServerContext* context,
   return ServeUnary<v1::AcquireLeaseRequest, v1::Lease>(
       context, request, response,
       [&](const v1::AcquireLeaseRequest& in, v1::Lease* out) {
-        return api_->AcquireLease(in, context->peer(), out);
+        v1::AcquireLeaseRequest named = in;
+        named.set_holder(LeaseHolder(context, in.holder()));
+        return api_->AcquireLease(named, context->peer(), out);
       });
 }
 
@@ -249,6 +279,9 @@ RawUnary ConfigService::GetConfiguration(grpc::CallbackServerContext* context,
 
 grpc::ServerReadReactor<grpc::ByteBuffer>* EventService::WriteEvents(
     grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  if (absl::Status s = auth::CallerOf(context).status(); !s.ok()) {
+    return FailedRead(ToGrpcStatus(s));
+  }
   return new WriteStream(api_, devices_, context, response);
 }
 
@@ -266,27 +299,32 @@ RawUnary EventService::WriteEventBatch(grpc::CallbackServerContext* context,
 
 RawStream EventService::SubscribeEvents(grpc::CallbackServerContext* context,
                                         const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &EventApi::SubscribeEvents, registry_, request);
+  return ServeStream(api_, &EventApi::SubscribeEvents, registry_, context,
+                     request);
 }
 
 RawStream EventService::SubscribeSpikeCounts(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &EventApi::SubscribeSpikeCounts, registry_, request);
+  return ServeStream(api_, &EventApi::SubscribeSpikeCounts, registry_, context,
+                     request);
 }
 
 RawStream EventService::SubscribeActivity(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &EventApi::SubscribeActivity, registry_, request);
+  return ServeStream(api_, &EventApi::SubscribeActivity, registry_, context,
+                     request);
 }
 
 RawStream EventService::SubscribeReadout(grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &EventApi::SubscribeReadout, registry_, request);
+  return ServeStream(api_, &EventApi::SubscribeReadout, registry_, context,
+                     request);
 }
 
 RawStream EventService::SubscribePower(grpc::CallbackServerContext* context,
                                        const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &EventApi::SubscribePower, registry_, request);
+  return ServeStream(api_, &EventApi::SubscribePower, registry_, context,
+                     request);
 }
 
 // --- GraphService ------------------------------------------------------------
@@ -335,7 +373,8 @@ RawUnary GraphService::DeleteGraph(grpc::CallbackServerContext* context,
 
 RawStream GraphService::SubscribeNode(grpc::CallbackServerContext* context,
                                       const grpc::ByteBuffer* request) {
-  return ServeStream(api_, &GraphApi::SubscribeNode, registry_, request);
+  return ServeStream(api_, &GraphApi::SubscribeNode, registry_, context,
+                     request);
 }
 
 }  // namespace speckd::server::api

@@ -25,23 +25,20 @@ namespace v1 = ::speckd::v1;
 // Every method of each service, raw.
 using DeviceServiceBase = v1::DeviceService::WithRawCallbackMethod_ListDevices<
     v1::DeviceService::WithRawCallbackMethod_WatchDevices<v1::DeviceService::WithRawCallbackMethod_GetDevice<
-        v1::DeviceService::WithRawCallbackMethod_AcquireLease<
-            v1::DeviceService::WithRawCallbackMethod_RenewLease<
-                v1::DeviceService::WithRawCallbackMethod_ReleaseLease<
-                    v1::DeviceService::WithRawCallbackMethod_SetStopWatch<
-                        v1::DeviceService::WithRawCallbackMethod_SetSlowClock<
-                            v1::DeviceService::WithRawCallbackMethod_SetPacing<
-                                v1::DeviceService::WithRawCallbackMethod_SetPowerMonitor<
-                                    v1::DeviceService::WithRawCallbackMethod_ReadNeuronValues<
-                                        v1::DeviceService::WithRawCallbackMethod_WriteNeuronValues<
-                                            v1::DeviceService::
-                                                WithRawCallbackMethod_CancelInputs<
-                                                    v1::DeviceService::
-                                                        WithRawCallbackMethod_WaitIdle<
-                                                            v1::DeviceService::
-                                                                WithRawCallbackMethod_SimulateFault<
-                                                                    v1::DeviceService::
-                                                                        Service>>>>>>>>>>>>>>>;
+        v1::DeviceService::WithRawCallbackMethod_AcquireLease<v1::DeviceService::WithRawCallbackMethod_RenewLease<
+            v1::DeviceService::WithRawCallbackMethod_ReleaseLease<
+                v1::DeviceService::WithRawCallbackMethod_SetStopWatch<
+                    v1::DeviceService::WithRawCallbackMethod_SetSlowClock<
+                        v1::DeviceService::WithRawCallbackMethod_SetPacing<
+                            v1::DeviceService::WithRawCallbackMethod_SetPowerMonitor<
+                                v1::DeviceService::WithRawCallbackMethod_ReadNeuronValues<
+                                    v1::DeviceService::WithRawCallbackMethod_WriteNeuronValues<
+                                        v1::DeviceService::WithRawCallbackMethod_CancelInputs<
+                                            v1::DeviceService::WithRawCallbackMethod_WaitIdle<
+                                                v1::DeviceService::
+                                                    WithRawCallbackMethod_SimulateFault<
+                                                        v1::DeviceService::
+                                                            Service>>>>>>>>>>>>>>>;
 
 using ConfigServiceBase =
     v1::ConfigService::WithRawCallbackMethod_ValidateConfiguration<

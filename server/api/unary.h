@@ -1,4 +1,5 @@
-// Unary RPCs served from raw request bytes. gRPC's typed handlers answer a
+// Unary RPCs served from raw request bytes, after access control
+// (server/auth) has allowed the call. gRPC's typed handlers answer a
 // request that does not parse with UNIMPLEMENTED and no message; parsing it
 // ourselves answers INVALID_ARGUMENT naming the message type. Handlers are
 // plain functions from a request to an absl::Status (the single place it
@@ -26,6 +27,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "server/api/status.h"
+#include "server/auth/authorizer.h"
 
 namespace speckd::server::api {
 
@@ -53,6 +55,10 @@ grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* raw_request,
                                      grpc::ByteBuffer* raw_response,
                                      Handler&& handler) {
+  // Refused by access control: nothing of the handler runs.
+  if (absl::Status s = auth::CallerOf(context).status(); !s.ok()) {
+    return FinishUnary(context, s);
+  }
   Request request;
   Response response;
   absl::Status status = ParseRequest(*raw_request, &request);
@@ -86,6 +92,9 @@ grpc::ServerUnaryReactor* ServeUnaryLater(grpc::CallbackServerContext* context,
     Request request;
     Response response;
   };
+  if (absl::Status s = auth::CallerOf(context).status(); !s.ok()) {
+    return FinishUnary(context, s);
+  }
   auto call = std::make_shared<Call>();
   if (absl::Status s = ParseRequest(*raw_request, &call->request); !s.ok()) {
     return FinishUnary(context, s);

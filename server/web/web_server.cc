@@ -160,13 +160,17 @@ class Call final
 
   // Loop thread: answers the HTTP request's headers and starts the call.
   void Start(const std::string& method, std::string request,
-             std::optional<absl::Duration> timeout) {
+             std::optional<absl::Duration> timeout,
+             const std::string& authorization) {
     // The HTTP headers wait for the call's initial metadata: a browser that
     // sees them knows the call (a subscription) is attached.
 
     if (timeout.has_value()) {
       context_.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
     }
+    // The browser's token, for the daemon's access control.
+    if (!authorization.empty())
+      context_.AddMetadata("authorization", authorization);
     grpc::Slice slice(request);
     request_ = grpc::ByteBuffer(&slice, 1);
     server_->stub()->PrepareBidiStreamingCall(&context_, method,
@@ -508,6 +512,22 @@ void WebServer::Impl::Handle(evhttp_request* req) {
 }
 
 void WebServer::Impl::ServeMetrics(evhttp_request* req) {
+  if (options_.authorize_metrics) {
+    const absl::Status allowed =
+        options_.authorize_metrics(Header(req, "authorization"));
+    if (!allowed.ok()) {
+      evkeyvalq* out = evhttp_request_get_output_headers(req);
+      const bool who = allowed.code() == absl::StatusCode::kUnauthenticated;
+      if (who) evhttp_add_header(out, "WWW-Authenticate", "Bearer");
+      evhttp_add_header(out, "Content-Type", "text/plain; charset=utf-8");
+      evbuffer* body = evbuffer_new();
+      evbuffer_add_printf(body, "%s\n", std::string(allowed.message()).c_str());
+      evhttp_send_reply(req, who ? 401 : 403,
+                        who ? "Unauthorized" : "Forbidden", body);
+      evbuffer_free(body);
+      return;
+    }
+  }
   const std::string text = options_.metrics();
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   evhttp_add_header(out, "Content-Type",
@@ -526,10 +546,11 @@ void WebServer::Impl::Preflight(evhttp_request* req) {
   evkeyvalq* out = evhttp_request_get_output_headers(req);
   evhttp_add_header(out, "Access-Control-Allow-Methods", "POST, OPTIONS");
   const std::string asked = Header(req, "Access-Control-Request-Headers");
-  evhttp_add_header(out, "Access-Control-Allow-Headers",
-                    asked.empty()
-                        ? "content-type, x-grpc-web, x-user-agent, grpc-timeout"
-                        : asked.c_str());
+  evhttp_add_header(
+      out, "Access-Control-Allow-Headers",
+      asked.empty() ? "content-type, x-grpc-web, x-user-agent, grpc-timeout, "
+                      "authorization"
+                    : asked.c_str());
   evhttp_add_header(out, "Access-Control-Max-Age", "86400");
   evhttp_send_reply(req, 204, "No Content", nullptr);
 }
@@ -577,7 +598,8 @@ void WebServer::Impl::ServeGrpcWeb(evhttp_request* req, WireFormat format) {
   }
   std::optional<absl::Duration> timeout =
       ParseGrpcTimeout(Header(req, "grpc-timeout"));
-  call->Start(method, std::move(request), timeout);
+  call->Start(method, std::move(request), timeout,
+              Header(req, "authorization"));
 }
 
 void WebServer::Impl::ServeStatic(evhttp_request* req) {

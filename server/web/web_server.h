@@ -48,6 +48,11 @@ struct WebServerOptions {
   // GET /metrics answers what this returns (Prometheus' text format);
   // unset: 404.
   std::function<std::string()> metrics;
+  // Whether the request's "Authorization" header value may read /metrics:
+  // UNAUTHENTICATED (answered 401) or PERMISSION_DENIED (403) with why;
+  // unset: anyone may.
+  std::function<absl::Status(const std::string& authorization)>
+      authorize_metrics;
 };
 
 class WebServer {

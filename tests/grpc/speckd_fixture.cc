@@ -29,6 +29,7 @@ SpeckdFixture::SpeckdFixture(const FixtureOptions& options) {
                                            : options.data_dir;
   server_options.recordings.quota_bytes = options.recordings_quota_bytes;
   server_options.recordings.slow_disk = options.recording_slow_disk;
+  server_options.tokens = options.tokens;
   auto server = server::SpeckdServer::Start(server_options, devices_.get());
   EXPECT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);

@@ -15,6 +15,7 @@
 #include "driver/clock.h"
 #include "driver/device.h"
 #include "driver/sim/sim_bus.h"
+#include "server/auth/token_file.h"
 #include "server/devices/device_manager.h"
 #include "server/speckd_server.h"
 #include "tests/grpc/speckd_client.h"
@@ -33,6 +34,8 @@ struct FixtureOptions {
   uint64_t recordings_quota_bytes = uint64_t{64} << 30;
   // A recording disk this much slower per flush (RecordingOptions).
   absl::Duration recording_slow_disk = absl::ZeroDuration();
+  // Access tokens (speckd --auth_tokens); null: access control off.
+  std::shared_ptr<const server::auth::TokenTable> tokens;
 };
 
 // Options with `pacing` and `clock`, the rest as default.

@@ -18,7 +18,8 @@ namespace speckd::testing {
 
 absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
                                   const std::string& host,
-                                  absl::Duration timeout) {
+                                  absl::Duration timeout,
+                                  const std::vector<std::string>& headers) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in to{};
   to.sin_family = AF_INET;
@@ -28,10 +29,13 @@ absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
     close(fd);
     return absl::UnavailableError(absl::StrCat("cannot connect to ", port));
   }
-  const std::string request =
+  std::string request =
       absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: ",
                    host.empty() ? absl::StrCat("127.0.0.1:", port) : host,
-                   "\r\nConnection: close\r\n\r\n");
+                   "\r\nConnection: close\r\n");
+  for (const std::string& header : headers)
+    absl::StrAppend(&request, header, "\r\n");
+  request += "\r\n";
   if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     close(fd);

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -17,10 +18,12 @@ struct HttpReply {
   std::string body;
 };
 
-// `host` is the Host header's value (default "127.0.0.1:PORT").
+// `host` is the Host header's value (default "127.0.0.1:PORT"); `headers`
+// are more lines ("Authorization: Bearer ...").
 absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
                                   const std::string& host = "",
-                                  absl::Duration timeout = absl::Seconds(10));
+                                  absl::Duration timeout = absl::Seconds(10),
+                                  const std::vector<std::string>& headers = {});
 
 }  // namespace speckd::testing
 

@@ -1,5 +1,6 @@
 """The speckd package against a real daemon."""
 import json
+import os
 import threading
 
 import grpc
@@ -362,3 +363,44 @@ def test_a_damaged_recording_names_the_offset(client, tutorial_events, tmp_path)
     path.write_bytes(bytes(data))
     with pytest.raises(speckd.DamagedRecordingError, match="record at byte"):
         speckd.RecordingFile(str(path)).inputs()
+
+
+def _token_file(directory, entries):
+    """speckd's --auth_tokens file for (name, role, token) entries."""
+    import hashlib
+    path = os.path.join(directory, "tokens")
+    with open(path, "w") as f:
+        for name, role, token in entries:
+            f.write(f"{name} {role} sha256:{hashlib.sha256(token.encode()).hexdigest()}\n")
+    return path
+
+
+def test_tokens_decide_who_may_do_what(tmp_path, tutorial_events):
+    import grpc
+    import speckd
+    from conftest import Daemon, example
+    tokens = _token_file(str(tmp_path), [("alice", "operator", "alice-secret"),
+                                         ("wall", "viewer", "wall-secret")])
+    d = Daemon(f"--auth_tokens={tokens}")
+    try:
+        assert speckd.connect(d.address).server_info().auth_mode == "tokens"
+        with pytest.raises(speckd.SpeckdError) as anonymous:
+            speckd.connect(d.address).devices()
+        assert anonymous.value.code == grpc.StatusCode.UNAUTHENTICATED
+        assert "needs an access token" in anonymous.value.message
+
+        wall = speckd.connect(d.address, token="wall-secret")
+        assert [info.id for info in wall.devices()] == ["speck2edevkit-sim:0"]
+        with pytest.raises(speckd.SpeckdError) as viewer:
+            wall.open_device()
+        assert viewer.value.code == grpc.StatusCode.PERMISSION_DENIED
+        assert "AcquireLease needs the operator role; wall is a viewer" in viewer.value.message
+
+        alice = speckd.connect(d.address, token="alice-secret")
+        with alice.open_device(holder="notebook") as dev:
+            assert dev.holder == "alice (notebook)"
+            dev.apply_configuration(speckd.Configuration.from_file(example("config.json")))
+            dev.write(tutorial_events)
+            assert wall.devices()[0].lease_holder == "alice (notebook)"
+    finally:
+        d.stop()

@@ -8,9 +8,25 @@ import { RecordingServiceClient } from "./gen/proto/speckd/v1/recording_service.
 import type { StreamMessage, StreamNotice } from "./gen/proto/speckd/v1/events";
 import type { ServerStreamingCall } from "@protobuf-ts/runtime-rpc";
 
+// The access token of a speckd started with --auth_tokens: entered once,
+// kept for this tab (sessionStorage), sent with every call.
+const TOKEN_KEY = "speckd-token";
+export function savedToken(): string {
+  return sessionStorage.getItem(TOKEN_KEY) ?? "";
+}
+export function saveToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token.trim());
+}
+// True for a call refused for want of a (known) token.
+export function needsToken(error: unknown): boolean {
+  return (error as { code?: string })?.code === "UNAUTHENTICATED";
+}
+
+const token = savedToken();
 const transport = new GrpcWebFetchTransport({
   baseUrl: window.location.origin,
   format: "binary",
+  meta: token ? { authorization: `Bearer ${token}` } : {},
 });
 
 export const devices = new DeviceServiceClient(transport);

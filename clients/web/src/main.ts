@@ -3,7 +3,9 @@
 // configuration, reset the stop watch, run the sinabs tutorial).
 import "uplot/dist/uPlot.min.css";
 import "./style.css";
-import { config, describe, devices, events, Lease, onStreamNotice, Subscription } from "./api";
+import {
+  config, describe, devices, events, Lease, needsToken, onStreamNotice, saveToken, Subscription,
+} from "./api";
 import { SpeckConfiguration } from "./gen/proto/speckd/v1/config";
 import type { ConfigProblem, CoreMemoryUsage } from "./gen/proto/speckd/v1/config";
 import { ConfigProblem_Severity } from "./gen/proto/speckd/v1/config";
@@ -52,7 +54,24 @@ let classLabels: string[] = [];
 function status(text: string): void {
   $("control-status").textContent = text;
 }
-const report = (error: unknown) => status(describe(error));
+// speckd wants a token: the header asks for it (once per tab).
+function askForToken(error: unknown): boolean {
+  if (!needsToken(error)) return false;
+  const form = $("token-form") as HTMLFormElement;
+  if (form.hidden) {
+    form.hidden = false;
+    $("token-why").textContent = describe(error);
+    form.onsubmit = (e) => {
+      e.preventDefault();
+      saveToken(($("token") as HTMLInputElement).value);
+      window.location.reload();
+    };
+  }
+  return true;
+}
+const report = (error: unknown) => {
+  if (!askForToken(error)) status(describe(error));
+};
 
 function viewOf(cfg: SpeckConfiguration | undefined): View {
   const cores: number[] = [];
@@ -291,6 +310,11 @@ async function poll(): Promise<void> {
       unreachable = undefined;
     }
   } catch (error) {
+    if (askForToken(error)) {
+      $("state").textContent = "needs a token";
+      $("state").className = "pill lost";
+      return;
+    }
     $("state").textContent = "unreachable";
     $("state").className = "pill lost";
     unreachable = describe(error);

@@ -34,12 +34,12 @@ mkdirSync(shots, { recursive: true });
 // Recordings made from the page go to a scratch directory.
 const dataDir = mkdtempSync(join(tmpdir(), "speckd-dashboard-"));
 
-// `webPort`: the dashboard's port (0: any free one).
-function startSpeckd(webPort = 0) {
+// `webPort`: the dashboard's port (0: any free one); `extra`: more flags.
+function startSpeckd(webPort = 0, extra = []) {
   const child = spawn(speckdPath, [
     "--listen=127.0.0.1:0", `--web_listen=127.0.0.1:${webPort}`,
     `--web_root=${join(web, "dist")}`, "--sim_pacing=real_time", "--sim_devices=2", "--sim_faults",
-    `--data_dir=${dataDir}`,
+    `--data_dir=${dataDir}`, ...extra,
   ], { stdio: ["ignore", "pipe", "pipe"] });
   const log = [];
   let grpcAddress = "";
@@ -69,6 +69,7 @@ const browser = await chromium.launch({
 });
 let failed = false;
 let restarted;
+let guarded;
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
@@ -278,6 +279,24 @@ try {
                              null, { timeout: 15000 });
   assert.deepEqual(errors, []);
 
+  // 7. A speckd with access tokens: the page asks for one, keeps it for the
+  //    tab, and shows the device once given a viewer's.
+  const tokens = join(dataDir, "tokens");
+  writeFileSync(tokens, "wall viewer " +
+    "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n");  // "test"
+  guarded = await startSpeckd(0, [`--auth_tokens=${tokens}`]);
+  const locked = await browser.newPage();
+  await locked.goto(guarded.url);
+  await locked.waitForSelector("#token-form:not([hidden])", { timeout: 10000 });
+  assert.match(await locked.textContent("#token-why"), /needs an access token/);
+  await locked.fill("#token", "test");
+  await Promise.all([locked.waitForNavigation(), locked.click("#token-use")]);
+  await locked.waitForFunction(
+    () => document.querySelector("#device")?.textContent?.includes("speck2edevkit-sim:0"), null,
+    { timeout: 10000 });
+  assert.ok(await locked.evaluate(() => document.querySelector("#token-form").hidden));
+  assert.equal(await locked.evaluate(() => sessionStorage.getItem("speckd-token")), "test");
+
   console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +
               `${perf.heatmapFps.toFixed(1)} frames/s, ${windows.length} count windows; ` +
               `screenshot ${join(shots, "dashboard.png")}`);
@@ -289,5 +308,6 @@ try {
   await browser.close();
   child.kill("SIGTERM");
   restarted?.kill("SIGTERM");
+  guarded?.child.kill("SIGTERM");
 }
 process.exit(failed ? 1 : 0);

@@ -18,13 +18,39 @@ _OPTIONS = [("grpc.max_receive_message_length", 64 << 20),
             ("grpc.max_send_message_length", 64 << 20)]
 
 
+class _Token(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor,
+             grpc.StreamUnaryClientInterceptor, grpc.StreamStreamClientInterceptor):
+    """Adds "authorization: Bearer <token>" to every call."""
+
+    def __init__(self, token):
+        self._metadata = ("authorization", f"Bearer {token}")
+
+    def _details(self, details):
+        metadata = list(details.metadata or []) + [self._metadata]
+        return details._replace(metadata=metadata)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._details(details), request)
+
+    def intercept_stream_unary(self, continuation, details, requests):
+        return continuation(self._details(details), requests)
+
+    def intercept_stream_stream(self, continuation, details, requests):
+        return continuation(self._details(details), requests)
+
+
 class Client:
     """A connection to one speckd. Make it with speckd.connect()."""
 
-    def __init__(self, address, timeout_s=10.0):
+    def __init__(self, address, timeout_s=10.0, token=None):
         self.address = address
         self.timeout_s = timeout_s
-        self._channel = grpc.insecure_channel(address, options=_OPTIONS)
+        self._raw_channel = grpc.insecure_channel(address, options=_OPTIONS)
+        self._channel = (grpc.intercept_channel(self._raw_channel, _Token(token))
+                         if token else self._raw_channel)
         self._devices = device_service_pb2_grpc.DeviceServiceStub(self._channel)
         self._config = config_service_pb2_grpc.ConfigServiceStub(self._channel)
         self._events = event_service_pb2_grpc.EventServiceStub(self._channel)
@@ -110,7 +136,7 @@ class Client:
         return written
 
     def close(self):
-        self._channel.close()
+        self._raw_channel.close()
 
     def __enter__(self):
         return self
@@ -120,14 +146,18 @@ class Client:
         return False
 
 
-def connect(address=None, timeout_s=10.0, wait_s=5.0):
+def connect(address=None, timeout_s=10.0, wait_s=5.0, token=None):
     """Connects to speckd at HOST:PORT (default: $SPECKD_SERVER, as for
     speckctl, else 127.0.0.1:50051) and checks that it answers (within
-    `wait_s`); SpeckdError (UNAVAILABLE) saying so otherwise."""
+    `wait_s`); SpeckdError (UNAVAILABLE) saying so otherwise. `token` (default
+    $SPECKD_TOKEN) is the access token of a speckd started with
+    --auth_tokens; calls it does not allow raise SpeckdError with
+    UNAUTHENTICATED or PERMISSION_DENIED and speckd's reason."""
     address = address or os.environ.get("SPECKD_SERVER") or "127.0.0.1:50051"
-    client = Client(address, timeout_s=timeout_s)
+    token = token or os.environ.get("SPECKD_TOKEN") or None
+    client = Client(address, timeout_s=timeout_s, token=token)
     try:
-        grpc.channel_ready_future(client._channel).result(timeout=wait_s)
+        grpc.channel_ready_future(client._raw_channel).result(timeout=wait_s)
     except grpc.FutureTimeoutError:
         client.close()
         from speckd._errors import DeviceUnavailableError

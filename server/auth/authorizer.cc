@@ -1,0 +1,157 @@
+#include "server/auth/authorizer.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace speckd::server::auth {
+namespace {
+
+// The decisions of calls in progress, by their server context. A leaf lock.
+class Decisions {
+ public:
+  void Put(const grpc::ServerContextBase* call,
+           absl::StatusOr<Identity> decision) {
+    MutexLock lock(&mu_);
+    decisions_.insert_or_assign(call, std::move(decision));
+  }
+  void Erase(const grpc::ServerContextBase* call) {
+    MutexLock lock(&mu_);
+    decisions_.erase(call);
+  }
+  absl::StatusOr<Identity> Get(const grpc::ServerContextBase* call) const {
+    MutexLock lock(&mu_);
+    auto it = decisions_.find(call);
+    if (it == decisions_.end()) return Identity{};
+    return it->second;
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::map<const grpc::ServerContextBase*, absl::StatusOr<Identity>> decisions_
+      ABSL_GUARDED_BY(mu_);
+};
+
+Decisions& AllDecisions() {
+  static auto* decisions = new Decisions();
+  return *decisions;
+}
+
+class AuthInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  AuthInterceptor(const Authorizer* authorizer,
+                  grpc::experimental::ServerRpcInfo* info)
+      : authorizer_(authorizer), info_(info) {}
+  ~AuthInterceptor() override { AllDecisions().Erase(info_->server_context()); }
+
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    using Hook = grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
+      const std::string token = BearerToken(*methods->GetRecvInitialMetadata());
+      AllDecisions().Put(info_->server_context(),
+                         authorizer_->Decide(info_->method(), token));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  const Authorizer* const authorizer_;
+  grpc::experimental::ServerRpcInfo* const info_;
+};
+
+class AuthInterceptorFactory final
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit AuthInterceptorFactory(const Authorizer* authorizer)
+      : authorizer_(authorizer) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new AuthInterceptor(authorizer_, info);
+  }
+
+ private:
+  const Authorizer* const authorizer_;
+};
+
+// "ApplyConfiguration" of "/speckd.v1.ConfigService/ApplyConfiguration".
+absl::string_view ShortName(absl::string_view method) {
+  const size_t slash = method.rfind('/');
+  return slash == absl::string_view::npos ? method : method.substr(slash + 1);
+}
+
+}  // namespace
+
+Authorizer::Authorizer(std::shared_ptr<const TokenTable> tokens)
+    : tokens_(std::move(tokens)) {}
+
+bool Authorizer::enabled() const {
+  MutexLock lock(&mu_);
+  return tokens_ != nullptr;
+}
+
+void Authorizer::Reload(std::shared_ptr<const TokenTable> tokens) {
+  MutexLock lock(&mu_);
+  tokens_ = std::move(tokens);
+}
+
+absl::StatusOr<Identity> Authorizer::Decide(absl::string_view method,
+                                            absl::string_view token) const {
+  return Check(ShortName(method), RequiredRole(method), token);
+}
+
+absl::StatusOr<Identity> Authorizer::Check(absl::string_view what, Role needed,
+                                           absl::string_view token) const {
+  std::shared_ptr<const TokenTable> tokens;
+  {
+    MutexLock lock(&mu_);
+    tokens = tokens_;
+  }
+  if (tokens == nullptr) return Identity{};
+  if (needed == Role::kPublic) return Identity{"", Role::kPublic};
+  if (token.empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "this speckd needs an access token for ", what, " (a ",
+        RoleName(needed),
+        "'s at least): speckctl --token=... or $SPECKD_TOKEN; the Python "
+        "client's token=; the dashboard asks for one"));
+  }
+  std::optional<Identity> who = tokens->Find(token);
+  if (!who.has_value()) {
+    return absl::UnauthenticatedError(
+        "this access token is not in speckd's token file (--auth_tokens); ask "
+        "whoever runs speckd for one");
+  }
+  if (who->role < needed) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(what, " needs the ", RoleName(needed), " role; ",
+                     who->name, " is a ", RoleName(who->role)));
+  }
+  return *who;
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+Authorizer::InterceptorFactory() {
+  return std::make_unique<AuthInterceptorFactory>(this);
+}
+
+absl::StatusOr<Identity> CallerOf(const grpc::ServerContextBase* context) {
+  return AllDecisions().Get(context);
+}
+
+std::string BearerToken(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  const absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kBearer = "Bearer ";
+  if (value.size() <= kBearer.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+    return "";
+  }
+  return std::string(absl::StripAsciiWhitespace(value.substr(kBearer.size())));
+}
+
+}  // namespace speckd::server::auth
