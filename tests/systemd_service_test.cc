@@ -8,6 +8,8 @@
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "server/auth/token_file.h"
 #include "tests/grpc/probes.h"
 #include "tests/util/notify_socket.h"
 #include "tests/util/subprocess.h"
@@ -53,6 +55,66 @@ TEST(SystemdServiceTest, ReadyWhenServingPingsWhileAliveStoppingOnSigterm) {
   EXPECT_EQ(*code, 0);
   EXPECT_THAT((*speckd)->stderr_text(),
               HasSubstr("event=systemd notify=true watchdog=600ms"));
+}
+
+// ListDevices with `token`: its status code.
+grpc::StatusCode ListWith(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& token) {
+  auto stub = v1::DeviceService::NewStub(channel);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + token);
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  v1::ListDevicesResponse response;
+  return stub->ListDevices(&context, v1::ListDevicesRequest(), &response)
+      .error_code();
+}
+
+// With access tokens: the watchdog's probe needs none, and `systemctl
+// reload` (SIGHUP) swaps the token file in, or keeps the old tokens when
+// the new file is bad.
+TEST(SystemdServiceTest, WithTokensTheWatchdogPingsAndReloadSwapsTheFile) {
+  const auto line = [](const std::string& token) {
+    return absl::StrCat("ann viewer ", server::auth::HashToken(token), "\n");
+  };
+  const std::string file = WriteTempFile("reload-tokens", line("old"));
+  NotifySocket notify;
+  absl::StatusOr<std::unique_ptr<Subprocess>> speckd = Subprocess::Start(
+      RunfilePath("server/speckd"),
+      {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+       "--auth_tokens=" + file},
+      {absl::StrCat("NOTIFY_SOCKET=", notify.path()), "WATCHDOG_USEC=600000"});
+  ASSERT_TRUE(speckd.ok()) << speckd.status();
+  const std::string ready = notify.Next(absl::Seconds(20));
+  ASSERT_THAT(ready, StartsWith("READY=1")) << (*speckd)->stderr_text();
+  EXPECT_EQ(notify.Next(absl::Seconds(3)), "WATCHDOG=1");
+  const std::string address = std::string(
+      absl::StripPrefix(ready.substr(0, ready.find(", dashboard")),
+                        "READY=1\nSTATUS=serving 1 device(s); gRPC on "));
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  EXPECT_EQ(ListWith(channel, "old"), grpc::StatusCode::OK);
+  EXPECT_EQ(ListWith(channel, "new"), grpc::StatusCode::UNAUTHENTICATED);
+
+  WriteTempFile("reload-tokens", line("new"));
+  (*speckd)->Signal(SIGHUP);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (ListWith(channel, "new") != grpc::StatusCode::OK &&
+         absl::Now() < deadline) {
+    EXPECT_EQ(notify.Next(absl::Seconds(3)),
+              "WATCHDOG=1");  // paces the retries
+  }
+  EXPECT_EQ(ListWith(channel, "new"), grpc::StatusCode::OK);
+  EXPECT_EQ(ListWith(channel, "old"), grpc::StatusCode::UNAUTHENTICATED);
+
+  WriteTempFile("reload-tokens", "ann viewer not-a-hash\n");
+  (*speckd)->Signal(SIGHUP);
+  (*speckd)->Signal(
+      SIGTERM);  // after the SIGHUP: sigwait takes the lower signal first
+  absl::StatusOr<int> code = (*speckd)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_THAT((*speckd)->stderr_text(), HasSubstr("event=auth_reloaded"));
+  EXPECT_THAT((*speckd)->stderr_text(), HasSubstr("event=auth_reload_failed"));
+  EXPECT_THAT((*speckd)->stderr_text(), HasSubstr("reload-tokens:1:"));
 }
 
 }  // namespace

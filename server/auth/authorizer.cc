@@ -113,9 +113,9 @@ absl::StatusOr<Identity> Authorizer::Check(absl::string_view what, Role needed,
   if (needed == Role::kPublic) return Identity{"", Role::kPublic};
   if (token.empty()) {
     return absl::UnauthenticatedError(absl::StrCat(
-        "this speckd needs an access token for ", what, " (a ",
+        "this speckd needs an access token for ", what, " (with the ",
         RoleName(needed),
-        "'s at least): speckctl --token=... or $SPECKD_TOKEN; the Python "
+        " role or above): speckctl --token=... or $SPECKD_TOKEN; the Python "
         "client's token=; the dashboard asks for one"));
   }
   std::optional<Identity> who = tokens->Find(token);
