@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -35,6 +36,7 @@
 #include "server/service/repeating_warning.h"
 #include "server/service/service_notifier.h"
 #include "server/speckd_server.h"
+#include "server/tls/tls_files.h"
 #include "server/web/web_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -111,6 +113,13 @@ ABSL_FLAG(std::string, auth_tokens, "",
           "Access tokens (lines NAME ROLE sha256:HASH; `speckctl token new` "
           "makes one): every call then needs a token of a role that may make "
           "it (docs/daemon.md, \"Access\"). Re-read on SIGHUP.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: the gRPC port serves TLS (with --tls_key). "
+          "Re-read when the file changes.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA: clients may present certificates it signed (mutual TLS); "
+          "a token file line NAME ROLE cert:CERTNAME gives one a role.");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 
 // --help lists speckd's own flags (absl's default matches only files named
@@ -286,15 +295,31 @@ int main(int argc, char** argv) {
     speckd::log::Info("auth", {{"tokens", file}, {"entries", tokens->size()}});
   }
 
+  const speckd::server::tls::TlsFiles tls{absl::GetFlag(FLAGS_tls_cert),
+                                          absl::GetFlag(FLAGS_tls_key),
+                                          absl::GetFlag(FLAGS_tls_client_ca)};
+  if (absl::Status checked = speckd::server::tls::CheckTlsFiles(tls);
+      !checked.ok()) {
+    std::fprintf(stderr, "speckd: %s\n",
+                 std::string(checked.message()).c_str());
+    return 2;
+  }
+
   // Before anything starts: a second speckd on the same ports is the
-  // commonest mistake, and gRPC's own error for it is a dump.
-  for (const auto& [address, what] :
-       {std::pair<std::string, const char*>{absl::GetFlag(FLAGS_listen),
-                                            "gRPC"},
-        {absl::GetFlag(FLAGS_web_listen), "web"}}) {
+  // commonest mistake, and gRPC's own error for it is a dump. The network
+  // beyond loopback needs TLS and tokens (the web port has no TLS yet).
+  const bool grpc_secured = tls.enabled() && tokens != nullptr;
+  for (const auto& [address, what, secured, how] :
+       {std::tuple<std::string, const char*, bool, const char*>{
+            absl::GetFlag(FLAGS_listen), "gRPC", grpc_secured,
+            "Give it --tls_cert, --tls_key and --auth_tokens "
+            "(docs/daemon.md)."},
+        {absl::GetFlag(FLAGS_web_listen), "web", false,
+         "The web port has no TLS yet: keep it on loopback (--web_listen="
+         "127.0.0.1:8080) and reach the dashboard through an SSH tunnel."}}) {
     if (address.empty()) continue;
     if (absl::Status remote = speckd::server::CheckRemoteListen(
-            address, what, absl::GetFlag(FLAGS_insecure_remote));
+            address, what, absl::GetFlag(FLAGS_insecure_remote), secured, how);
         !remote.ok()) {
       std::fprintf(stderr, "speckd: %s\n",
                    std::string(remote.message()).c_str());
@@ -363,6 +388,12 @@ int main(int argc, char** argv) {
   options.max_connection_idle = absl::GetFlag(FLAGS_grpc_max_connection_idle);
   options.info = DaemonInfo();
   options.tokens = tokens;
+  if (tls.enabled()) {
+    options.credentials = speckd::server::tls::GrpcServerCredentials(tls);
+    speckd::log::Info("tls", {{"cert", tls.cert},
+                              {"client_ca", tls.client_ca},
+                              {"reload", "when the files change"}});
+  }
   if (sim.count > 0) options.info.add_backends("SIMULATED");
   if (usb_bus != nullptr) options.info.add_backends("USB");
   if (samna_bus != nullptr) options.info.add_backends("SAMNA");

@@ -68,7 +68,10 @@ struct SpeckdServer::Services {
     limits->set_max_request_bytes(4 << 20);
     limits->set_max_recording_bytes(options.recordings.max_recording_bytes);
     limits->set_recordings_quota_bytes(options.recordings.quota_bytes);
-    info.set_auth_mode(options.tokens != nullptr ? "tokens" : "none");
+    // "none", "tokens", and "+tls" when the gRPC port serves TLS.
+    info.set_auth_mode(
+        absl::StrCat(options.tokens != nullptr ? "tokens" : "none",
+                     options.credentials != nullptr ? "+tls" : ""));
     return info;
   }
 
@@ -142,7 +145,10 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
       GRPC_ARG_MAX_CONNECTION_IDLE_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_idle)));
   int selected_port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen,
+                           options.credentials != nullptr
+                               ? options.credentials
+                               : grpc::InsecureServerCredentials(),
                            &selected_port);
   builder.RegisterService(&server->services_->device);
   builder.RegisterService(&server->services_->config);

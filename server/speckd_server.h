@@ -36,6 +36,8 @@ struct ServerOptions {
   // A connection without a call this long is sent GOAWAY (clients reconnect
   // when they next call).
   absl::Duration max_connection_idle = absl::Minutes(10);
+  // The gRPC port's credentials (TLS, tls_files.h); null: plain TCP.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
   // Access tokens (--auth_tokens); null: access control off, every call
   // allowed (loopback only: main refuses a remote listener without TLS and
   // tokens unless --insecure_remote).

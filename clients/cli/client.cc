@@ -9,7 +9,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -168,6 +170,34 @@ absl::StatusOr<std::string> ResolveToken(absl::string_view flag_value,
   return token;
 }
 
+namespace {
+
+// The file a TLS flag (or its variable) names, read; "" when neither is set.
+absl::StatusOr<std::string> ReadPemFlag(const std::string& flag,
+                                        const char* env) {
+  std::string path;
+  std::string source = absl::StrCat("--", flag);
+  if (FlagGiven(flag)) {
+    path = flag == "tls_ca"     ? absl::GetFlag(FLAGS_tls_ca)
+           : flag == "tls_cert" ? absl::GetFlag(FLAGS_tls_cert)
+                                : absl::GetFlag(FLAGS_tls_key);
+  } else if (const char* value = std::getenv(env); value != nullptr) {
+    path = value;
+    source = absl::StrCat("$", env);
+  }
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, "=", path, ": not a readable PEM file"));
+  }
+  return text.str();
+}
+
+}  // namespace
+
 absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags() {
   GlobalOptions options;
   options.server = ResolveServer(absl::GetFlag(FLAGS_server),
@@ -185,6 +215,22 @@ absl::StatusOr<GlobalOptions> GlobalOptionsFromFlags() {
                    std::getenv("SPECKD_TOKEN"));
   if (!token.ok()) return token.status();
   options.token = *std::move(token);
+  for (const auto& [flag, env, out] :
+       {std::tuple<const char*, const char*, std::string*>{
+            "tls_ca", "SPECKD_TLS_CA", &options.tls_ca},
+        {"tls_cert", "SPECKD_TLS_CERT", &options.tls_cert},
+        {"tls_key", "SPECKD_TLS_KEY", &options.tls_key}}) {
+    absl::StatusOr<std::string> pem = ReadPemFlag(flag, env);
+    if (!pem.ok()) return pem.status();
+    *out = *std::move(pem);
+  }
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  if (!options.tls_cert.empty() && options.tls_ca.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_cert needs --tls_ca (the CA that signed speckd's certificate)");
+  }
   options.timeout = absl::GetFlag(FLAGS_timeout);
   if (options.timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
@@ -295,9 +341,17 @@ class TokenInterceptorFactory final
 
 std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options,
                                           const grpc::ChannelArguments& args) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!options.tls_ca.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options.tls_ca;
+    ssl.pem_cert_chain = options.tls_cert;
+    ssl.pem_private_key = options.tls_key;
+    credentials = grpc::SslCredentials(ssl);
+  }
   if (options.token.empty()) {
-    return grpc::CreateCustomChannel(options.server,
-                                     grpc::InsecureChannelCredentials(), args);
+    return grpc::CreateCustomChannel(options.server, credentials, args);
   }
   std::vector<
       std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
@@ -305,8 +359,7 @@ std::shared_ptr<grpc::Channel> NewChannel(const GlobalOptions& options,
   interceptors.push_back(
       std::make_unique<TokenInterceptorFactory>(options.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      options.server, grpc::InsecureChannelCredentials(), args,
-      std::move(interceptors));
+      options.server, credentials, args, std::move(interceptors));
 }
 
 }  // namespace

@@ -47,6 +47,11 @@ struct GlobalOptions {
   Format format = Format::kTable;
   // Sent as "authorization: Bearer <token>" with every call; empty: none.
   std::string token;
+  // PEM contents (not paths): TLS when tls_ca is set; the client's own
+  // certificate and key for mutual TLS.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 // The access token: --token when given, else $SPECKD_TOKEN; "@FILE" reads

@@ -22,6 +22,13 @@ ABSL_FLAG(std::string, token, "",
           "Access token, for a speckd started with --auth_tokens (default "
           "$SPECKD_TOKEN); --token=@FILE reads it from FILE (keeps it out of "
           "the shell's history and ps).");
+ABSL_FLAG(std::string, tls_ca, "",
+          "PEM CA certificate(s) to check a TLS speckd's certificate with "
+          "(default $SPECKD_TLS_CA); turns TLS on.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM client certificate for mutual TLS (default $SPECKD_TLS_CERT).");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM key of --tls_cert (default $SPECKD_TLS_KEY).");
 ABSL_FLAG(std::string, device, "",
           "Device id, e.g. speck2edevkit:0 (the first real devkit) or "
           "speck2edevkit-sim:0 (default: the only usable board, else the "

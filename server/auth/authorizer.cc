@@ -39,6 +39,21 @@ Decisions& AllDecisions() {
   return *decisions;
 }
 
+// A verified client certificate's common name and alternative names.
+std::vector<std::string> CertificateNames(
+    const grpc::ServerContextBase* context) {
+  std::vector<std::string> names;
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return names;
+  for (const char* property :
+       {"x509_common_name", "x509_subject_alternative_name"}) {
+    for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
+      names.emplace_back(value.data(), value.size());
+    }
+  }
+  return names;
+}
+
 class AuthInterceptor final : public grpc::experimental::Interceptor {
  public:
   AuthInterceptor(const Authorizer* authorizer,
@@ -51,8 +66,10 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     using Hook = grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
       const std::string token = BearerToken(*methods->GetRecvInitialMetadata());
-      AllDecisions().Put(info_->server_context(),
-                         authorizer_->Decide(info_->method(), token));
+      AllDecisions().Put(
+          info_->server_context(),
+          authorizer_->Decide(info_->method(), token,
+                              CertificateNames(info_->server_context())));
     }
     methods->Proceed();
   }
@@ -97,13 +114,16 @@ void Authorizer::Reload(std::shared_ptr<const TokenTable> tokens) {
   tokens_ = std::move(tokens);
 }
 
-absl::StatusOr<Identity> Authorizer::Decide(absl::string_view method,
-                                            absl::string_view token) const {
-  return Check(ShortName(method), RequiredRole(method), token);
+absl::StatusOr<Identity> Authorizer::Decide(
+    absl::string_view method, absl::string_view token,
+    const std::vector<std::string>& certificate_names) const {
+  return Check(ShortName(method), RequiredRole(method), token,
+               certificate_names);
 }
 
-absl::StatusOr<Identity> Authorizer::Check(absl::string_view what, Role needed,
-                                           absl::string_view token) const {
+absl::StatusOr<Identity> Authorizer::Check(
+    absl::string_view what, Role needed, absl::string_view token,
+    const std::vector<std::string>& certificate_names) const {
   std::shared_ptr<const TokenTable> tokens;
   {
     MutexLock lock(&mu_);
@@ -111,14 +131,21 @@ absl::StatusOr<Identity> Authorizer::Check(absl::string_view what, Role needed,
   }
   if (tokens == nullptr) return Identity{};
   if (needed == Role::kPublic) return Identity{"", Role::kPublic};
-  if (token.empty()) {
+  // A token wins; without one, a verified client certificate may stand in.
+  std::optional<Identity> who = token.empty()
+                                    ? tokens->FindCertificate(certificate_names)
+                                    : tokens->Find(token);
+  if (!who.has_value() && token.empty()) {
     return absl::UnauthenticatedError(absl::StrCat(
         "this speckd needs an access token for ", what, " (with the ",
         RoleName(needed),
         " role or above): speckctl --token=... or $SPECKD_TOKEN; the Python "
-        "client's token=; the dashboard asks for one"));
+        "client's token=; the dashboard asks for one",
+        certificate_names.empty()
+            ? ""
+            : absl::StrCat("; the client certificate (", certificate_names[0],
+                           ") is not in the token file")));
   }
-  std::optional<Identity> who = tokens->Find(token);
   if (!who.has_value()) {
     return absl::UnauthenticatedError(
         "this access token is not in speckd's token file (--auth_tokens); ask "

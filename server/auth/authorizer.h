@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -43,12 +44,16 @@ class Authorizer {
   // The caller of `method` holding `token` ("" for none): OK with its
   // identity, UNAUTHENTICATED (no token, or one the table does not know) or
   // PERMISSION_DENIED (its role is below the method's).
-  absl::StatusOr<Identity> Decide(absl::string_view method,
-                                  absl::string_view token) const;
+  absl::StatusOr<Identity> Decide(
+      absl::string_view method, absl::string_view token,
+      const std::vector<std::string>& certificate_names = {}) const;
   // The same for something other than an RPC (`what`, e.g. "/metrics")
   // that needs `needed`.
-  absl::StatusOr<Identity> Check(absl::string_view what, Role needed,
-                                 absl::string_view token) const;
+  // `certificate_names`: the verified client certificate's common name and
+  // alternative names (mutual TLS), used when there is no token.
+  absl::StatusOr<Identity> Check(
+      absl::string_view what, Role needed, absl::string_view token,
+      const std::vector<std::string>& certificate_names = {}) const;
 
   // For grpc::ServerBuilder::experimental().SetInterceptorCreators; `this`
   // must outlive the server.

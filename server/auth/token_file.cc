@@ -21,6 +21,7 @@ namespace speckd::server::auth {
 namespace {
 
 constexpr absl::string_view kHashPrefix = "sha256:";
+constexpr absl::string_view kCertPrefix = "cert:";
 
 std::array<uint8_t, 32> Sha256(absl::string_view data) {
   std::array<uint8_t, 32> out{};
@@ -100,21 +101,29 @@ absl::StatusOr<TokenTable> TokenTable::Parse(absl::string_view text,
       return error(absl::StrCat("'", fields[1],
                                 "' is not a role (viewer, operator or admin)"));
     }
+    Entry entry;
+    entry.identity = {std::string(fields[0]), *role};
+    if (absl::StartsWith(fields[2], kCertPrefix)) {
+      entry.certificate = std::string(fields[2].substr(kCertPrefix.size()));
+      if (entry.certificate.empty()) {
+        return error("cert: needs the certificate's name");
+      }
+      table.entries_.push_back(std::move(entry));
+      continue;
+    }
     const absl::string_view hex = absl::StartsWith(fields[2], kHashPrefix)
                                       ? fields[2].substr(kHashPrefix.size())
                                       : absl::string_view();
     if (hex.size() != 64 ||
         !absl::c_all_of(hex, [](char c) { return absl::ascii_isxdigit(c); })) {
       return error(
-          "the hash must be sha256: and 64 hex digits (never the token "
-          "itself)");
+          "the third field must be sha256: and 64 hex digits (never the "
+          "token itself), or cert:NAME");
     }
     const std::string bytes = absl::HexStringToBytes(hex);
-    Entry entry;
-    entry.identity = {std::string(fields[0]), *role};
     std::memcpy(entry.hash.data(), bytes.data(), 32);
     for (const Entry& other : table.entries_) {
-      if (other.hash == entry.hash) {
+      if (other.certificate.empty() && other.hash == entry.hash) {
         return error(
             absl::StrCat("the same token as '", other.identity.name, "'"));
       }
@@ -128,11 +137,23 @@ std::optional<Identity> TokenTable::Find(absl::string_view token) const {
   const std::array<uint8_t, 32> hash = Sha256(token);
   std::optional<Identity> found;
   for (const Entry& entry : entries_) {
-    if (CRYPTO_memcmp(entry.hash.data(), hash.data(), hash.size()) == 0) {
+    if (entry.certificate.empty() &&
+        CRYPTO_memcmp(entry.hash.data(), hash.data(), hash.size()) == 0) {
       found = entry.identity;
     }
   }
   return found;
+}
+
+std::optional<Identity> TokenTable::FindCertificate(
+    const std::vector<std::string>& names) const {
+  for (const Entry& entry : entries_) {
+    if (entry.certificate.empty()) continue;
+    for (const std::string& name : names) {
+      if (name == entry.certificate) return entry.identity;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace speckd::server::auth

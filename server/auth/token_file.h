@@ -2,12 +2,15 @@
 // keeps only each token's SHA-256, so reading it gives no token away; a
 // token is shown once, when `speckctl token new` makes it.
 //
-//   # name     role      token hash
-//   alice      operator
-//   sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+//   # name     role      token hash (64 hex digits), or certificate name
+//   alice      operator  sha256:9f86d081884c7d65...
 //   dashboard  viewer    sha256:...
+//   labpc      operator  cert:labpc.lab.example
 //
-// Names: letters, digits and ._@- ; roles: viewer, operator, admin.
+// "cert:NAME": with mutual TLS (--tls_client_ca), a client certificate the
+// CA signed whose common name or a subject alternative name is NAME stands
+// for a token of that role. Names: letters, digits and ._@- ; roles:
+// viewer, operator, admin.
 #ifndef SPECKD_SERVER_AUTH_TOKEN_FILE_H_
 #define SPECKD_SERVER_AUTH_TOKEN_FILE_H_
 
@@ -40,12 +43,16 @@ class TokenTable {
 
   // Whose token this is (compared in constant time per entry).
   std::optional<Identity> Find(absl::string_view token) const;
+  // Whose verified client certificate names this is.
+  std::optional<Identity> FindCertificate(
+      const std::vector<std::string>& names) const;
   size_t size() const { return entries_.size(); }
 
  private:
   struct Entry {
     Identity identity;
-    std::array<uint8_t, 32> hash;
+    std::array<uint8_t, 32> hash{};
+    std::string certificate;  // set for "cert:" entries (hash unused)
   };
   std::vector<Entry> entries_;
 };

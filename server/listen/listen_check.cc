@@ -162,17 +162,21 @@ bool IsLoopbackListen(absl::string_view host_port) {
 }
 
 absl::Status CheckRemoteListen(absl::string_view host_port,
-                               absl::string_view what, bool insecure_remote) {
+                               absl::string_view what, bool insecure_remote,
+                               bool secured, absl::string_view how) {
   // Not HOST:PORT at all: CheckCanListen says so.
   if (host_port.find(':') == absl::string_view::npos) return absl::OkStatus();
-  if (insecure_remote || IsLoopbackListen(host_port)) return absl::OkStatus();
+  if (secured || insecure_remote || IsLoopbackListen(host_port)) {
+    return absl::OkStatus();
+  }
   return absl::FailedPreconditionError(absl::StrCat(
       "refusing to listen on ", host_port, " (", what,
-      "): that reaches the network, and this speckd has no TLS or "
-      "authentication yet, so anyone who can connect could take the "
-      "devices. Reach it from other machines through an SSH tunnel "
-      "(ssh -L 50051:127.0.0.1:50051 -L 8080:127.0.0.1:8080 HOST), or, on "
-      "a network you trust, pass --insecure_remote to serve it anyway"));
+      "): that reaches the network, and without TLS and access tokens "
+      "anyone who can connect could take the devices. ",
+      how,
+      " Or reach it through an SSH tunnel (ssh -L 50051:127.0.0.1:50051 "
+      "-L 8080:127.0.0.1:8080 HOST), or, on a network you trust, pass "
+      "--insecure_remote to serve it anyway"));
 }
 
 }  // namespace speckd::server

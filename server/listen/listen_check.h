@@ -44,8 +44,12 @@ bool IsLoopbackListen(absl::string_view host_port);
 // drive the devices. OK for loopback, or with `insecure_remote` (the
 // operator's explicit choice); otherwise FAILED_PRECONDITION saying why and
 // what to do instead.
+// `secured`: the port serves TLS and needs access tokens (then any address
+// is fine); `how` says how to secure it, for the refusal.
 absl::Status CheckRemoteListen(absl::string_view host_port,
-                               absl::string_view what, bool insecure_remote);
+                               absl::string_view what, bool insecure_remote,
+                               bool secured = false,
+                               absl::string_view how = "");
 
 }  // namespace speckd::server
 

@@ -404,3 +404,34 @@ def test_tokens_decide_who_may_do_what(tmp_path, tutorial_events):
             assert wall.devices()[0].lease_holder == "alice (notebook)"
     finally:
         d.stop()
+
+
+def test_tls_with_a_token(tmp_path):
+    import subprocess
+    import grpc
+    import speckd
+    from conftest import Daemon
+
+    def openssl(*args):
+        subprocess.run(["/usr/bin/openssl", *args], check=True, capture_output=True)
+
+    d = str(tmp_path)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", f"{d}/ca.key", "-out", f"{d}/ca.pem", "-days", "2", "-subj", "/CN=test CA")
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", f"{d}/s.key", "-out", f"{d}/s.csr", "-subj", "/CN=localhost")
+    with open(f"{d}/s.ext", "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", f"{d}/s.csr", "-CA", f"{d}/ca.pem", "-CAkey", f"{d}/ca.key",
+            "-CAcreateserial", "-out", f"{d}/s.pem", "-days", "2", "-extfile", f"{d}/s.ext")
+    tokens = _token_file(d, [("ann", "viewer", "ann-secret")])
+    daemon = Daemon(f"--auth_tokens={tokens}", f"--tls_cert={d}/s.pem", f"--tls_key={d}/s.key")
+    try:
+        client = speckd.connect(daemon.address, token="ann-secret", tls_ca=f"{d}/ca.pem")
+        assert client.server_info().auth_mode == "tokens+tls"
+        assert [info.id for info in client.devices()] == ["speck2edevkit-sim:0"]
+        with pytest.raises(speckd.SpeckdError) as plain:
+            speckd.connect(daemon.address, token="ann-secret", wait_s=1.0).devices()
+        assert plain.value.code == grpc.StatusCode.UNAVAILABLE
+    finally:
+        daemon.stop()

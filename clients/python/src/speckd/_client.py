@@ -45,10 +45,11 @@ class _Token(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor
 class Client:
     """A connection to one speckd. Make it with speckd.connect()."""
 
-    def __init__(self, address, timeout_s=10.0, token=None):
+    def __init__(self, address, timeout_s=10.0, token=None, tls=None):
         self.address = address
         self.timeout_s = timeout_s
-        self._raw_channel = grpc.insecure_channel(address, options=_OPTIONS)
+        self._raw_channel = (grpc.secure_channel(address, tls, options=_OPTIONS) if tls
+                             else grpc.insecure_channel(address, options=_OPTIONS))
         self._channel = (grpc.intercept_channel(self._raw_channel, _Token(token))
                          if token else self._raw_channel)
         self._devices = device_service_pb2_grpc.DeviceServiceStub(self._channel)
@@ -146,16 +147,44 @@ class Client:
         return False
 
 
-def connect(address=None, timeout_s=10.0, wait_s=5.0, token=None):
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _tls(tls_ca, tls_cert, tls_key):
+    """Channel credentials for a TLS speckd (None for plain TCP)."""
+    tls_ca = tls_ca or os.environ.get("SPECKD_TLS_CA")
+    tls_cert = tls_cert or os.environ.get("SPECKD_TLS_CERT")
+    tls_key = tls_key or os.environ.get("SPECKD_TLS_KEY")
+    if not tls_ca:
+        if tls_cert or tls_key:
+            raise ValueError("tls_cert needs tls_ca (the CA that signed speckd's certificate)")
+        return None
+    if bool(tls_cert) != bool(tls_key):
+        raise ValueError("tls_cert and tls_key go together")
+    return grpc.ssl_channel_credentials(
+        root_certificates=_read(tls_ca),
+        private_key=_read(tls_key) if tls_key else None,
+        certificate_chain=_read(tls_cert) if tls_cert else None)
+
+
+def connect(address=None, timeout_s=10.0, wait_s=5.0, token=None, tls_ca=None, tls_cert=None,
+            tls_key=None):
     """Connects to speckd at HOST:PORT (default: $SPECKD_SERVER, as for
     speckctl, else 127.0.0.1:50051) and checks that it answers (within
     `wait_s`); SpeckdError (UNAVAILABLE) saying so otherwise. `token` (default
     $SPECKD_TOKEN) is the access token of a speckd started with
     --auth_tokens; calls it does not allow raise SpeckdError with
-    UNAUTHENTICATED or PERMISSION_DENIED and speckd's reason."""
+    UNAUTHENTICATED or PERMISSION_DENIED and speckd's reason. `tls_ca`
+    (default $SPECKD_TLS_CA) is the PEM file of the CA that signed a TLS
+    speckd's certificate; `tls_cert` and `tls_key` (default
+    $SPECKD_TLS_CERT, $SPECKD_TLS_KEY) are the client's own, for mutual
+    TLS."""
     address = address or os.environ.get("SPECKD_SERVER") or "127.0.0.1:50051"
     token = token or os.environ.get("SPECKD_TOKEN") or None
-    client = Client(address, timeout_s=timeout_s, token=token)
+    client = Client(address, timeout_s=timeout_s, token=token,
+                    tls=_tls(tls_ca, tls_cert, tls_key))
     try:
         grpc.channel_ready_future(client._raw_channel).result(timeout=wait_s)
     except grpc.FutureTimeoutError:
