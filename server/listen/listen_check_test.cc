@@ -77,7 +77,7 @@ TEST(ListenCheckTest, BadAddressesSayWhatIsWrong) {
               HasSubstr("192.0.2.1 is not an address of this machine"));
 }
 
-TEST(ListenCheckTest, OnlyLoopbackListensWithoutInsecureRemote) {
+TEST(ListenCheckTest, OnlyLoopbackListensUnlessSecuredOrInsecureRemote) {
   for (const char* loopback :
        {"127.0.0.1:50051", "127.1.2.3:0", "localhost:8080", "[::1]:50051"}) {
     EXPECT_TRUE(IsLoopbackListen(loopback)) << loopback;
@@ -86,12 +86,15 @@ TEST(ListenCheckTest, OnlyLoopbackListensWithoutInsecureRemote) {
   for (const char* remote : {"0.0.0.0:50051", "[::]:50051", "10.0.0.7:8080",
                              ":50051", "speck.lab.example:50051"}) {
     EXPECT_FALSE(IsLoopbackListen(remote)) << remote;
-    absl::Status refused = CheckRemoteListen(remote, "web", false);
+    absl::Status refused =
+        CheckRemoteListen(remote, "gRPC", false, false, "Give it TLS.");
     EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
-    EXPECT_THAT(refused.message(), HasSubstr("no TLS or authentication"));
+    EXPECT_THAT(refused.message(), HasSubstr("without TLS and access tokens"));
+    EXPECT_THAT(refused.message(), HasSubstr("Give it TLS."));
     EXPECT_THAT(refused.message(), HasSubstr("--insecure_remote"));
     EXPECT_THAT(refused.message(), HasSubstr("ssh -L"));
     EXPECT_TRUE(CheckRemoteListen(remote, "web", true).ok());
+    EXPECT_TRUE(CheckRemoteListen(remote, "gRPC", false, /*secured=*/true).ok());
   }
 }
 
