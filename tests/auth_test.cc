@@ -160,6 +160,31 @@ TEST_F(AuthTest, RefusedCallsChangeNothing) {
   op.AddMetadata("authorization", "Bearer operator-token");
   ASSERT_TRUE(devices->AcquireLease(&op, request, &lease).ok());
   EXPECT_EQ(lease.holder(), "bob (mallory)");
+
+  // Taking over a held lease is the admin's: an operator may not, an admin
+  // may, and the old lease_id stops working.
+  v1::AcquireLeaseRequest take;
+  take.set_take_over(true);
+  v1::Lease taken;
+  grpc::ClientContext op_take;
+  op_take.AddMetadata("authorization", "Bearer operator-token");
+  grpc::Status refused = devices->AcquireLease(&op_take, take, &taken);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(refused.error_message(),
+            "take_over needs the admin role; bob is an operator");
+  grpc::ClientContext admin;
+  admin.AddMetadata("authorization", "Bearer admin-token");
+  ASSERT_TRUE(devices->AcquireLease(&admin, take, &taken).ok());
+  EXPECT_EQ(taken.holder(), "cat");
+  v1::RenewLeaseRequest renew;
+  renew.set_lease_id(lease.lease_id());
+  renew.set_device_id(taken.device_id());
+  grpc::ClientContext bob_renews;
+  bob_renews.AddMetadata("authorization", "Bearer operator-token");
+  v1::Lease renewed;
+  grpc::Status gone = devices->RenewLease(&bob_renews, renew, &renewed);
+  EXPECT_EQ(gone.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(gone.error_message(), ::testing::HasSubstr("'cat'"));
 }
 
 }  // namespace

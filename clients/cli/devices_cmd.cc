@@ -382,12 +382,42 @@ int RunInfo(const std::vector<std::string>& args) {
 
 // --- lease, stopwatch -------------------------------------------------------
 
+// `lease break`: takes the lease from its holder (an admin's power) and
+// frees it.
+int BreakLease(Client& client, const v1::Device& device) {
+  v1::AcquireLeaseRequest take;
+  take.set_device_id(device.id());
+  take.set_holder("speckctl lease break");
+  take.set_take_over(true);
+  v1::Lease lease;
+  absl::Status taken = client.Unary([&](grpc::ClientContext* context) {
+    return client.devices().AcquireLease(context, take, &lease);
+  });
+  if (!taken.ok()) return Fail(taken);
+  v1::ReleaseLeaseRequest release;
+  release.set_device_id(device.id());
+  release.set_lease_id(lease.lease_id());
+  v1::ReleaseLeaseResponse released;
+  absl::Status freed = client.Unary([&](grpc::ClientContext* context) {
+    return client.devices().ReleaseLease(context, release, &released);
+  });
+  if (!freed.ok()) return Fail(freed);
+  const std::string from = device.lease().holder();
+  std::printf("%s: %s; the lease is free\n", device.id().c_str(),
+              from.empty() ? "nobody held it"
+                           : absl::StrCat("taken from '", from, "'").c_str());
+  return kExitOk;
+}
+
 int RunLease(const std::vector<std::string>& args) {
-  if (!args.empty()) return UsageError("lease", "takes no arguments");
+  if (!args.empty() && !(args.size() == 1 && args[0] == "break")) {
+    return UsageError("lease", "takes nothing, or break");
+  }
   absl::StatusOr<std::unique_ptr<Client>> client = ConnectFromFlags();
   if (!client.ok()) return Fail(client.status());
   absl::StatusOr<v1::Device> device = (*client)->GetDevice();
   if (!device.ok()) return Fail(device.status());
+  if (!args.empty()) return BreakLease(**client, *device);
   const v1::Lease& lease = device->lease();
   switch ((*client)->options().format) {
     case Format::kTable:
@@ -626,14 +656,17 @@ const Command kInfoCommand = {
 
 const Command kLeaseCommand = {
     "lease", "show who holds the device's control lease",
-    "usage: speckctl lease [--device=ID] [--output=table|json|csv]\n"
+    "usage: speckctl lease [break] [--device=ID] [--output=table|json|csv]\n"
     "\n"
     "Shows the holder of the device's control lease and when it expires, or\n"
     "'free'. Commands that change the device (config apply, write,\n"
     "stopwatch reset, demo) take the lease themselves and release it.\n"
+    "break: takes the lease from whoever holds it and frees it (the admin\n"
+    "role's, on a speckd with access tokens; logged with both names).\n"
     "\n"
     "example:\n"
-    "  speckctl lease\n",
+    "  speckctl lease\n"
+    "  speckctl lease break --token=@admin.token\n",
     RunLease};
 
 const Command kStopWatchCommand = {

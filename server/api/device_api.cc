@@ -134,7 +134,9 @@ absl::Status DeviceApi::AcquireLease(const v1::AcquireLeaseRequest& request,
                                  ? kDefaultLeaseTtl
                                  : absl::Milliseconds(request.ttl_ms());
   const std::string holder = request.holder().empty() ? peer : request.holder();
-  absl::StatusOr<LeaseInfo> lease = (*device)->AcquireLease(holder, ttl);
+  absl::StatusOr<LeaseInfo> lease = request.take_over()
+                                        ? (*device)->TakeOverLease(holder, ttl)
+                                        : (*device)->AcquireLease(holder, ttl);
   if (!lease.ok()) return lease.status();
   LeaseToProto((*device)->id(), *lease, response);
   return absl::OkStatus();

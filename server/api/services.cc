@@ -177,6 +177,14 @@ RawUnary DeviceService::AcquireLease(grpc::CallbackServerContext* context,
   return ServeUnary<v1::AcquireLeaseRequest, v1::Lease>(
       context, request, response,
       [&](const v1::AcquireLeaseRequest& in, v1::Lease* out) {
+        if (in.take_over()) {
+          absl::StatusOr<auth::Identity> caller = auth::CallerOf(context);
+          if (caller.ok() && caller->role < auth::Role::kAdmin) {
+            return absl::PermissionDeniedError(
+                absl::StrCat("take_over needs the admin role; ", caller->name,
+                             " is ", auth::RoleWithArticle(caller->role)));
+          }
+        }
         v1::AcquireLeaseRequest named = in;
         named.set_holder(LeaseHolder(context, in.holder()));
         return api_->AcquireLease(named, context->peer(), out);

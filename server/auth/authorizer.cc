@@ -154,7 +154,7 @@ absl::StatusOr<Identity> Authorizer::Check(
   if (who->role < needed) {
     return absl::PermissionDeniedError(
         absl::StrCat(what, " needs the ", RoleName(needed), " role; ",
-                     who->name, " is a ", RoleName(who->role)));
+                     who->name, " is ", RoleWithArticle(who->role)));
   }
   return *who;
 }

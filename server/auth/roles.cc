@@ -74,6 +74,11 @@ const char* RoleName(Role role) {
   return "?";
 }
 
+std::string RoleWithArticle(Role role) {
+  const std::string name = RoleName(role);
+  return absl::StrCat(name[0] == 'a' || name[0] == 'o' ? "an " : "a ", name);
+}
+
 std::optional<Role> ParseRole(absl::string_view name) {
   for (Role r : {Role::kViewer, Role::kOperator, Role::kAdmin}) {
     if (name == RoleName(r)) return r;

@@ -27,6 +27,8 @@ enum class Role { kPublic, kViewer, kOperator, kAdmin };
 
 // "public", "viewer", "operator", "admin".
 const char* RoleName(Role role);
+// "a viewer", "an operator", "an admin" (for sentences).
+std::string RoleWithArticle(Role role);
 // viewer, operator or admin (the roles a token can have).
 std::optional<Role> ParseRole(absl::string_view name);
 

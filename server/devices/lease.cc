@@ -71,6 +71,16 @@ absl::StatusOr<LeaseInfo> ControlLease::Acquire(const std::string& holder,
   return *lease_;
 }
 
+std::pair<LeaseInfo, std::optional<std::string>> ControlLease::TakeOver(
+    const std::string& holder, absl::Duration ttl) {
+  MutexLock lock(&mu_);
+  const absl::Time now = clock_->Now();
+  std::optional<std::string> previous;
+  if (lease_.has_value() && lease_->expires > now) previous = lease_->holder;
+  lease_ = LeaseInfo{NewLeaseId(), holder, now + ttl, ttl};
+  return {*lease_, previous};
+}
+
 absl::StatusOr<LeaseInfo> ControlLease::Renew(const std::string& lease_id) {
   MutexLock lock(&mu_);
   if (absl::Status held = CheckLocked(lease_id); !held.ok()) return held;

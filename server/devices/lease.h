@@ -38,6 +38,9 @@ class ControlLease {
   // FAILED_PRECONDITION naming the holder and expiry if someone holds it.
   absl::StatusOr<LeaseInfo> Acquire(const std::string& holder,
                                     absl::Duration ttl);
+  // Acquires it whoever holds it; the holder it replaced, if any.
+  std::pair<LeaseInfo, std::optional<std::string>> TakeOver(
+      const std::string& holder, absl::Duration ttl);
   // Restarts the lease's time-to-live.
   absl::StatusOr<LeaseInfo> Renew(const std::string& lease_id);
   absl::Status Release(const std::string& lease_id);

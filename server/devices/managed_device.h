@@ -108,6 +108,9 @@ class ManagedDevice {
   // --- control lease (FAILED_PRECONDITION naming the holder and expiry) ---
   virtual absl::StatusOr<LeaseInfo> AcquireLease(const std::string& holder,
                                                  absl::Duration ttl) = 0;
+  // AcquireLease whoever holds it (the caller was allowed to: an admin).
+  virtual absl::StatusOr<LeaseInfo> TakeOverLease(const std::string& holder,
+                                                  absl::Duration ttl) = 0;
   virtual absl::StatusOr<LeaseInfo> RenewLease(const std::string& lease_id) = 0;
   virtual absl::Status ReleaseLease(const std::string& lease_id) = 0;
   virtual absl::Status CheckLease(const std::string& lease_id) const = 0;

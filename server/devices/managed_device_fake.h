@@ -72,6 +72,10 @@ class FakeManagedDevice final : public ManagedDevice, public graph::InputSink {
                                          absl::Duration ttl) override {
     return lease_.Acquire(holder, ttl);
   }
+  absl::StatusOr<LeaseInfo> TakeOverLease(const std::string& holder,
+                                          absl::Duration ttl) override {
+    return lease_.TakeOver(holder, ttl).first;
+  }
   absl::StatusOr<LeaseInfo> RenewLease(const std::string& lease_id) override {
     return lease_.Renew(lease_id);
   }

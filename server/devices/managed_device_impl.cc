@@ -203,6 +203,17 @@ absl::StatusOr<LeaseInfo> ManagedDeviceImpl::AcquireLease(
   return lease;
 }
 
+absl::StatusOr<LeaseInfo> ManagedDeviceImpl::TakeOverLease(
+    const std::string& holder, absl::Duration ttl) {
+  if (absl::Status s = Serving(); !s.ok()) return s;
+  auto [lease, previous] = lease_.TakeOver(holder, ttl);
+  log::Warning(
+      "lease_taken_over",
+      {{"device", id()}, {"holder", holder}, {"from", previous.value_or("")}});
+  NotifyChanged();
+  return lease;
+}
+
 absl::StatusOr<LeaseInfo> ManagedDeviceImpl::RenewLease(
     const std::string& lease_id) {
   if (absl::Status s = Serving(); !s.ok()) return s;

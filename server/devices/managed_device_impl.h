@@ -83,6 +83,8 @@ class ManagedDeviceImpl final : public ManagedDevice,
 
   absl::StatusOr<LeaseInfo> AcquireLease(const std::string& holder,
                                          absl::Duration ttl) override;
+  absl::StatusOr<LeaseInfo> TakeOverLease(const std::string& holder,
+                                          absl::Duration ttl) override;
   absl::StatusOr<LeaseInfo> RenewLease(const std::string& lease_id) override;
   absl::Status ReleaseLease(const std::string& lease_id) override;
   absl::Status CheckLease(const std::string& lease_id) const override;
