@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,6 +28,7 @@
 #include "proto/speckd/v1/device_service.grpc.pb.h"
 #include "server/api/server_service.h"
 #include "server/auth/token_file.h"
+#include "server/devices/config_store.h"
 #include "server/devices/device_manager.h"
 #include "server/listen/descriptors.h"
 #include "server/listen/listen_check.h"
@@ -120,6 +122,11 @@ ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA: clients may present certificates it signed (mutual TLS); "
           "a token file line NAME ROLE cert:CERTNAME gives one a role.");
+ABSL_FLAG(std::string, persist_configs, "auto",
+          "Keep each board's last applied configuration in the data "
+          "directory's configs/ and apply it again when speckd starts: on, "
+          "off, or auto (on for the systemd service, where $STATE_DIRECTORY "
+          "is set; hand-run daemons start clean).");
 ABSL_FLAG(bool, verbose, false, "Also log debug lines.");
 
 // --help lists speckd's own flags (absl's default matches only files named
@@ -341,6 +348,24 @@ int main(int argc, char** argv) {
     return 2;
   }
   speckd::server::ManagedDeviceOptions device_options;
+  const std::string persist = absl::GetFlag(FLAGS_persist_configs);
+  if (persist != "auto" && persist != "on" && persist != "off") {
+    std::fprintf(stderr, "speckd: --persist_configs=%s: use auto, on or off\n",
+                 persist.c_str());
+    return 2;
+  }
+  const char* state_directory = std::getenv("STATE_DIRECTORY");
+  if (persist == "on" || (persist == "auto" && state_directory != nullptr &&
+                          *state_directory != '\0')) {
+    const std::string data_dir = absl::GetFlag(FLAGS_data_dir).empty()
+                                     ? speckd::server::DefaultDataDir()
+                                     : absl::GetFlag(FLAGS_data_dir);
+    device_options.configs =
+        std::make_shared<const speckd::server::ConfigStore>(data_dir +
+                                                            "/configs");
+    speckd::log::Info("persist_configs",
+                      {{"dir", device_options.configs->dir()}});
+  }
   device_options.watchdog =
       std::max(absl::GetFlag(FLAGS_device_watchdog), absl::ZeroDuration());
   speckd::server::DeviceManager devices(speckd::driver::RealClock(),

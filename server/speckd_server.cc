@@ -16,6 +16,7 @@
 #include "server/api/services.h"
 #include "server/api/stream_reactor.h"
 #include "server/api/subscriptions.h"
+#include "server/auth/audit.h"
 #include "server/auth/authorizer.h"
 #include "server/log/log.h"
 #include "server/metrics/daemon_metrics.h"
@@ -162,6 +163,7 @@ absl::StatusOr<std::unique_ptr<SpeckdServer>> SpeckdServer::Start(
   // Access control first: every call is decided before anything else sees
   // it.
   interceptors.push_back(server->services_->auth.InterceptorFactory());
+  interceptors.push_back(auth::AuditInterceptorFactory());
   interceptors.push_back(server->services_->rpc.InterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();

@@ -120,9 +120,14 @@ TEST_F(DeviceFaultsTest, AnOutputBurstReachesLosslessWholeAndDropsAreCounted) {
   });
   const v1::SubscribeEventsRequest small =
       CoreSpikesRequest(v1::DROP_OLDEST, "", 1);
-  StreamCollector<v1::StreamMessage> lossy([&](grpc::ClientContext* ctx) {
-    return speckd.event_stub->SubscribeEvents(ctx, small);
-  });
+  // A client that reads nothing until the burst is over: its one-message
+  // queue must overflow (however fast this machine is).
+  Notification lossy_reads;
+  StreamCollector<v1::StreamMessage> lossy(
+      [&](grpc::ClientContext* ctx) {
+        return speckd.event_stub->SubscribeEvents(ctx, small);
+      },
+      &lossy_reads);
   ASSERT_TRUE(speckd.server().WaitForOpenStreams(2, absl::Seconds(10)));
   std::vector<chip::InputEvent> inputs;
   for (uint64_t copy = 0; copy < 10; ++copy) {
@@ -147,6 +152,7 @@ TEST_F(DeviceFaultsTest, AnOutputBurstReachesLosslessWholeAndDropsAreCounted) {
   }));
   EXPECT_EQ(SpikesIn(whole.messages()), expected);
   EXPECT_EQ(DroppedIn(whole.messages()), 0u);
+  lossy_reads.Notify();
   speckd.WaitIdle();
   // The last message of the lossy stream may come after WaitIdle: wait for
   // the totals to add up.

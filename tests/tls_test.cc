@@ -4,6 +4,8 @@
 // standing for a token (mutual TLS); plain TCP refused; bad files refused at
 // start naming the flag; and the network allowed without --insecure_remote
 // once TLS and tokens are both on.
+#include <signal.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -117,6 +119,19 @@ TEST_F(TlsTest, SpeckctlOverTlsWithATokenOrAClientCertificate) {
   // Plain TCP to a TLS port: no connection.
   RunResult plain = RunSpeckctl({"devices", server, "--token=ann-token"});
   EXPECT_NE(plain.exit_code, 0);
+
+  // The audit log names who changed what, refusals included.
+  RunResult refused = RunSpeckctl(
+      {"config", "apply", TutorialConfig(), server, ca, "--token=ann-token"});
+  EXPECT_NE(refused.exit_code, 0);
+  speckd_->Signal(SIGTERM);
+  ASSERT_TRUE(speckd_->Wait(absl::Seconds(15)).ok());
+  EXPECT_THAT(speckd_->stderr_text(),
+              HasSubstr("event=audit who=labpc rpc=ApplyConfiguration "
+                        "device=speck2edevkit-sim:0"));
+  EXPECT_THAT(speckd_->stderr_text(),
+              HasSubstr("event=audit who=ann rpc=AcquireLease device=\"\" "
+                        "graph=\"\" recording=\"\" code=PERMISSION_DENIED"));
 }
 
 TEST_F(TlsTest, BadFilesAndMissingPiecesStopSpeckdNamingTheFlag) {

@@ -12,8 +12,11 @@ namespace {
 // The decisions of calls in progress, by their server context. A leaf lock.
 class Decisions {
  public:
-  void Put(const grpc::ServerContextBase* call,
-           absl::StatusOr<Identity> decision) {
+  struct Decision {
+    absl::StatusOr<Identity> allowed;
+    std::string who;  // the caller's name even when refused ("" unknown)
+  };
+  void Put(const grpc::ServerContextBase* call, Decision decision) {
     MutexLock lock(&mu_);
     decisions_.insert_or_assign(call, std::move(decision));
   }
@@ -21,16 +24,16 @@ class Decisions {
     MutexLock lock(&mu_);
     decisions_.erase(call);
   }
-  absl::StatusOr<Identity> Get(const grpc::ServerContextBase* call) const {
+  Decision Get(const grpc::ServerContextBase* call) const {
     MutexLock lock(&mu_);
     auto it = decisions_.find(call);
-    if (it == decisions_.end()) return Identity{};
+    if (it == decisions_.end()) return {Identity{}, ""};
     return it->second;
   }
 
  private:
   mutable Mutex mu_;
-  std::map<const grpc::ServerContextBase*, absl::StatusOr<Identity>> decisions_
+  std::map<const grpc::ServerContextBase*, Decision> decisions_
       ABSL_GUARDED_BY(mu_);
 };
 
@@ -66,10 +69,11 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
     using Hook = grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
       const std::string token = BearerToken(*methods->GetRecvInitialMetadata());
-      AllDecisions().Put(
-          info_->server_context(),
-          authorizer_->Decide(info_->method(), token,
-                              CertificateNames(info_->server_context())));
+      const std::vector<std::string> names =
+          CertificateNames(info_->server_context());
+      AllDecisions().Put(info_->server_context(),
+                         {authorizer_->Decide(info_->method(), token, names),
+                          authorizer_->NameOf(token, names)});
     }
     methods->Proceed();
   }
@@ -165,7 +169,26 @@ Authorizer::InterceptorFactory() {
 }
 
 absl::StatusOr<Identity> CallerOf(const grpc::ServerContextBase* context) {
-  return AllDecisions().Get(context);
+  return AllDecisions().Get(context).allowed;
+}
+
+std::string CallerNameOf(const grpc::ServerContextBase* context) {
+  return AllDecisions().Get(context).who;
+}
+
+std::string Authorizer::NameOf(
+    absl::string_view token,
+    const std::vector<std::string>& certificate_names) const {
+  std::shared_ptr<const TokenTable> tokens;
+  {
+    MutexLock lock(&mu_);
+    tokens = tokens_;
+  }
+  if (tokens == nullptr) return "";
+  std::optional<Identity> who = token.empty()
+                                    ? tokens->FindCertificate(certificate_names)
+                                    : tokens->Find(token);
+  return who.has_value() ? who->name : "";
 }
 
 std::string BearerToken(

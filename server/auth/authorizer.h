@@ -55,6 +55,10 @@ class Authorizer {
       absl::string_view what, Role needed, absl::string_view token,
       const std::vector<std::string>& certificate_names = {}) const;
 
+  // Whose token or certificate this is, whatever its role ("" unknown).
+  std::string NameOf(absl::string_view token,
+                     const std::vector<std::string>& certificate_names) const;
+
   // For grpc::ServerBuilder::experimental().SetInterceptorCreators; `this`
   // must outlive the server.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
@@ -69,6 +73,10 @@ class Authorizer {
 // The decision the interceptor made for the call of `context`. A call no
 // Authorizer saw (a server built without one) is allowed, with no name.
 absl::StatusOr<Identity> CallerOf(const grpc::ServerContextBase* context);
+
+// The caller's name, also for a call that was refused ("" when unknown or
+// access control is off): for the audit log.
+std::string CallerNameOf(const grpc::ServerContextBase* context);
 
 // The bearer token in `authorization` metadata ("" if none).
 std::string BearerToken(

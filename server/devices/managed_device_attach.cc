@@ -46,11 +46,13 @@ void ManagedDeviceImpl::Attach(driver::Board board) {
   }
   if (previous != nullptr) Retire(previous.get(), "the board was replaced");
   board.descriptor.id = id_;
+  const std::string key = board.key;
   std::optional<Settings> settings;
   bool configured = false;
   {
     MutexLock lock(&mu_);
     descriptor_ = board.descriptor;
+    board_key_ = board.key;
     problem_ = board.problem;
     settings = settings_;
     configured = configured_;
@@ -76,7 +78,8 @@ void ManagedDeviceImpl::Attach(driver::Board board) {
   attachment->device->SetOutputListener(attachment.get());
   // A board seen before gets back what it had; a new one keeps its defaults.
   const std::string not_restored =
-      settings.has_value() ? Restore(attachment->device.get(), *settings) : "";
+      settings.has_value() ? Restore(attachment->device.get(), *settings)
+                           : RestoreSaved(attachment->device.get(), key);
   {
     MutexLock lock(&mu_);
     if (!not_restored.empty()) configured_ = false;
@@ -111,6 +114,36 @@ void ManagedDeviceImpl::Attach(driver::Board board) {
     log::Info("device_attached", {{"device", id_}});
   }
   NotifyChanged();
+}
+
+std::string ManagedDeviceImpl::RestoreSaved(driver::Device* device,
+                                            const std::string& key) {
+  if (options_.configs == nullptr || key.empty()) return "";
+  absl::StatusOr<std::optional<chip::SpeckConfig>> saved =
+      options_.configs->Load(key);
+  std::string problem;
+  if (!saved.ok()) {
+    problem = absl::StrCat("its saved configuration could not be read: ",
+                           saved.status().message());
+  } else if (!saved->has_value()) {
+    return "";
+  } else if (absl::Status s = device->ApplyConfiguration(**saved); !s.ok()) {
+    problem =
+        absl::StrCat("its saved configuration (", options_.configs->PathOf(key),
+                     ") no longer applies: ", s.message());
+  }
+  if (!problem.empty()) {
+    log::Warning("config_not_restored",
+                 {{"device", id_}, {"problem", problem}});
+    return problem;
+  }
+  {
+    MutexLock lock(&mu_);
+    configured_ = true;
+  }
+  log::Info("config_restored_from_disk",
+            {{"device", id_}, {"file", options_.configs->PathOf(key)}});
+  return "";
 }
 
 std::string ManagedDeviceImpl::Restore(driver::Device* device,

@@ -278,12 +278,21 @@ absl::StatusOr<chip::ValidationReport> ManagedDeviceImpl::ApplyConfiguration(
   for (const chip::CnnLayerConfig& core : config.cnn_layers) {
     cores += core.InUse();
   }
+  std::string key;
   {
     MutexLock lock(&mu_);
     configured_ = true;
     config_ = (*a)->device->configuration();
     if (state_ == DeviceState::kReady) state_ = DeviceState::kConfigured;
     state_detail_.clear();
+    key = board_key_;
+  }
+  // Kept for the next start of the daemon (the service).
+  if (options_.configs != nullptr && !key.empty()) {
+    if (absl::Status saved = options_.configs->Save(key, config); !saved.ok()) {
+      log::Warning("config_not_saved",
+                   {{"device", id()}, {"error", saved.message()}});
+    }
   }
   log::Info("config_applied", {{"device", id()},
                                {"cores", cores},

@@ -35,6 +35,7 @@
 #include "driver/clock.h"
 #include "driver/device.h"
 #include "driver/util/mutex.h"
+#include "server/devices/config_store.h"
 #include "server/devices/device_watchdog.h"
 #include "server/devices/graph_set.h"
 #include "server/devices/input_writer.h"
@@ -49,6 +50,10 @@ struct ManagedDeviceOptions {
   // How long a device may leave a ping unanswered before it is taken for
   // wedged (DeviceWatchdog); zero turns the watchdog off.
   absl::Duration watchdog = absl::ZeroDuration();
+  // Where each board's last applied configuration is kept, and put back from
+  // when the board is first attached; null: nowhere (tests, hand-run
+  // daemons unless asked).
+  std::shared_ptr<const ConfigStore> configs;
 };
 
 class ManagedDeviceImpl final : public ManagedDevice,
@@ -190,6 +195,10 @@ class ManagedDeviceImpl final : public ManagedDevice,
   static Settings SettingsOf(const driver::Device& device);
   // Puts `settings` and the configuration (if one was applied) on a new
   // device; what could not be restored, or empty.
+  // The saved configuration of the board, applied to a newly attached
+  // device; what went wrong, or "" (also when nothing was saved).
+  std::string RestoreSaved(driver::Device* device, const std::string& key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
   std::string Restore(driver::Device* device, const Settings& settings)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(control_mu_);
   // Stops `gone` (its queued inputs dropped and counted) and keeps its
@@ -248,6 +257,8 @@ class ManagedDeviceImpl final : public ManagedDevice,
   driver::BoardProblem problem_ ABSL_GUARDED_BY(mu_);
   bool configured_ ABSL_GUARDED_BY(mu_) = false;
   std::shared_ptr<const chip::SpeckConfig> config_ ABSL_GUARDED_BY(mu_);
+  // The board's identity (Board::key), for its saved configuration.
+  std::string board_key_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
   // Of devices the board had before this one: their counters (added to the
   // current device's) and, while none is attached, the last settings.

@@ -28,11 +28,17 @@ class StreamCollector {
   using Opener = std::function<std::unique_ptr<grpc::ClientReader<Message>>(
       grpc::ClientContext*)>;
 
-  explicit StreamCollector(const Opener& open) {
+  // With `gate`, nothing is read until it is notified (at most 30 s): a
+  // client that falls behind, for tests of what the server drops.
+  explicit StreamCollector(const Opener& open,
+                           const Notification* gate = nullptr) {
     reader_ = open(&context_);
     // The server sends headers once the subscription is attached.
     reader_->WaitForInitialMetadata();
-    thread_ = std::thread([this] {
+    thread_ = std::thread([this, gate] {
+      if (gate != nullptr) {
+        (void)gate->WaitForNotificationWithTimeout(absl::Seconds(30));
+      }
       Message message;
       while (reader_->Read(&message)) {
         MutexLock lock(&mu_);

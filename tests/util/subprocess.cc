@@ -167,6 +167,9 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Start(
   child->stdout_fd_ = out_pipe[0];
   child->stderr_fd_ = err_pipe[0];
   fcntl(child->stderr_fd_, F_SETFL, O_NONBLOCK);
+  // stderr is drained only when the test reads or waits: room for a daemon's
+  // log (an audit line per call) in between, so that it never blocks on it.
+  fcntl(child->stderr_fd_, F_SETPIPE_SZ, 1 << 20);
   return child;
 }
 

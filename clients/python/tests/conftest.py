@@ -28,15 +28,20 @@ class Daemon:
         listen = [] if any(f.startswith("--listen=") for f in flags) else ["--listen=127.0.0.1:0"]
         # Recordings go to a scratch directory of the test's.
         self.data_dir = tempfile.mkdtemp(prefix="speckd-data-")
+        # The log goes to a file: a pipe nobody drains would fill (the audit
+        # log writes a line per write stream) and stall the daemon.
+        self.log_path = os.path.join(self.data_dir, "speckd.log")
+        self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [_speckd_binary(), *listen, "--web_listen=", "--usb=off",
              "--sim_pacing=as_fast_as_possible", "--sim_faults",
              f"--data_dir={self.data_dir}", *flags],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=self._log, text=True)
         line = self.process.stdout.readline()
         if not line.startswith("speckd listening on "):
             self.process.kill()
-            raise RuntimeError(f"speckd did not start: {line}{self.process.stderr.read()}")
+            with open(self.log_path) as log:
+                raise RuntimeError(f"speckd did not start: {line}{log.read()}")
         self.address = line.split()[3]
 
     def stop(self):
@@ -45,6 +50,7 @@ class Daemon:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self._log.close()
 
 
 @pytest.fixture
