@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -17,6 +18,9 @@ namespace speckd::server::auth {
 namespace {
 
 using google::protobuf::FieldDescriptor;
+
+// How much of a request is read for its device, graph and recording names.
+constexpr size_t kPrefixBytes = 64 << 10;
 using google::protobuf::internal::WireFormatLite;
 
 // The request type of "/speckd.v1.X/Y", or null.
@@ -44,9 +48,12 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
       auto* raw = static_cast<grpc::ByteBuffer*>(methods->GetRecvMessage());
       std::vector<grpc::Slice> slices;
       if (raw != nullptr && raw->Dump(&slices).ok()) {
+        // The ids come first on the wire; a 4 MB event batch is not copied.
         std::string bytes;
         for (const grpc::Slice& s : slices) {
-          bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+          if (bytes.size() >= kPrefixBytes) break;
+          bytes.append(reinterpret_cast<const char*>(s.begin()),
+                       std::min(s.size(), kPrefixBytes - bytes.size()));
         }
         subject_ = SubjectOf(method_, bytes);
       }
