@@ -78,6 +78,7 @@ export class Lease {
       deviceId: this.deviceId(),
       holder: `dashboard (${navigator.userAgent.split(" ").pop() ?? "browser"})`,
       ttlMs: 30000,
+      takeOver: false,
     });
     this.id = response.leaseId;
     this.timer = window.setInterval(() => void this.renew(), 10000);
