@@ -127,6 +127,7 @@ def test_samna_style_objects_and_stop_watch(client):
         assert dev.write(events).accepted == 10
         with pytest.raises(TypeError, match="not a mix"):
             dev.write([speckd.DvsEvent(), speckd.Spike()])
+        dev.wait_idle()  # a write returns once accepted, not played
         assert dev.cancel_inputs() == 0  # all played already (as fast as possible)
 
 
