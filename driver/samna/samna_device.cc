@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "driver/chip/input_check.h"
 #include "driver/chip/validate.h"
+#include "driver/device_checks.h"
 #include "driver/samna/bridge_columns.h"
 #include "driver/samna/configuration_json.h"
 #include "driver/sim/input_queue.h"
@@ -125,11 +126,9 @@ class SamnaDevice final : public Device, public BoardOutputs {
     }
     if (absl::Status s = chip::CheckInputs(events, input_check_); !s.ok())
       return s;
-    if (events.size() > queue_.capacity()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a batch of ", events.size(),
-                       " events exceeds the device's input queue of ",
-                       queue_.capacity(), "; split it"));
+    if (absl::Status s = CheckBatchFits(events.size(), queue_.capacity());
+        !s.ok()) {
+      return s;
     }
     const uint64_t generation = drop_generation_;
     while (!stop_ && gone_.empty() && !queue_.Fits(events.size())) {
@@ -217,13 +216,7 @@ class SamnaDevice final : public Device, public BoardOutputs {
   }
 
   absl::Status SetSlowClock(bool enable, double rate_hz) override {
-    if (enable) {
-      if (std::optional<std::string> error =
-              chip::SlowClockRateError(rate_hz)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("slow_clock.rate_hz: ", *error));
-      }
-    }
+    if (absl::Status s = CheckSlowClock(enable, rate_hz); !s.ok()) return s;
     bridge::Request request;
     request.mutable_slow_clock()->set_board(link_->board());
     request.mutable_slow_clock()->set_enable(enable);
@@ -254,12 +247,7 @@ class SamnaDevice final : public Device, public BoardOutputs {
   Pacing pacing() const override { return Pacing::kRealTime; }
 
   absl::Status SetPowerMonitorRate(double rate_hz) override {
-    if (!(rate_hz == 0 || (rate_hz >= 1 && rate_hz <= 100))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("rate_hz: ", rate_hz,
-                       " is outside the power monitor's 1..100 Hz "
-                       "(0 turns it off)"));
-    }
+    if (absl::Status s = CheckPowerMonitorRate(rate_hz); !s.ok()) return s;
     bridge::Request request;
     request.mutable_power_monitor()->set_board(link_->board());
     request.mutable_power_monitor()->set_rate_hz(rate_hz);

@@ -14,6 +14,7 @@
 #include "driver/chip/input_check.h"
 #include "driver/chip/model.h"
 #include "driver/chip/validate.h"
+#include "driver/device_checks.h"
 #include "driver/sim/input_queue.h"
 #include "driver/sim/neuron_io.h"
 #include "driver/sim/output_counts.h"
@@ -139,11 +140,9 @@ class SimDevice final : public Device {
     if (absl::Status s = chip::CheckInputs(events, input_check_); !s.ok()) {
       return s;
     }
-    if (events.size() > queue_.capacity()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("a batch of ", events.size(),
-                       " events exceeds the device's input queue of ",
-                       queue_.capacity(), "; split it"));
+    if (absl::Status s = CheckBatchFits(events.size(), queue_.capacity());
+        !s.ok()) {
+      return s;
     }
     const uint64_t generation = drop_generation_;
     while (!stop_ && (!queue_.Fits(events.size()) || QueueFaultLocked())) {
@@ -236,13 +235,7 @@ class SimDevice final : public Device {
   }
 
   absl::Status SetSlowClock(bool enable, double rate_hz) override {
-    if (enable) {
-      if (std::optional<std::string> error =
-              chip::SlowClockRateError(rate_hz)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("slow_clock.rate_hz: ", *error));
-      }
-    }
+    if (absl::Status s = CheckSlowClock(enable, rate_hz); !s.ok()) return s;
     return RunOnDeviceThread([this, enable, rate_hz] {
       model_->SetSlowClock(enable, rate_hz);
       MutexLock lock(&mu_);
@@ -273,12 +266,7 @@ class SimDevice final : public Device {
   }
 
   absl::Status SetPowerMonitorRate(double rate_hz) override {
-    if (!(rate_hz == 0 || (rate_hz >= 1 && rate_hz <= 100))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("rate_hz: ", rate_hz,
-                       " is outside the power monitor's 1..100 Hz "
-                       "(0 turns it off)"));
-    }
+    if (absl::Status s = CheckPowerMonitorRate(rate_hz); !s.ok()) return s;
     return RunOnDeviceThread([this, rate_hz] {
       MutexLock lock(&mu_);
       power_rate_hz_ = rate_hz;
