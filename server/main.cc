@@ -66,6 +66,14 @@ ABSL_FLAG(absl::Duration, grpc_handshake_timeout, absl::Seconds(10),
 ABSL_FLAG(absl::Duration, grpc_max_connection_idle, absl::Minutes(10),
           "A gRPC connection with no call this long is closed (GOAWAY; "
           "clients reconnect when they next call).");
+ABSL_FLAG(uint64_t, max_connections, 4096,
+          "Most TCP connections open at once on both ports together (at "
+          "most three quarters of the open-file limit); past it a new "
+          "connection is closed as soon as accepted. 0: no cap.");
+ABSL_FLAG(uint64_t, max_connections_per_client, 128,
+          "Most TCP connections one client address may hold on both ports "
+          "together (a browser needs about 6, a Python client 1). 0: no "
+          "cap.");
 ABSL_FLAG(absl::Duration, web_request_timeout, absl::Seconds(10),
           "How long a web client may take to send a request, or stay idle "
           "between requests, before the connection is closed (grpc-web "
@@ -248,6 +256,21 @@ speckd::v1::ServerInfo DaemonInfo() {
   return info;
 }
 
+// --max_connections and --max_connections_per_client, applied by the
+// accept guard to both ports. The total stays under the open-file limit so
+// that a crowd meets the cap (a clean refusal) before descriptors run out.
+void SetConnectionCaps(uint64_t open_files_limit) {
+  speckd::server::ConnectionLimits limits;
+  limits.per_client = absl::GetFlag(FLAGS_max_connections_per_client);
+  limits.total = absl::GetFlag(FLAGS_max_connections);
+  if (limits.total != 0 && open_files_limit != 0) {
+    limits.total = std::min<uint64_t>(limits.total, open_files_limit / 4 * 3);
+  }
+  speckd::server::SetConnectionLimits(limits);
+  speckd::log::Info("connection_caps", {{"total", limits.total},
+                                        {"per_client", limits.per_client}});
+}
+
 int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage;
   usage.contains_help_flags = IsSpeckdFlagFile;
@@ -277,6 +300,7 @@ int main(int argc, char** argv) {
   if (absl::Status guard = speckd::server::InstallAcceptGuard(); !guard.ok()) {
     speckd::log::Warning("accept_guard", {{"error", guard.message()}});
   }
+  SetConnectionCaps(open_files_limit);
 
   // Block the shutdown signals before any thread starts so that only the
   // sigwait below receives them.

@@ -4,6 +4,10 @@
 // once) and logs it a bounded number of times; once the clients leave, both
 // ports serve again within seconds. (gRPC 1.51 alone loses its port for good
 // here, and libevent's listener spins; server/listen/descriptors.h.)
+// And before it comes to that: the caps on connections per client address
+// and in all, which keep one client (or a crowd) from taking what others
+// need.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
@@ -37,6 +41,10 @@ constexpr absl::Duration kRecovery = absl::Seconds(10);
 // closing late, the sanitizers' runtimes): a leak per client would show by
 // thousands, not by this.
 constexpr int kSlack = 2;
+// These tests hold far more connections from one address than the daemon's
+// caps allow: they test what happens without the caps, or beyond them.
+constexpr const char* kNoClientCap = "--max_connections_per_client=0";
+constexpr const char* kNoTotalCap = "--max_connections=0";
 
 int PortOf(absl::string_view address) {
   int port = 0;
@@ -45,13 +53,19 @@ int PortOf(absl::string_view address) {
   return port;
 }
 
-int Connect(int port) {
+// A connection to 127.0.0.1:`port` from `source`: any 127/8 address is this
+// machine's, so distinct sources are distinct clients to the daemon.
+int Connect(int port, const char* source = "127.0.0.1") {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &from.sin_addr);
   sockaddr_in to{};
   to.sin_family = AF_INET;
   to.sin_port = htons(port);
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) != 0 ||
       connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) != 0) {
     const int error = errno;
     if (fd >= 0) close(fd);
@@ -71,19 +85,31 @@ bool GrpcServes(const std::string& address) {
          devices.devices_size() == 1;
 }
 
-bool WebServes(int port) {
+// GET `path` from the web port; the reply's first bytes ("" on failure).
+std::string WebGet(int port, const std::string& path = "/") {
   const int fd = Connect(port);
-  if (fd < 0) return false;
+  if (fd < 0) return "";
   timeval timeout{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  char reply[64] = {};
-  const bool ok = send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-                      static_cast<ssize_t>(request.size()) &&
-                  recv(fd, reply, sizeof(reply) - 1, 0) > 0 &&
-                  absl::StartsWith(reply, "HTTP/1.1 200");
+  const std::string request =
+      absl::StrCat("GET ", path,
+                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  std::string reply;
+  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+      static_cast<ssize_t>(request.size())) {
+    char buffer[4096];
+    ssize_t n;
+    while (reply.size() < (1 << 20) &&
+           (n = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
+      reply.append(buffer, n);
+    }
+  }
   close(fd);
-  return ok;
+  return reply;
+}
+
+bool WebServes(int port) {
+  return absl::StartsWith(WebGet(port), "HTTP/1.1 200");
 }
 
 // How many of `fds` the daemon has closed, after what it sent first (gRPC
@@ -144,10 +170,11 @@ TEST(DescriptorExhaustionTest, BothPortsRefuseWhileShortThenServeAgain) {
   ASSERT_GE(own.rlim_cur, 2 * kClientsPerPort + 64u);
 
   const absl::Time started = absl::Now();
-  absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
-      "/usr/bin/prlimit", {absl::StrCat("--nofile=", kDaemonFiles), "--",
-                           RunfilePath("server/speckd"), "--listen=127.0.0.1:0",
-                           "--web_listen=127.0.0.1:0"});
+  absl::StatusOr<StartedSpeckd> speckd =
+      StartSpeckd("/usr/bin/prlimit",
+                  {absl::StrCat("--nofile=", kDaemonFiles), "--",
+                   RunfilePath("server/speckd"), "--listen=127.0.0.1:0",
+                   "--web_listen=127.0.0.1:0", kNoClientCap, kNoTotalCap});
   ASSERT_TRUE(speckd.ok()) << speckd.status();
   absl::StatusOr<int> web_port = ReadDashboardPort(speckd->process.get());
   ASSERT_TRUE(web_port.ok()) << web_port.status();
@@ -216,7 +243,7 @@ TEST(DescriptorExhaustionTest, SlowClientsAreCutAfterTheRequestTimeout) {
   absl::StatusOr<StartedSpeckd> speckd =
       StartSpeckd(RunfilePath("server/speckd"),
                   {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
-                   "--web_request_timeout=3s"});
+                   "--web_request_timeout=3s", kNoClientCap, kNoTotalCap});
   ASSERT_TRUE(speckd.ok()) << speckd.status();
   absl::StatusOr<int> web_port = ReadDashboardPort(speckd->process.get());
   ASSERT_TRUE(web_port.ok()) << web_port.status();
@@ -260,7 +287,8 @@ TEST(DescriptorExhaustionTest, SilentGrpcConnectionsAreClosed) {
   constexpr int kSilent = 1000;
   absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
       RunfilePath("server/speckd"),
-      {"--listen=127.0.0.1:0", "--web_listen=", "--grpc_handshake_timeout=2s"});
+      {"--listen=127.0.0.1:0", "--web_listen=", "--grpc_handshake_timeout=2s",
+       kNoClientCap, kNoTotalCap});
   ASSERT_TRUE(speckd.ok()) << speckd.status();
   ASSERT_TRUE(GrpcServes(speckd->address));
   const int baseline = OpenDescriptors(speckd->process->pid());
@@ -278,6 +306,69 @@ TEST(DescriptorExhaustionTest, SilentGrpcConnectionsAreClosed) {
       << ClosedByDaemon(silent) << " of " << kSilent << " closed";
   CloseAndExpectBaseline(silent, speckd->process->pid(), baseline);
   EXPECT_TRUE(GrpcServes(speckd->address));
+}
+
+// One address holds --max_connections_per_client connections on both ports
+// together; the daemon holds --max_connections in all. Past a cap a new
+// connection is closed as soon as accepted, other clients are served, the
+// refusals are counted in /metrics and logged, and a closed connection frees
+// its place.
+TEST(ConnectionCapsTest, OneClientCannotTakeEveryConnection) {
+  absl::StatusOr<StartedSpeckd> speckd = StartSpeckd(
+      RunfilePath("server/speckd"),
+      {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+       "--max_connections_per_client=8", "--max_connections=12",
+       // The idle connections below must not be cut meanwhile.
+       "--grpc_handshake_timeout=60s", "--web_request_timeout=60s"});
+  ASSERT_TRUE(speckd.ok()) << speckd.status();
+  absl::StatusOr<int> web_port = ReadDashboardPort(speckd->process.get());
+  ASSERT_TRUE(web_port.ok()) << web_port.status();
+  const int grpc_port = PortOf(speckd->address);
+
+  // The hog (127.0.0.2) asks for 10, 5 on each port: 2 are refused.
+  std::vector<int> hog;
+  for (int i = 0; i < 5; ++i) {
+    for (int port : {grpc_port, *web_port}) {
+      hog.push_back(Connect(port, "127.0.0.2"));
+      ASSERT_GE(hog.back(), 0) << std::strerror(errno);
+    }
+  }
+  EXPECT_TRUE(Eventually(kRecovery, [&] { return ClosedByDaemon(hog) >= 2; }))
+      << ClosedByDaemon(hog) << " of the hog's 10 closed";
+  EXPECT_TRUE(GrpcServes(speckd->address)) << "another client is refused";
+  EXPECT_TRUE(WebServes(*web_port)) << "another client is refused";
+
+  // A crowd (127.0.0.3) fills the rest of the 12: the daemon is full, and
+  // refuses everyone, on both ports.
+  std::vector<int> crowd;
+  for (int i = 0; i < 6; ++i) {
+    crowd.push_back(Connect(i % 2 ? grpc_port : *web_port, "127.0.0.3"));
+    ASSERT_GE(crowd.back(), 0) << std::strerror(errno);
+  }
+  EXPECT_TRUE(Eventually(kRecovery, [&] { return ClosedByDaemon(crowd) >= 2; }))
+      << ClosedByDaemon(crowd) << " of the crowd's 6 closed";
+  EXPECT_FALSE(GrpcServes(speckd->address)) << "a full daemon served";
+  EXPECT_FALSE(WebServes(*web_port)) << "a full daemon served";
+  EXPECT_EQ(ClosedByDaemon(hog), 2) << "the hog's admitted connections";
+
+  // The hog leaves: its places are free again.
+  for (int fd : hog) close(fd);
+  EXPECT_TRUE(
+      Eventually(kRecovery, [&] { return GrpcServes(speckd->address); }));
+  const std::string metrics = WebGet(*web_port, "/metrics");
+  EXPECT_THAT(
+      metrics,
+      ::testing::HasSubstr(
+          "speckd_connections_refused_total{reason=\"per_client\"} 2\n"));
+  EXPECT_THAT(
+      metrics,
+      ::testing::ContainsRegex(
+          "speckd_connections_refused_total\\{reason=\"total\"\\} [1-9]"));
+  for (int fd : crowd) close(fd);
+  speckd->process->Signal(SIGTERM);
+  ASSERT_TRUE(speckd->process->Wait(absl::Seconds(10)).ok());
+  EXPECT_THAT(speckd->process->stderr_text(),
+              ::testing::HasSubstr("event=connections_refused"));
 }
 
 }  // namespace

@@ -1,17 +1,21 @@
 #include "server/listen/descriptors.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <string>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "driver/util/mutex.h"
+#include "server/listen/connection_table.h"
 #include "server/log/log.h"
 
 // The sanitizers intercept accept4 under this name; calling it keeps their
@@ -100,40 +104,124 @@ void RefuseWaiting(int listen_fd) {
   }
 }
 
-// The guard's accept (see the header), under `serialized`; the error it
-// reports goes to `*error` (errno would not survive the unlock).
-int AcceptSerialized(int fd, struct sockaddr* address, socklen_t* length,
-                     int flags, int* error) {
-  const int accepted = RealAccept4()(fd, address, length, flags);
-  *error = errno;
-  if (accepted >= 0) {
+// What the connection caps refused, logged at most every kLogEvery.
+std::atomic<uint64_t> refused_client_full{0};
+std::atomic<uint64_t> refused_total_full{0};
+std::atomic<uint64_t> capped_unlogged{0};
+std::atomic<int64_t> next_cap_log_unix_ns{0};
+
+// One accept at a time across the process's listeners (both are
+// non-blocking, so this costs nothing): otherwise one listener's real accept
+// could take the descriptor another just freed from the reserve, and both
+// would be left without one. The connection table is kept under the same
+// lock.
+struct Guard {
+  Mutex mu;
+  // Null when no cap is set (then accepts are not tracked at all).
+  ConnectionTable* table ABSL_GUARDED_BY(mu) = nullptr;
+};
+
+Guard& TheGuard() {
+  static Guard* const guard = new Guard();
+  return *guard;
+}
+
+// The client's address, IPv4-mapped IPv6 written as IPv4; empty for a peer
+// without one (a Unix socket).
+std::string PeerAddress(int fd) {
+  struct sockaddr_storage peer {};
+  socklen_t length = sizeof(peer);
+  if (getpeername(fd, reinterpret_cast<struct sockaddr*>(&peer), &length)) {
+    return "";
+  }
+  char text[INET6_ADDRSTRLEN] = {};
+  if (peer.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const struct sockaddr_in*>(&peer);
+    inet_ntop(AF_INET, &v4->sin_addr, text, sizeof(text));
+  } else if (peer.ss_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const struct sockaddr_in6*>(&peer);
+    if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+      inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], text, sizeof(text));
+    } else {
+      inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof(text));
+    }
+  }
+  return text;
+}
+
+void LogCapRefusal(const std::string& client, ConnectionTable::Verdict why,
+                   const ConnectionLimits& limits) {
+  capped_unlogged.fetch_add(1, std::memory_order_relaxed);
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  int64_t due = next_cap_log_unix_ns.load(std::memory_order_relaxed);
+  if (now < due || !next_cap_log_unix_ns.compare_exchange_strong(
+                       due, now + absl::ToInt64Nanoseconds(kLogEvery))) {
+    return;
+  }
+  const bool client_full = why == ConnectionTable::kClientFull;
+  log::Warning(
+      "connections_refused",
+      {{"refused", capped_unlogged.exchange(0)},
+       {"reason", client_full ? "per_client" : "total"},
+       {"client", client},
+       {"cap", client_full ? limits.per_client : limits.total},
+       {"hint", client_full ? "one address holds --max_connections_per_client "
+                              "connections; raise it or close idle clients"
+                            : "the daemon holds --max_connections "
+                              "connections; raise it or close idle clients"}});
+}
+
+// Whether the caps admit `fd`, just accepted; counts and logs a refusal.
+bool AdmitUnderCaps(ConnectionTable& table, int fd) {
+  const std::string client = PeerAddress(fd);
+  const ConnectionTable::Verdict verdict = table.Admit(fd, client);
+  if (verdict == ConnectionTable::kAdmitted) return true;
+  (verdict == ConnectionTable::kClientFull ? refused_client_full
+                                           : refused_total_full)
+      .fetch_add(1, std::memory_order_relaxed);
+  LogCapRefusal(client, verdict, table.limits());
+  return false;
+}
+
+// The guard's accept (see the header), under the guard's lock; the error it
+// reports goes to `*error` (errno would not survive the unlock). A
+// connection the caps refuse is closed and the next one waiting is
+// accepted instead, so the caller still sees EAGAIN only when none waits
+// (gRPC's edge-triggered poller would otherwise not look again).
+int AcceptSerialized(ConnectionTable* table, int fd, struct sockaddr* address,
+                     socklen_t* length, int flags, int* error) {
+  const socklen_t room = length != nullptr ? *length : 0;
+  for (;;) {
+    if (length != nullptr) *length = room;
+    const int accepted = RealAccept4()(fd, address, length, flags);
+    *error = errno;
+    if (accepted < 0) {
+      if (*error != EMFILE && *error != ENFILE) return accepted;
+      exhaustions.fetch_add(1, std::memory_order_relaxed);
+      short_of_descriptors.store(true, std::memory_order_relaxed);
+      RefuseWaiting(fd);
+      LogRefusals();
+      *error = EAGAIN;
+      return -1;
+    }
     if (short_of_descriptors.exchange(false, std::memory_order_relaxed)) {
       TakeReserve();
       log::Info("descriptors_available", {{"refused_total", refused.load()}});
     }
-    return accepted;
+    if (table == nullptr || AdmitUnderCaps(*table, accepted)) return accepted;
+    close(accepted);
   }
-  if (*error != EMFILE && *error != ENFILE) return accepted;
-  exhaustions.fetch_add(1, std::memory_order_relaxed);
-  short_of_descriptors.store(true, std::memory_order_relaxed);
-  RefuseWaiting(fd);
-  LogRefusals();
-  *error = EAGAIN;
-  return -1;
 }
 
 int GuardedAccept4(int fd, struct sockaddr* address, socklen_t* length,
                    int flags) {
-  // One accept at a time across the process's listeners (both are
-  // non-blocking, so this costs nothing): otherwise one listener's real
-  // accept could take the descriptor another just freed from the reserve,
-  // and both would be left without one.
-  static Mutex* const serialized = new Mutex();
+  Guard& guard = TheGuard();
   int error = 0;
   int accepted;
   {
-    MutexLock lock(serialized);
-    accepted = AcceptSerialized(fd, address, length, flags, &error);
+    MutexLock lock(&guard.mu);
+    accepted =
+        AcceptSerialized(guard.table, fd, address, length, flags, &error);
   }
   if (accepted < 0) errno = error;
   return accepted;
@@ -161,8 +249,25 @@ absl::Status InstallAcceptGuard() {
   return absl::OkStatus();
 }
 
+void SetConnectionLimits(const ConnectionLimits& limits) {
+  Guard& guard = TheGuard();
+  MutexLock lock(&guard.mu);
+  delete guard.table;
+  guard.table = limits.per_client == 0 && limits.total == 0
+                    ? nullptr
+                    : new ConnectionTable(limits);
+}
+
 AcceptGuardStats GetAcceptGuardStats() {
-  return {refused.load(), exhaustions.load()};
+  AcceptGuardStats stats;
+  stats.refused = refused.load();
+  stats.exhaustions = exhaustions.load();
+  stats.refused_client_full = refused_client_full.load();
+  stats.refused_total_full = refused_total_full.load();
+  Guard& guard = TheGuard();
+  MutexLock lock(&guard.mu);
+  if (guard.table != nullptr) stats.connections = guard.table->Open();
+  return stats;
 }
 
 }  // namespace speckd::server

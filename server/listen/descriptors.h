@@ -15,14 +15,21 @@
 // are free, accepting carries on. Refusals are counted and logged at most
 // every 10 s.
 //
+// The same accept4 applies speckd's caps on connections per client address
+// and in all (connection_table.h): a connection past a cap is closed at
+// once, the client sees it close, and the refusal is counted and logged at
+// most every 10 s.
+//
 //   RaiseOpenFileLimit();        // soft limit up to the hard limit
 //   absl::Status s = InstallAcceptGuard();   // at start, before listening
+//   SetConnectionLimits({.per_client = 128, .total = 4096});
 #ifndef SPECKD_SERVER_LISTEN_DESCRIPTORS_H_
 #define SPECKD_SERVER_LISTEN_DESCRIPTORS_H_
 
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "server/listen/connection_table.h"
 
 namespace speckd::server {
 
@@ -34,9 +41,15 @@ uint64_t RaiseOpenFileLimit();
 // process do not reach the guard (it was not linked into the binary).
 absl::Status InstallAcceptGuard();
 
+// Caps every accept4 in the process applies from now on (the default: none).
+void SetConnectionLimits(const ConnectionLimits& limits);
+
 struct AcceptGuardStats {
   uint64_t refused = 0;      // connections closed for want of descriptors
   uint64_t exhaustions = 0;  // accept4 calls that failed with EMFILE/ENFILE
+  uint64_t refused_client_full = 0;  // past the per-client cap
+  uint64_t refused_total_full = 0;   // past the total cap
+  uint64_t connections = 0;          // open now, when a cap is set (else 0)
 };
 AcceptGuardStats GetAcceptGuardStats();
 

@@ -94,7 +94,8 @@ TEST(ListenCheckTest, OnlyLoopbackListensUnlessSecuredOrInsecureRemote) {
     EXPECT_THAT(refused.message(), HasSubstr("--insecure_remote"));
     EXPECT_THAT(refused.message(), HasSubstr("ssh -L"));
     EXPECT_TRUE(CheckRemoteListen(remote, "web", true).ok());
-    EXPECT_TRUE(CheckRemoteListen(remote, "gRPC", false, /*secured=*/true).ok());
+    EXPECT_TRUE(
+        CheckRemoteListen(remote, "gRPC", false, /*secured=*/true).ok());
   }
 }
 

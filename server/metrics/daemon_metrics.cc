@@ -118,13 +118,12 @@ void RenderDevices(const std::vector<DeviceSnapshot>& devices,
   out->Family("speckd_device_info", "gauge",
               "1 per device, labelled with its type, backend and state.");
   for (const DeviceSnapshot& d : devices) {
-    out->Sample(
-        "speckd_device_info",
-        {{"device", d.descriptor.id},
-         {"type", d.descriptor.type_name},
-         {"backend", driver::BackendName(d.descriptor.backend)},
-         {"state", DeviceStateName(d.state)}},
-        1);
+    out->Sample("speckd_device_info",
+                {{"device", d.descriptor.id},
+                 {"type", d.descriptor.type_name},
+                 {"backend", driver::BackendName(d.descriptor.backend)},
+                 {"state", DeviceStateName(d.state)}},
+                1);
   }
   for (const DeviceFamily& f : DeviceFamilies()) {
     out->Family(f.name, f.type, f.help);
@@ -177,6 +176,23 @@ void RenderProcess(Exposition* out) {
   out->Family("process_start_time_seconds", "gauge",
               "When the process started (Unix seconds).");
   out->Sample("process_start_time_seconds", {}, StartTimeSeconds());
+  RenderConnections(GetAcceptGuardStats(), out);
+}
+
+void RenderConnections(const AcceptGuardStats& stats, Exposition* out) {
+  out->Family("speckd_connections_open", "gauge",
+              "TCP connections open on both ports (counted only while "
+              "--max_connections or --max_connections_per_client is set).");
+  out->Sample("speckd_connections_open", {}, N(stats.connections));
+  out->Family("speckd_connections_refused_total", "counter",
+              "Connections closed as soon as accepted: past the per-client "
+              "or total cap, or for want of file descriptors.");
+  out->Sample("speckd_connections_refused_total", {{"reason", "per_client"}},
+              N(stats.refused_client_full));
+  out->Sample("speckd_connections_refused_total", {{"reason", "total"}},
+              N(stats.refused_total_full));
+  out->Sample("speckd_connections_refused_total", {{"reason", "descriptors"}},
+              N(stats.refused));
 }
 
 }  // namespace speckd::server::metrics

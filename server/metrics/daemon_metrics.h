@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "server/devices/managed_device.h"
+#include "server/listen/descriptors.h"
 #include "server/metrics/exposition.h"
 #include "server/stream/subscriber.h"
 
@@ -19,8 +20,11 @@ void RenderDevices(const std::vector<DeviceSnapshot>& devices, Exposition* out);
 void RenderStreams(const std::vector<SubscriberStats>& streams,
                    Exposition* out);
 // From /proc/self: process_resident_memory_bytes, process_open_fds,
-// process_start_time_seconds (Prometheus' standard process names).
+// process_start_time_seconds (Prometheus' standard process names), and
+// the connections on both ports (RenderConnections).
 void RenderProcess(Exposition* out);
+// speckd_connections_open and speckd_connections_refused_total by reason.
+void RenderConnections(const AcceptGuardStats& stats, Exposition* out);
 
 }  // namespace speckd::server::metrics
 
