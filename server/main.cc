@@ -124,8 +124,8 @@ ABSL_FLAG(std::string, auth_tokens, "",
           "makes one): every call then needs a token of a role that may make "
           "it (docs/daemon.md, \"Access\"). Re-read on SIGHUP.");
 ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate chain: the gRPC port serves TLS (with --tls_key). "
-          "Re-read when the file changes.");
+          "PEM certificate chain: both ports serve TLS (with --tls_key; the "
+          "dashboard then is https). Re-read when the file changes.");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA: clients may present certificates it signed (mutual TLS); "
@@ -338,19 +338,18 @@ int main(int argc, char** argv) {
 
   // Before anything starts: a second speckd on the same ports is the
   // commonest mistake, and gRPC's own error for it is a dump. The network
-  // beyond loopback needs TLS and tokens (the web port has no TLS yet).
-  const bool grpc_secured = tls.enabled() && tokens != nullptr;
-  for (const auto& [address, what, secured, how] :
-       {std::tuple<std::string, const char*, bool, const char*>{
-            absl::GetFlag(FLAGS_listen), "gRPC", grpc_secured,
-            "Give it --tls_cert, --tls_key and --auth_tokens "
-            "(docs/daemon.md)."},
-        {absl::GetFlag(FLAGS_web_listen), "web", false,
-         "The web port has no TLS yet: keep it on loopback (--web_listen="
-         "127.0.0.1:8080) and reach the dashboard through an SSH tunnel."}}) {
+  // beyond loopback needs TLS and tokens (both ports take the same files).
+  const bool secured = tls.enabled() && tokens != nullptr;
+  constexpr const char* kHow =
+      "Give it --tls_cert, --tls_key and --auth_tokens (docs/daemon.md, "
+      "\"On a lab network\").";
+  for (const auto& [address, what] :
+       {std::pair<std::string, const char*>{absl::GetFlag(FLAGS_listen),
+                                            "gRPC"},
+        {absl::GetFlag(FLAGS_web_listen), "web"}}) {
     if (address.empty()) continue;
     if (absl::Status remote = speckd::server::CheckRemoteListen(
-            address, what, absl::GetFlag(FLAGS_insecure_remote), secured, how);
+            address, what, absl::GetFlag(FLAGS_insecure_remote), secured, kHow);
         !remote.ok()) {
       std::fprintf(stderr, "speckd: %s\n",
                    std::string(remote.message()).c_str());
@@ -466,6 +465,7 @@ int main(int argc, char** argv) {
         absl::GetFlag(FLAGS_web_allowed_origins);
     web_options.policy.allowed_hosts = absl::GetFlag(FLAGS_web_allowed_hosts);
     web_options.request_timeout = absl::GetFlag(FLAGS_web_request_timeout);
+    web_options.tls = tls;
     web_options.metrics = [&server] { return (*server)->MetricsText(); };
     if (tokens != nullptr) {
       web_options.authorize_metrics = [&server](const std::string& header) {
@@ -481,8 +481,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     web = *std::move(started);
-    std::printf("speckd dashboard at http://%s/ (grpc-web on the same port)\n",
-                web->address().c_str());
+    std::printf("speckd dashboard at %s://%s/ (grpc-web on the same port)\n",
+                web->scheme(), web->address().c_str());
     speckd::log::Info("web_listening", {{"address", web->address()},
                                         {"web_root", web_options.web_root}});
   }

@@ -12,6 +12,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "server/auth/authorizer.h"
 #include "server/auth/roles.h"
+#include "server/auth/web_bridge.h"
 #include "server/log/log.h"
 
 namespace speckd::server::auth {
@@ -78,7 +79,15 @@ class AuditInterceptor final : public grpc::experimental::Interceptor {
                {"recording", subject_.recording},
                {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(
                             status.error_code()))},
-               {"peer", info_->server_context()->peer()}});
+               {"peer", Peer()}});
+  }
+
+  // gRPC's peer, or for the web port's calls the browser's.
+  std::string Peer() const {
+    const grpc::ServerContextBase* context = info_->server_context();
+    std::vector<std::string> browser =
+        WebBridgeValues(context->client_metadata(), kWebPeerKey);
+    return browser.empty() ? context->peer() : "web:" + browser[0];
   }
 
   grpc::experimental::ServerRpcInfo* const info_;

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/auth/web_bridge.h"
 
 namespace speckd::server::auth {
 namespace {
@@ -42,12 +43,16 @@ Decisions& AllDecisions() {
   return *decisions;
 }
 
-// A verified client certificate's common name and alternative names.
+// A verified client certificate's common name and alternative names: from
+// gRPC's TLS, or from the web port's (web_bridge.h).
 std::vector<std::string> CertificateNames(
-    const grpc::ServerContextBase* context) {
+    const grpc::ServerContextBase* context,
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   std::vector<std::string> names;
   std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
-  if (auth == nullptr || !auth->IsPeerAuthenticated()) return names;
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) {
+    return WebBridgeValues(metadata, kWebCertificateKey);
+  }
   for (const char* property :
        {"x509_common_name", "x509_subject_alternative_name"}) {
     for (const grpc::string_ref& value : auth->FindPropertyValues(property)) {
@@ -68,9 +73,10 @@ class AuthInterceptor final : public grpc::experimental::Interceptor {
       grpc::experimental::InterceptorBatchMethods* methods) override {
     using Hook = grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(Hook::POST_RECV_INITIAL_METADATA)) {
-      const std::string token = BearerToken(*methods->GetRecvInitialMetadata());
+      const auto& metadata = *methods->GetRecvInitialMetadata();
+      const std::string token = BearerToken(metadata);
       const std::vector<std::string> names =
-          CertificateNames(info_->server_context());
+          CertificateNames(info_->server_context(), metadata);
       AllDecisions().Put(info_->server_context(),
                          {authorizer_->Decide(info_->method(), token, names),
                           authorizer_->NameOf(token, names)});

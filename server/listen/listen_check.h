@@ -40,12 +40,11 @@ absl::Status CheckCanListen(absl::string_view host_port,
 // network.
 bool IsLoopbackListen(absl::string_view host_port);
 
-// speckd has no TLS or authentication yet: anyone who reaches a port can
-// drive the devices. OK for loopback, or with `insecure_remote` (the
-// operator's explicit choice); otherwise FAILED_PRECONDITION saying why and
-// what to do instead.
-// `secured`: the port serves TLS and needs access tokens (then any address
-// is fine); `how` says how to secure it, for the refusal.
+// Without TLS and access tokens, anyone who reaches a port can drive the
+// devices. OK for loopback, for a `secured` port (TLS and tokens: then any
+// address is fine), or with `insecure_remote` (the operator's explicit
+// choice); otherwise FAILED_PRECONDITION saying why and what to do instead
+// (`how` says how to secure it).
 absl::Status CheckRemoteListen(absl::string_view host_port,
                                absl::string_view what, bool insecure_remote,
                                bool secured = false,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -26,30 +27,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "driver/util/mutex.h"
+#include "server/auth/web_bridge.h"
 #include "server/log/log.h"
 #include "server/web/grpc_web.h"
+#include "server/web/http_request.h"
+#include "server/web/web_tls.h"
 
 namespace speckd::server::web {
 namespace {
-
-std::string Header(evhttp_request* req, const char* name) {
-  const char* value =
-      evhttp_find_header(evhttp_request_get_input_headers(req), name);
-  return value != nullptr ? value : "";
-}
-
-// For a request whose origin the policy allowed: the grant names that origin
-// only (never "*", never credentials); requests without one need none.
-void AddCors(evhttp_request* req) {
-  evkeyvalq* out = evhttp_request_get_output_headers(req);
-  const std::string origin = Header(req, "Origin");
-  if (!origin.empty()) {
-    evhttp_add_header(out, "Access-Control-Allow-Origin", origin.c_str());
-  }
-  evhttp_add_header(out, "Vary", "Origin");
-  evhttp_add_header(out, "Access-Control-Expose-Headers",
-                    "grpc-status, grpc-message");
-}
 
 std::string ToString(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
@@ -60,18 +45,6 @@ std::string ToString(const grpc::ByteBuffer& buffer) {
     out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
   return out;
-}
-
-const char* MimeType(absl::string_view path) {
-  if (absl::EndsWith(path, ".html")) return "text/html; charset=utf-8";
-  if (absl::EndsWith(path, ".js")) return "text/javascript; charset=utf-8";
-  if (absl::EndsWith(path, ".css")) return "text/css; charset=utf-8";
-  if (absl::EndsWith(path, ".svg")) return "image/svg+xml";
-  if (absl::EndsWith(path, ".png")) return "image/png";
-  if (absl::EndsWith(path, ".json")) return "application/json";
-  if (absl::EndsWith(path, ".csv")) return "text/csv; charset=utf-8";
-  if (absl::EndsWith(path, ".wasm")) return "application/wasm";
-  return "application/octet-stream";
 }
 
 }  // namespace
@@ -99,6 +72,7 @@ class WebServer::Impl {
   void Finished(Call* call);
 
   event_base* base() { return base_; }
+  bool tls_enabled() const { return tls_ != nullptr; }
   grpc::GenericStub* stub() { return &stub_; }
   size_t max_buffered_bytes() const { return options_.max_buffered_bytes; }
   const timeval& request_timeout() const { return request_timeout_; }
@@ -108,6 +82,9 @@ class WebServer::Impl {
 
  private:
   static void OnRequest(evhttp_request* req, void* arg);
+  // evhttp's constructor of each accepted connection's bufferevent, with
+  // TLS (the handshake runs once the socket is set).
+  static bufferevent* NewTlsConnection(event_base* base, void* arg);
   void Handle(evhttp_request* req);
   // The request policy's verdict; false after answering 403.
   bool Admit(evhttp_request* req, evhttp_cmd_type command);
@@ -125,6 +102,8 @@ class WebServer::Impl {
   uint64_t refusals_unlogged_ = 0;
   std::shared_ptr<grpc::Channel> channel_;
   grpc::GenericStub stub_;
+  // Null without TLS; the loop thread alone uses it.
+  std::unique_ptr<WebTls> tls_;
   event_base* base_ = nullptr;
   evhttp* http_ = nullptr;
   std::thread loop_;
@@ -161,7 +140,8 @@ class Call final
   // Loop thread: answers the HTTP request's headers and starts the call.
   void Start(const std::string& method, std::string request,
              std::optional<absl::Duration> timeout,
-             const std::string& authorization) {
+             const std::string& authorization, const std::string& browser_peer,
+             const std::vector<std::string>& certificate_names) {
     // The HTTP headers wait for the call's initial metadata: a browser that
     // sees them knows the call (a subscription) is attached.
 
@@ -171,6 +151,10 @@ class Call final
     // The browser's token, for the daemon's access control.
     if (!authorization.empty())
       context_.AddMetadata("authorization", authorization);
+    // Who the browser is, for access control and the audit log
+    // (web_bridge.h): the browser cannot set these itself, as only its
+    // authorization header is forwarded.
+    auth::AddWebBridgeMetadata(&context_, browser_peer, certificate_names);
     grpc::Slice slice(request);
     request_ = grpc::ByteBuffer(&slice, 1);
     server_->stub()->PrepareBidiStreamingCall(&context_, method,
@@ -188,7 +172,7 @@ class Call final
           EncodeTrailers(status.error_code(), status.error_message(), format_));
       grpc_done_ = true;
     }
-    Drain();
+    Drain(/*write_done=*/false);
   }
 
   void Cancel() { context_.TryCancel(); }
@@ -230,10 +214,10 @@ class Call final
 
  private:
   static void OnWake(evutil_socket_t, short, void* arg) {
-    static_cast<Call*>(arg)->Drain();
+    static_cast<Call*>(arg)->Drain(/*write_done=*/false);
   }
   static void OnChunkSent(evhttp_connection*, void* arg) {
-    static_cast<Call*>(arg)->Drain();
+    static_cast<Call*>(arg)->Drain(/*write_done=*/true);
   }
   static void OnClose(evhttp_connection*, void* arg) {
     auto* call = static_cast<Call*>(arg);
@@ -254,56 +238,77 @@ class Call final
     evhttp_send_reply_start(req_, 200, "OK");
   }
 
-  // Loop thread.
-  void Drain() {
+  size_t HttpBuffered() const {
+    bufferevent* bev = evhttp_connection_get_bufferevent(conn_);
+    return bev != nullptr ? evbuffer_get_length(bufferevent_get_output(bev))
+                          : 0;
+  }
+
+  // Loop thread, on a wake-up from the gRPC side or when written bytes have
+  // left the connection's buffer (`write_done`).
+  //
+  // One write in flight: frames are handed to libevent only when what was
+  // handed before has left, and the reply is ended only from that
+  // notification. libevent calls it "written" when the connection's buffer
+  // empties, and for TLS connections it calls it later (deferred): bytes
+  // added meanwhile would be taken as written too, and ending the reply then
+  // would close a "Connection: close" connection with them unsent.
+  void Drain(bool write_done) {
     bool resume = false;
     bool finished = false;
     {
       MutexLock lock(&mu_);
-      if (!http_gone_ && !reply_started_ && (headers_ready_ || grpc_done_)) {
-        StartReply();
-        reply_started_ = true;
+      if (write_done && !http_gone_ && HttpBuffered() == 0) {
+        write_pending_ = false;
       }
       if (http_gone_) {
         out_.clear();
         queued_bytes_ = 0;
-      } else if (reply_started_ && !http_ended_) {
-        while (!out_.empty()) {
-          evbuffer* chunk = evbuffer_new();
-          evbuffer_add(chunk, out_.front().data(), out_.front().size());
-          evhttp_send_reply_chunk_with_cb(req_, chunk, &Call::OnChunkSent,
-                                          this);
-          evbuffer_free(chunk);
-          queued_bytes_ -= out_.front().size();
-          out_.pop_front();
-        }
-        bufferevent* bev = evhttp_connection_get_bufferevent(conn_);
-        http_buffered_ =
-            bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+      } else if (!write_pending_) {
+        SendQueued(write_done);
       }
       if (read_paused_ && !grpc_done_ && !http_gone_ &&
           http_buffered_ + queued_bytes_ < server_->max_buffered_bytes() / 2) {
         read_paused_ = false;
         resume = true;
       }
-      if (grpc_done_ && out_.empty()) {
-        if (!http_ended_) {
-          // After a disconnect libevent has detached the unfinished request
-          // (its connection is gone); ending it then just frees it.
-          if (!http_gone_) {
-            evhttp_connection_set_closecb(conn_, nullptr, nullptr);
-            // Idle from now on: the request timeout applies again.
-            evhttp_connection_set_timeout_tv(conn_,
-                                             &server_->request_timeout());
-          }
-          evhttp_send_reply_end(req_);
-          http_ended_ = true;
-        }
+      if (grpc_done_ && out_.empty() && (http_ended_ || http_gone_)) {
+        // After a disconnect libevent has detached the unfinished request
+        // (its connection is gone); ending it then just frees it.
+        if (!http_ended_) evhttp_send_reply_end(req_);
+        http_ended_ = true;
         finished = true;
       }
     }
     if (resume) StartRead(&response_);
     if (finished) server_->Finished(this);
+  }
+
+  // The headers when due, every queued frame, and the end of the reply once
+  // the trailers have been written (`write_done`, nothing left).
+  void SendQueued(bool write_done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!reply_started_ && (headers_ready_ || grpc_done_)) {
+      StartReply();
+      reply_started_ = true;
+    }
+    if (!reply_started_ || http_ended_) return;
+    while (!out_.empty()) {
+      evbuffer* chunk = evbuffer_new();
+      evbuffer_add(chunk, out_.front().data(), out_.front().size());
+      evhttp_send_reply_chunk_with_cb(req_, chunk, &Call::OnChunkSent, this);
+      evbuffer_free(chunk);
+      queued_bytes_ -= out_.front().size();
+      out_.pop_front();
+      write_pending_ = true;
+    }
+    http_buffered_ = HttpBuffered();
+    if (grpc_done_ && !write_pending_ && write_done) {
+      evhttp_connection_set_closecb(conn_, nullptr, nullptr);
+      // Idle from now on: the request timeout applies again.
+      evhttp_connection_set_timeout_tv(conn_, &server_->request_timeout());
+      evhttp_send_reply_end(req_);
+      http_ended_ = true;
+    }
   }
 
   WebServer::Impl* const server_;
@@ -325,6 +330,8 @@ class Call final
   bool http_ended_ ABSL_GUARDED_BY(mu_) = false;
   bool headers_ready_ ABSL_GUARDED_BY(mu_) = false;
   bool reply_started_ ABSL_GUARDED_BY(mu_) = false;
+  // Frames handed to libevent and not yet reported written.
+  bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 WebServer::Impl::~Impl() {
@@ -347,6 +354,11 @@ absl::Status WebServer::Impl::Listen() {
         "web listen address '", options_.listen, "' must be HOST:PORT"));
   }
   const std::string host = options_.listen.substr(0, colon);
+  if (options_.tls.enabled()) {
+    absl::StatusOr<std::unique_ptr<WebTls>> tls = WebTls::Create(options_.tls);
+    if (!tls.ok()) return tls.status();
+    tls_ = *std::move(tls);
+  }
   base_ = event_base_new();
   http_ = evhttp_new(base_);
   evhttp_set_max_body_size(http_, kMaxBodyBytes);
@@ -355,6 +367,7 @@ absl::Status WebServer::Impl::Listen() {
   evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
                                         EVHTTP_REQ_POST | EVHTTP_REQ_OPTIONS);
   evhttp_set_gencb(http_, &Impl::OnRequest, this);
+  if (tls_ != nullptr) evhttp_set_bevcb(http_, &Impl::NewTlsConnection, this);
   evhttp_bound_socket* socket = evhttp_bind_socket_with_handle(
       http_, host.c_str(), static_cast<uint16_t>(port));
   if (socket == nullptr) {
@@ -378,6 +391,24 @@ absl::Status WebServer::Impl::Listen() {
     event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
   });
   return absl::OkStatus();
+}
+
+bufferevent* WebServer::Impl::NewTlsConnection(event_base* base, void* arg) {
+  SSL* ssl = static_cast<Impl*>(arg)->tls_->NewConnectionSsl();
+  bufferevent* bev =
+      ssl == nullptr ? nullptr
+                     : bufferevent_openssl_socket_new(base, -1, ssl,
+                                                      BUFFEREVENT_SSL_ACCEPTING,
+                                                      BEV_OPT_CLOSE_ON_FREE);
+  if (bev == nullptr) {
+    // Out of memory. Returning no bufferevent would make evhttp serve the
+    // connection in plain text: stop instead (the service restarts).
+    log::Error("web_tls_failed", {{"error", "no memory for a TLS connection"}});
+    std::abort();
+  }
+  // Browsers often close without TLS's close_notify; that is no error.
+  bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+  return bev;
 }
 
 // How long cancelled calls get to finish.
@@ -598,8 +629,8 @@ void WebServer::Impl::ServeGrpcWeb(evhttp_request* req, WireFormat format) {
   }
   std::optional<absl::Duration> timeout =
       ParseGrpcTimeout(Header(req, "grpc-timeout"));
-  call->Start(method, std::move(request), timeout,
-              Header(req, "authorization"));
+  call->Start(method, std::move(request), timeout, Header(req, "authorization"),
+              BrowserPeer(req), ClientCertificateNames(req));
 }
 
 void WebServer::Impl::ServeStatic(evhttp_request* req) {
@@ -666,6 +697,9 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
 
 int WebServer::port() const { return impl_->port_; }
 const std::string& WebServer::address() const { return impl_->address_; }
+const char* WebServer::scheme() const {
+  return impl_->tls_enabled() ? "https" : "http";
+}
 size_t WebServer::active_calls() const { return impl_->active_calls(); }
 void WebServer::Shutdown(absl::Duration grace) { impl_->Shutdown(grace); }
 absl::Status WebServer::Ping(absl::Duration timeout) {

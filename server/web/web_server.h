@@ -19,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/tls/tls_files.h"
 #include "server/web/request_policy.h"
 
 namespace speckd::server::web {
@@ -43,6 +44,8 @@ struct WebServerOptions {
   // body), and stay idle between requests; then it is closed. A grpc-web
   // call in progress (a subscription may last hours) is exempt.
   absl::Duration request_timeout = absl::Seconds(10);
+  // TLS (https) when the files are set (web_tls.h); plain HTTP otherwise.
+  tls::TlsFiles tls;
   // Which Host names and page origins are answered (request_policy.h).
   RequestPolicyOptions policy;
   // GET /metrics answers what this returns (Prometheus' text format);
@@ -65,6 +68,8 @@ class WebServer {
 
   int port() const;
   const std::string& address() const;
+  // "https" with TLS, else "http".
+  const char* scheme() const;
 
   // Calls in progress now (diagnostics, tests).
   size_t active_calls() const;

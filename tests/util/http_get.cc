@@ -56,6 +56,10 @@ absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
     raw.append(buffer, static_cast<size_t>(n));
   }
   close(fd);
+  return ParseHttpReply(raw);
+}
+
+absl::StatusOr<HttpReply> ParseHttpReply(const std::string& raw) {
   const size_t end = raw.find("\r\n\r\n");
   if (end == std::string::npos) return absl::DataLossError("no headers");
   HttpReply reply;

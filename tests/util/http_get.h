@@ -25,6 +25,9 @@ absl::StatusOr<HttpReply> HttpGet(int port, const std::string& path,
                                   absl::Duration timeout = absl::Seconds(10),
                                   const std::vector<std::string>& headers = {});
 
+// A whole HTTP/1.1 answer as read off the wire (chunks joined).
+absl::StatusOr<HttpReply> ParseHttpReply(const std::string& raw);
+
 }  // namespace speckd::testing
 
 #endif  // SPECKD_TESTS_UTIL_HTTP_GET_H_

@@ -85,12 +85,14 @@ absl::StatusOr<StartedSpeckd> StartSpeckd(
 }
 
 absl::StatusOr<int> ReadDashboardPort(Subprocess* speckd) {
-  constexpr absl::string_view kDashboard = "speckd dashboard at http://";
+  constexpr absl::string_view kDashboard = "speckd dashboard at ";
   absl::StatusOr<std::string> line = speckd->ReadStdoutLine(absl::Seconds(10));
   if (!line.ok()) return line.status();
   absl::string_view rest = *line;
   int port = 0;
   if (!absl::ConsumePrefix(&rest, kDashboard) ||
+      !(absl::ConsumePrefix(&rest, "http://") ||
+        absl::ConsumePrefix(&rest, "https://")) ||
       !absl::SimpleAtoi(
           rest.substr(rest.find(':') + 1, rest.find('/') - rest.find(':') - 1),
           &port)) {

@@ -88,7 +88,7 @@ absl::StatusOr<StartedSpeckd> StartSpeckd(const std::string& path,
                                           const std::vector<std::string>& args);
 
 // For a speckd started with --web_listen: reads its next line, "speckd
-// dashboard at http://HOST:PORT/ ...", and returns the port.
+// dashboard at http[s]://HOST:PORT/ ...", and returns the port.
 absl::StatusOr<int> ReadDashboardPort(Subprocess* speckd);
 
 }  // namespace speckd::testing
