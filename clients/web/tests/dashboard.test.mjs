@@ -11,7 +11,8 @@
 // streams. A device unplugged (simulated) shows as lost with the reason, and
 // its streams reopen once it is back. The page renders its state without streams advancing (headless
 // --dump-dom), hears the daemon shut down, and clears the error once a new
-// daemon answers.
+// daemon answers. Last, a daemon with tokens and TLS: the page over https
+// asks for a token once and works with it.
 //
 //   node tests/dashboard.test.mjs   (SPECKD=path/to/speckd, SPECKCTL=path/to/
 //   speckctl, default bazel-bin)
@@ -49,7 +50,7 @@ function startSpeckd(webPort = 0, extra = []) {
     createInterface({ input: child.stdout }).on("line", (line) => {
       const grpc = line.match(/listening on (\S+) \(gRPC\)/);
       if (grpc) grpcAddress = grpc[1];
-      const m = line.match(/dashboard at (http:\/\/\S+)/);
+      const m = line.match(/dashboard at (https?:\/\/\S+)/);
       if (m) {
         clearTimeout(timer);
         resolveUrl({ child, url: m[1], log, grpcAddress });
@@ -279,13 +280,23 @@ try {
                              null, { timeout: 15000 });
   assert.deepEqual(errors, []);
 
-  // 7. A speckd with access tokens: the page asks for one, keeps it for the
-  //    tab, and shows the device once given a viewer's.
+  // 8. A speckd with access tokens and TLS, as on a lab network: the page,
+  //    served over https (a certificate made here by openssl; the browser is
+  //    told to accept it), asks for a token, keeps it for the tab, and shows
+  //    the device once given a viewer's.
   const tokens = join(dataDir, "tokens");
   writeFileSync(tokens, "wall viewer " +
     "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n");  // "test"
-  guarded = await startSpeckd(0, [`--auth_tokens=${tokens}`]);
-  const locked = await browser.newPage();
+  const cert = join(dataDir, "web.pem");
+  const key = join(dataDir, "web.key");
+  execFileSync("/usr/bin/openssl", [
+    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+    "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  guarded = await startSpeckd(0, [`--auth_tokens=${tokens}`, `--tls_cert=${cert}`, `--tls_key=${key}`]);
+  assert.match(guarded.url, /^https:\/\//);
+  const tlsContext = await browser.newContext({ ignoreHTTPSErrors: true });
+  const locked = await tlsContext.newPage();
   await locked.goto(guarded.url);
   await locked.waitForSelector("#token-form:not([hidden])", { timeout: 10000 });
   assert.match(await locked.textContent("#token-why"), /needs an access token/);
@@ -296,6 +307,7 @@ try {
     { timeout: 10000 });
   assert.ok(await locked.evaluate(() => document.querySelector("#token-form").hidden));
   assert.equal(await locked.evaluate(() => sessionStorage.getItem("speckd-token")), "test");
+  assert.equal(await locked.evaluate(() => location.protocol), "https:");
 
   console.log(`dashboard test passed: render ${perf.fps.toFixed(1)} fps, heatmap ` +
               `${perf.heatmapFps.toFixed(1)} frames/s, ${windows.length} count windows; ` +
