@@ -6,6 +6,7 @@
 #   deploy/install-deps.sh --tests    also what tests need: chromium, clang and
 #                                    its sanitizer runtimes, umockdev, the
 #                                    Python client's packages
+#   deploy/install-deps.sh --package  also what deploy/build-deb.sh needs
 set -euo pipefail
 
 packages=(
@@ -24,9 +25,13 @@ command -v npm >/dev/null || packages+=(npm)
 # h5py, matplotlib and pbr for sinabs and NIR (their copies are in
 # ../shared/third_party/python; there is no package index here), and yaml
 # for the Kubernetes example's test.
+# Tests also make certificates (openssl), build and check the Debian package
+# (dpkg-dev's dpkg-shlibdeps, curl, systemd-analyze).
 [ "${1:-}" = "--tests" ] && packages+=(chromium clang libclang-rt-14-dev umockdev libumockdev-dev
   python3-grpcio python3-protobuf python3-numpy python3-pytest python3-venv
-  python3-torch python3-h5py python3-matplotlib python3-pbr python3-yaml)
+  python3-torch python3-h5py python3-matplotlib python3-pbr python3-yaml
+  openssl dpkg-dev curl systemd)
+[ "${1:-}" = "--package" ] && packages+=(dpkg-dev)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -44,10 +44,8 @@ $sudo mkdir -p "$share" "$doc"
 $sudo cp -r clients/web/dist "$share/web"
 $sudo install -m 0644 docs/daemon.md docs/formats.md docs/chip-model.md docs/hardware.md "$doc/"
 $sudo install -D -m 0644 deploy/speckd.service "$unit"
-[ -e /etc/default/speckd ] || printf '%s\n' \
-  '# Flags for speckd (see: speckd --help), e.g.' \
-  '# SPECKD_ARGS="--insecure_remote --listen=0.0.0.0:50051 --web_listen=0.0.0.0:8080"' \
-  'SPECKD_ARGS=""' | $sudo tee /etc/default/speckd >/dev/null
+[ -e /etc/default/speckd ] ||
+  $sudo install -m 0644 deploy/debian/default /etc/default/speckd
 $sudo systemctl daemon-reload
 $sudo systemctl enable speckd
 $sudo systemctl restart speckd

@@ -49,9 +49,9 @@ ABSL_FLAG(std::string, web_listen, "127.0.0.1:8080",
           "HOST:PORT for the dashboard and grpc-web (HTTP/1.1); empty turns "
           "it off. Loopback by default.");
 ABSL_FLAG(bool, insecure_remote, false,
-          "Serve --listen / --web_listen addresses beyond loopback although "
-          "this speckd has no TLS or authentication (anyone who can connect "
-          "can drive the devices); warned at start and every hour.");
+          "Serve --listen / --web_listen addresses beyond loopback without "
+          "TLS and access tokens (anyone who can connect can drive the "
+          "devices); warned at start and every hour.");
 ABSL_FLAG(std::vector<std::string>, web_allowed_origins, {},
           "Web pages (scheme://host:port, comma-separated) that may call "
           "speckd besides the dashboard speckd serves itself, e.g. "

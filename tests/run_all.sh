@@ -4,7 +4,8 @@
 # suite, the daemon's suites again under AddressSanitizer, LeakSanitizer and
 # UndefinedBehaviorSanitizer, every source through clang's thread-safety
 # analysis, the daemon's suites under ThreadSanitizer, a time-boxed run of
-# every fuzz target, and the dashboard in a real browser.
+# every fuzz target, the Debian package (built and checked, not installed),
+# and the dashboard in a real browser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +37,5 @@ bazel build --config=clang "$@" //...
 bazel test --config=tsan "$@" "${daemon_suites[@]}"
 # Every decoder fuzzed (libFuzzer, ASan + UBSan), 20 s each from its seeds.
 tests/run_fuzzers.sh 20
+tests/deb/check_package.sh
 clients/web/scripts/browser-test.sh
