@@ -108,8 +108,11 @@ WebCall GrpcWeb(int port, const std::string& method,
     if (in[pos] & 0x80) {
       const size_t at = frame.find("grpc-status:");
       if (at != std::string::npos) {
-        absl::SimpleAtoi(frame.substr(at + 12, frame.find('\r', at) - at - 12),
-                         &call.grpc_status);
+        if (!absl::SimpleAtoi(
+                frame.substr(at + 12, frame.find('\r', at) - at - 12),
+                &call.grpc_status)) {
+          call.grpc_status = -1;
+        }
       }
     } else {
       call.message = frame;
