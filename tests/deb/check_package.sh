@@ -9,6 +9,8 @@
 # the packaged speckctl, and systemd accepts the packaged unit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# (Checks grep here-strings, not pipes: `producer | grep -q` fails under
+# pipefail when grep stops reading early and the producer gets SIGPIPE.)
 
 work="$(mktemp -d)"
 pid=""
@@ -25,13 +27,13 @@ release="$(sed -n 's/.*kSpeckdVersion\[\] = "\(.*\)";/\1/p' server/version.h)"
 case "$(field Version)" in "$release"*) ;; *) fail "Version $(field Version) is not speckd's $release";; esac
 [ "$(field Architecture)" = "$(dpkg --print-architecture)" ] || fail "Architecture: $(field Architecture)"
 for dep in libgrpc++1.51 libprotobuf32 libusb-1.0-0 libevent-openssl-2.1-7 libssl3 libsystemd0 adduser systemd; do
-  field Depends | grep -q "\b$dep\b" || fail "Depends lacks $dep: $(field Depends)"
+  grep -q "\b$dep\b" <<< "$(field Depends)" || fail "Depends lacks $dep: $(field Depends)"
 done
 
 # Files: type, mode, owner.
 contents="$(dpkg-deb -c "$deb")"
 expect() {
-  echo "$contents" | awk '{print $1, $2, $6}' | grep -qxF -- "$1 root/root ./$2" ||
+  grep -qxF -- "$1 root/root ./$2" <<< "$(awk '{print $1, $2, $6}' <<< "$contents")" ||
     fail "no $2 with mode $1 owned by root"
 }
 expect -rwxr-xr-x usr/bin/speckd
@@ -43,7 +45,7 @@ expect -rw-r--r-- etc/default/speckd
 expect drwxr-xr-x etc/speckd/
 expect -rw-r--r-- usr/share/doc/speckd/daemon.md
 expect -rw-r--r-- usr/share/doc/speckd/copyright
-echo "$contents" | grep -q "usr/share/speckd/web/assets/.*\.js$" || fail "the dashboard's scripts are missing"
+grep -q "usr/share/speckd/web/assets/.*\.js$" <<< "$contents" || fail "the dashboard's scripts are missing"
 
 dpkg-deb -e "$deb" "$work/control"
 grep -qx /etc/default/speckd "$work/control/conffiles" || fail "/etc/default/speckd is not a conffile"
@@ -60,11 +62,11 @@ grep -q "^Inst speckd " "$work/apt.txt" || fail "apt would not install speckd: $
 # Unpacked where it would be installed (under $work/root).
 root="$work/root"
 dpkg-deb -x "$deb" "$root"
-"$root/usr/bin/speckd" --version | grep -q "$release" || fail "speckd --version"
+grep -q "$release" <<< "$("$root/usr/bin/speckd" --version)" || fail "speckd --version"
 # (speckctl version also asks a daemon, which is not running yet: it says
 # its own version, then fails.)
 client_version="$("$root/usr/bin/speckctl" version 2>/dev/null || true)"
-echo "$client_version" | grep -q "$release" || fail "speckctl version: $client_version"
+grep -q "$release" <<< "$client_version" || fail "speckctl version: $client_version"
 sed -e "s|/usr/bin/speckd|$root/usr/bin/speckd|" "$root/lib/systemd/system/speckd.service" \
   > "$work/speckd.service"
 grep -q -- "--web_root=$root/usr/share/speckd/web" "$work/speckd.service" ||
@@ -82,7 +84,9 @@ done
 url="$(sed -n 's/^speckd dashboard at \(http:[^ ]*\).*/\1/p' "$work/out")"
 grpc="$(sed -n 's/^speckd listening on \([^ ]*\) (gRPC)$/\1/p' "$work/out")"
 [ -n "$url" ] && [ -n "$grpc" ] || fail "speckd did not say where it listens: $(cat "$work/out" "$work/err")"
-curl -sf "$url" | grep -q "<title>speckd" || fail "the packaged dashboard is not served at $url"
-"$root/usr/bin/speckctl" --server="$grpc" devices | grep -q "speck2edevkit-sim:0" ||
-  fail "the packaged speckctl does not list the simulated devkit"
-echo "check_package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB, $(echo "$contents" | grep -c '^-') files) is sound"
+page="$(curl -sS -f "$url" 2>&1 || true)"
+grep -q "<title>speckd" <<< "$page" || fail "the packaged dashboard is not served at $url: $page"
+devices="$("$root/usr/bin/speckctl" --server="$grpc" devices || true)"
+grep -q "speck2edevkit-sim:0" <<< "$devices" ||
+  fail "the packaged speckctl does not list the simulated devkit: $devices"
+echo "check_package: $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB, $(grep -c '^-' <<< "$contents") files) is sound"
