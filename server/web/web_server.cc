@@ -228,6 +228,9 @@ class Call final
       call->http_gone_ = true;
     }
     call->Cancel();
+    // A call whose gRPC side is over was waiting for its last bytes to be
+    // written: nothing else would wake it to finish.
+    event_active(call->wake_, 0, 0);
   }
 
   void StartReply() {
