@@ -2,6 +2,7 @@
 // gRPC. See README.md.
 #include <libusb-1.0/libusb.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -256,6 +257,23 @@ speckd::v1::ServerInfo DaemonInfo() {
   return info;
 }
 
+// The dashboard's address as a browser opens it: a listener on every
+// address (0.0.0.0, [::]) is reached by this machine's name (which the web
+// port's Host check answers).
+std::string BrowsableAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return address;
+  const std::string host = address.substr(0, colon);
+  if (host != "0.0.0.0" && host != "[::]" && host != "::" && !host.empty()) {
+    return address;
+  }
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+    return address;
+  }
+  return absl::StrCat(name, address.substr(colon));
+}
+
 // --max_connections and --max_connections_per_client, applied by the
 // accept guard to both ports. The total stays under the open-file limit so
 // that a crowd meets the cap (a clean refusal) before descriptors run out.
@@ -482,7 +500,7 @@ int main(int argc, char** argv) {
     }
     web = *std::move(started);
     std::printf("speckd dashboard at %s://%s/ (grpc-web on the same port)\n",
-                web->scheme(), web->address().c_str());
+                web->scheme(), BrowsableAddress(web->address()).c_str());
     speckd::log::Info("web_listening", {{"address", web->address()},
                                         {"web_root", web_options.web_root}});
   }
