@@ -32,8 +32,8 @@ struct Sse2Lanes {
         _mm_movemask_epi8(AddClampLanes8(v, WidenLow8(w8), vhigh, vlow, vmin)));
   }
   void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,
-           FiredKeys* fired) const {
-    SimdRow(*this, v, w, n, pos, fired);
+           uint64_t*& out) const {
+    SimdRow(*this, v, w, n, pos, out);
   }
 
   int16_t high, low;

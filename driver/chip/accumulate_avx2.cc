@@ -48,9 +48,9 @@ struct Avx2Lanes {
     return static_cast<unsigned>(_mm_movemask_epi8(ge));
   }
 
-  void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,
-           FiredKeys* fired) const {
-    SimdRow(*this, v, w, n, pos, fired);
+  __attribute__((always_inline)) void Row(int16_t* v, const int8_t* w, int n,
+                                          uint32_t pos, uint64_t*& out) const {
+    SimdRow(*this, v, w, n, pos, out);
   }
 
   int16_t high, low;
@@ -60,6 +60,8 @@ struct Avx2Lanes {
 }  // namespace
 
 int SpreadAvx2(const SpreadUpdate& update, FiredKeys* fired) {
+  if (update.features == 16) return Spread<Avx2Lanes, 16>(update, fired);
+  if (update.features == 32) return Spread<Avx2Lanes, 32>(update, fired);
   return Spread<Avx2Lanes>(update, fired);
 }
 

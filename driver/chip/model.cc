@@ -126,6 +126,24 @@ void ChipModel::Tick(uint64_t t, OutputBatch* out) {
   }
 }
 
+// Inline: a cascade delivers a few spikes per input, and the call cost as
+// much as the append.
+inline __attribute__((always_inline)) void ChipModel::Deliver(int layer,
+                                                              int feature,
+                                                              int x, int y) {
+  if (__builtin_expect(fifo_.size() - fifo_head_ >= kMaxCascadeSpikes, 0)) {
+    ++stats_.cascade_overflow;
+    return;
+  }
+  // Field by field into the FIFO's slot: a Delivery built on the stack and
+  // copied costs a store-forwarding stall (narrow stores, one wide load).
+  Delivery& d = fifo_.emplace_back();
+  d.feature = static_cast<uint16_t>(feature);
+  d.layer = static_cast<uint8_t>(layer);
+  d.x = static_cast<uint8_t>(x);
+  d.y = static_cast<uint8_t>(y);
+}
+
 inline __attribute__((always_inline)) void ChipModel::BeginInput(
     uint64_t t, OutputBatch* out) {
   if (t < time_us_) ++stats_.late_inputs;
@@ -205,15 +223,6 @@ inline __attribute__((always_inline)) void ChipModel::HandleDvsEvent(
   RunCascade(t, out);
 }
 
-void ChipModel::Deliver(int layer, int feature, int x, int y) {
-  if (fifo_.size() - fifo_head_ >= kMaxCascadeSpikes) {
-    ++stats_.cascade_overflow;
-    return;
-  }
-  fifo_.push_back({static_cast<uint16_t>(feature), static_cast<uint8_t>(layer),
-                   static_cast<uint8_t>(x), static_cast<uint8_t>(y)});
-}
-
 void ChipModel::RunCascade(uint64_t t, OutputBatch* out) {
   size_t processed = 0;
   while (fifo_head_ < fifo_.size()) {
@@ -275,11 +284,9 @@ inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
   const int16_t low = core.threshold_low;
   int f = 0;
 #ifdef __SSE2__
-  // Only when there is a full block: building the constants for nothing
-  // costs a store-forwarding stall on the narrow path.
   if (n >= 8) {
-    const __m128i vhigh = _mm_set1_epi16(high);
-    const __m128i vlow = _mm_set1_epi16(low);
+    const __m128i vhigh = core.vhigh8;
+    const __m128i vlow = core.vlow8;
     const __m128i vmin = _mm_set1_epi16(kStateMin);
     for (; f + 8 <= n; f += 8) {
       const __m128i w8 =

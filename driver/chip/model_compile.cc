@@ -79,6 +79,10 @@ void ChipModel::Compile() {
     core.stride_y = static_cast<int>(d.stride.y);
     core.threshold_high = static_cast<int16_t>(cfg.threshold_high);
     core.threshold_low = static_cast<int16_t>(cfg.threshold_low);
+#ifdef __SSE2__
+    core.vhigh8 = _mm_set1_epi16(core.threshold_high);
+    core.vlow8 = _mm_set1_epi16(core.threshold_low);
+#endif
     core.exact_path = cfg.threshold_low >= cfg.threshold_high;
     core.return_to_zero = cfg.return_to_zero;
     core.leak = cfg.leak_enable;

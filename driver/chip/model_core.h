@@ -7,6 +7,10 @@
 #include <cstdint>
 #include <vector>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "driver/chip/model.h"
 
 namespace speckd::chip {
@@ -38,6 +42,13 @@ struct ChipModel::Core {
   int stride_x = 1, stride_y = 1;
   int16_t threshold_high = 0;
   int16_t threshold_low = 0;
+#ifdef __SSE2__
+  // The thresholds in every 16-bit lane, built once by Compile: built per
+  // update from the int16 fields, GCC goes through the stack and the load
+  // waits for the narrow store (a store-forwarding stall per spike).
+  __m128i vhigh8 = _mm_setzero_si128();
+  __m128i vlow8 = _mm_setzero_si128();
+#endif
   bool return_to_zero = false;
   bool leak = false;
   // Spikes go to the host (monitor_enable, unless a quirk suppresses it).
