@@ -3,14 +3,20 @@
 // and one from another CA): speckctl over TLS with a token; a client
 // certificate in the token file standing for a token (mutual TLS); the
 // dashboard and grpc-web over https, with a token or a client certificate;
-// plain TCP refused; a certificate from another CA refused; a renewed
+// plain TCP refused; a certificate from another CA refused; stalled TLS
+// handshakes cut after the request timeout; a renewed
 // certificate served without a restart; bad files refused at start naming
 // the flag; and the network allowed without --insecure_remote once TLS and
 // tokens are both on.
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -356,6 +362,56 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
   }
   EXPECT_EQ(web_name, "renewed.localhost");
   EXPECT_EQ(grpc_name, "renewed.localhost");
+}
+
+// Clients that connect to the https port and never finish the TLS handshake
+// (silent, or half a ClientHello) are cut after --web_request_timeout, as
+// plain HTTP's slow clients are: TLS is no way around the timeout.
+TEST_F(TlsTest, StalledHandshakesAreCutAfterTheRequestTimeout) {
+  std::vector<std::string> args = TlsFlags();
+  args.insert(args.end(), {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+                           "--web_request_timeout=2s"});
+  absl::StatusOr<StartedSpeckd> started =
+      StartSpeckd(RunfilePath("server/speckd"), args);
+  ASSERT_TRUE(started.ok()) << started.status();
+  speckd_ = std::move(started->process);
+  absl::StatusOr<int> port = ReadDashboardPort(speckd_.get());
+  ASSERT_TRUE(port.ok()) << port.status();
+
+  std::vector<int> stalled;
+  const std::string half_hello("\x16\x03\x01\x00\x50", 5);
+  for (int i = 0; i < 40; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<uint16_t>(*port));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
+    if (i % 2 == 0) {
+      send(fd, half_hello.data(), half_hello.size(), MSG_NOSIGNAL);
+    }
+    stalled.push_back(fd);
+  }
+  // Meanwhile a real browser is served.
+  absl::StatusOr<HttpReply> page =
+      HttpsRequest(*port, HttpRequestText(*port, "GET", "/"), Browser());
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->code, 200);
+
+  const absl::Time deadline = absl::Now() + absl::Seconds(15);
+  size_t cut = 0;
+  while (absl::Now() < deadline) {
+    cut = 0;
+    for (int fd : stalled) {
+      char buffer[256];
+      const ssize_t n = recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+      cut += n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+    if (cut == stalled.size()) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(cut, stalled.size()) << "stalled handshakes still open";
+  for (int fd : stalled) close(fd);
 }
 
 TEST_F(TlsTest, BadFilesAndMissingPiecesStopSpeckdNamingTheFlag) {
