@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 
 #include <cstdlib>
-#include <deque>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -27,31 +26,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "driver/util/mutex.h"
-#include "server/auth/web_bridge.h"
 #include "server/log/log.h"
 #include "server/web/grpc_web.h"
+#include "server/web/grpc_web_call.h"
 #include "server/web/http_request.h"
 #include "server/web/web_tls.h"
 
 namespace speckd::server::web {
-namespace {
 
-std::string ToString(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string out;
-  if (!buffer.Dump(&slices).ok()) return out;
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& s : slices) {
-    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  return out;
-}
-
-}  // namespace
-
-class Call;
-
-class WebServer::Impl {
+class WebServer::Impl final : public CallOwner {
  public:
   Impl(const WebServerOptions& options, std::shared_ptr<grpc::Channel> channel)
       : options_(options),
@@ -68,14 +51,16 @@ class WebServer::Impl {
     return calls_.size();
   }
 
-  // Called by a call once both its sides are done (loop thread).
-  void Finished(Call* call);
+  // CallOwner (grpc_web_call.h).
+  void Finished(GrpcWebCall* call) override;
+  event_base* base() override { return base_; }
+  grpc::GenericStub* stub() override { return &stub_; }
+  size_t max_buffered_bytes() const override {
+    return options_.max_buffered_bytes;
+  }
+  const timeval& request_timeout() const override { return request_timeout_; }
 
-  event_base* base() { return base_; }
   bool tls_enabled() const { return tls_ != nullptr; }
-  grpc::GenericStub* stub() { return &stub_; }
-  size_t max_buffered_bytes() const { return options_.max_buffered_bytes; }
-  const timeval& request_timeout() const { return request_timeout_; }
 
   int port_ = 0;
   std::string address_;
@@ -110,231 +95,9 @@ class WebServer::Impl {
 
   mutable Mutex mu_;
   CondVar calls_changed_;
-  std::set<Call*> calls_ ABSL_GUARDED_BY(mu_);
+  std::set<GrpcWebCall*> calls_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ = false;
-};
-
-// One grpc-web call: an HTTP request on the loop thread, a generic gRPC call
-// on gRPC's threads. Frames pass from the gRPC side to the loop thread
-// through `out_`; the call deletes itself on the loop thread once the gRPC
-// call is over and the HTTP side has ended or gone.
-class Call final
-    : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
- public:
-  Call(WebServer::Impl* server, evhttp_request* req, WireFormat format)
-      : server_(server),
-        req_(req),
-        conn_(evhttp_request_get_connection(req)),
-        format_(format) {
-    wake_ = event_new(server->base(), -1, 0, &Call::OnWake, this);
-    evhttp_connection_set_closecb(conn_, &Call::OnClose, this);
-    // The browser sends nothing while a call streams: no read timeout until
-    // it is over (libevent keeps reading, to notice a close).
-    bufferevent_set_timeouts(evhttp_connection_get_bufferevent(conn_), nullptr,
-                             nullptr);
-  }
-
-  ~Call() override { event_free(wake_); }
-
-  // Loop thread: answers the HTTP request's headers and starts the call.
-  void Start(const std::string& method, std::string request,
-             std::optional<absl::Duration> timeout,
-             const std::string& authorization, const std::string& browser_peer,
-             const std::vector<std::string>& certificate_names) {
-    // The HTTP headers wait for the call's initial metadata: a browser that
-    // sees them knows the call (a subscription) is attached.
-
-    if (timeout.has_value()) {
-      context_.set_deadline(absl::ToChronoTime(absl::Now() + *timeout));
-    }
-    // The browser's token, for the daemon's access control.
-    if (!authorization.empty())
-      context_.AddMetadata("authorization", authorization);
-    // Who the browser is, for access control and the audit log
-    // (web_bridge.h): the browser cannot set these itself, as only its
-    // authorization header is forwarded.
-    auth::AddWebBridgeMetadata(&context_, browser_peer, certificate_names);
-    grpc::Slice slice(request);
-    request_ = grpc::ByteBuffer(&slice, 1);
-    server_->stub()->PrepareBidiStreamingCall(&context_, method,
-                                              grpc::StubOptions(), this);
-    StartWriteLast(&request_, grpc::WriteOptions());
-    StartRead(&response_);
-    StartCall();
-  }
-
-  // Loop thread: answers with `status` in the trailers; no call is made.
-  void Reject(const grpc::Status& status) {
-    {
-      MutexLock lock(&mu_);
-      out_.push_back(
-          EncodeTrailers(status.error_code(), status.error_message(), format_));
-      grpc_done_ = true;
-    }
-    Drain(/*write_done=*/false);
-  }
-
-  void Cancel() { context_.TryCancel(); }
-
-  void OnReadInitialMetadataDone(bool) override {
-    MutexLock lock(&mu_);
-    headers_ready_ = true;
-    event_active(wake_, 0, 0);
-  }
-
-  void OnWriteDone(bool) override {}
-
-  void OnReadDone(bool ok) override {
-    if (!ok) return;  // the stream is over; OnDone follows
-    std::string frame = EncodeDataFrame(ToString(response_), format_);
-    bool read_more;
-    {
-      MutexLock lock(&mu_);
-      queued_bytes_ += frame.size();
-      out_.push_back(std::move(frame));
-      // A browser that reads slowly stops our reads; the server-side
-      // subscription then applies its own overflow policy.
-      read_more =
-          queued_bytes_ + http_buffered_ < server_->max_buffered_bytes();
-      read_paused_ = !read_more;
-      event_active(wake_, 0, 0);
-    }
-    if (read_more) StartRead(&response_);
-  }
-
-  void OnDone(const grpc::Status& status) override {
-    MutexLock lock(&mu_);
-    out_.push_back(
-        EncodeTrailers(status.error_code(), status.error_message(), format_));
-    grpc_done_ = true;
-    // Under the lock: the loop thread cannot delete us before this returns.
-    event_active(wake_, 0, 0);
-  }
-
- private:
-  static void OnWake(evutil_socket_t, short, void* arg) {
-    static_cast<Call*>(arg)->Drain(/*write_done=*/false);
-  }
-  static void OnChunkSent(evhttp_connection*, void* arg) {
-    static_cast<Call*>(arg)->Drain(/*write_done=*/true);
-  }
-  static void OnClose(evhttp_connection*, void* arg) {
-    auto* call = static_cast<Call*>(arg);
-    {
-      // The connection is freed after this callback; the unfinished request
-      // is detached from it and stays ours to end (see Drain).
-      MutexLock lock(&call->mu_);
-      call->http_gone_ = true;
-    }
-    call->Cancel();
-    // A call whose gRPC side is over was waiting for its last bytes to be
-    // written: nothing else would wake it to finish.
-    event_active(call->wake_, 0, 0);
-  }
-
-  void StartReply() {
-    evkeyvalq* out = evhttp_request_get_output_headers(req_);
-    evhttp_add_header(out, "Content-Type", ContentTypeOf(format_));
-    evhttp_add_header(out, "Cache-Control", "no-cache");
-    AddCors(req_);
-    evhttp_send_reply_start(req_, 200, "OK");
-  }
-
-  size_t HttpBuffered() const {
-    bufferevent* bev = evhttp_connection_get_bufferevent(conn_);
-    return bev != nullptr ? evbuffer_get_length(bufferevent_get_output(bev))
-                          : 0;
-  }
-
-  // Loop thread, on a wake-up from the gRPC side or when written bytes have
-  // left the connection's buffer (`write_done`).
-  //
-  // One write in flight: frames are handed to libevent only when what was
-  // handed before has left, and the reply is ended only from that
-  // notification. libevent calls it "written" when the connection's buffer
-  // empties, and for TLS connections it calls it later (deferred): bytes
-  // added meanwhile would be taken as written too, and ending the reply then
-  // would close a "Connection: close" connection with them unsent.
-  void Drain(bool write_done) {
-    bool resume = false;
-    bool finished = false;
-    {
-      MutexLock lock(&mu_);
-      if (write_done && !http_gone_ && HttpBuffered() == 0) {
-        write_pending_ = false;
-      }
-      if (http_gone_) {
-        out_.clear();
-        queued_bytes_ = 0;
-      } else if (!write_pending_) {
-        SendQueued(write_done);
-      }
-      if (read_paused_ && !grpc_done_ && !http_gone_ &&
-          http_buffered_ + queued_bytes_ < server_->max_buffered_bytes() / 2) {
-        read_paused_ = false;
-        resume = true;
-      }
-      if (grpc_done_ && out_.empty() && (http_ended_ || http_gone_)) {
-        // After a disconnect libevent has detached the unfinished request
-        // (its connection is gone); ending it then just frees it.
-        if (!http_ended_) evhttp_send_reply_end(req_);
-        http_ended_ = true;
-        finished = true;
-      }
-    }
-    if (resume) StartRead(&response_);
-    if (finished) server_->Finished(this);
-  }
-
-  // The headers when due, every queued frame, and the end of the reply once
-  // the trailers have been written (`write_done`, nothing left).
-  void SendQueued(bool write_done) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!reply_started_ && (headers_ready_ || grpc_done_)) {
-      StartReply();
-      reply_started_ = true;
-    }
-    if (!reply_started_ || http_ended_) return;
-    while (!out_.empty()) {
-      evbuffer* chunk = evbuffer_new();
-      evbuffer_add(chunk, out_.front().data(), out_.front().size());
-      evhttp_send_reply_chunk_with_cb(req_, chunk, &Call::OnChunkSent, this);
-      evbuffer_free(chunk);
-      queued_bytes_ -= out_.front().size();
-      out_.pop_front();
-      write_pending_ = true;
-    }
-    http_buffered_ = HttpBuffered();
-    if (grpc_done_ && !write_pending_ && write_done) {
-      evhttp_connection_set_closecb(conn_, nullptr, nullptr);
-      // Idle from now on: the request timeout applies again.
-      evhttp_connection_set_timeout_tv(conn_, &server_->request_timeout());
-      evhttp_send_reply_end(req_);
-      http_ended_ = true;
-    }
-  }
-
-  WebServer::Impl* const server_;
-  evhttp_request* const req_;
-  evhttp_connection* const conn_;
-  const WireFormat format_;
-  event* wake_ = nullptr;
-  grpc::ClientContext context_;
-  grpc::ByteBuffer request_;
-  grpc::ByteBuffer response_;
-
-  Mutex mu_;
-  std::deque<std::string> out_ ABSL_GUARDED_BY(mu_);
-  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  size_t http_buffered_ ABSL_GUARDED_BY(mu_) = 0;
-  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
-  bool grpc_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool http_gone_ ABSL_GUARDED_BY(mu_) = false;
-  bool http_ended_ ABSL_GUARDED_BY(mu_) = false;
-  bool headers_ready_ ABSL_GUARDED_BY(mu_) = false;
-  bool reply_started_ ABSL_GUARDED_BY(mu_) = false;
-  // Frames handed to libevent and not yet reported written.
-  bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 WebServer::Impl::~Impl() {
@@ -457,7 +220,7 @@ void WebServer::Impl::Shutdown(absl::Duration grace) {
     while (!calls_.empty()) {
       if (calls_changed_.WaitWithDeadline(&mu_, ends)) break;
     }
-    for (Call* call : calls_) call->Cancel();
+    for (GrpcWebCall* call : calls_) call->Cancel();
     const absl::Time deadline = absl::Now() + kCancelGrace;
     while (!calls_.empty()) {
       if (calls_changed_.WaitWithDeadline(&mu_, deadline)) break;
@@ -474,7 +237,7 @@ void WebServer::Impl::Shutdown(absl::Duration grace) {
   stopped_ = true;
 }
 
-void WebServer::Impl::Finished(Call* call) {
+void WebServer::Impl::Finished(GrpcWebCall* call) {
   {
     MutexLock lock(&mu_);
     calls_.erase(call);
@@ -606,7 +369,7 @@ void WebServer::Impl::ServeGrpcWeb(evhttp_request* req, WireFormat format) {
   absl::StatusOr<std::vector<std::string>> messages =
       DecodeRequestBody(body, format);
 
-  auto* call = new Call(this, req, format);
+  auto* call = new GrpcWebCall(this, req, format);
   {
     MutexLock lock(&mu_);
     calls_.insert(call);
