@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 
 namespace speckd::server::tls {
-namespace {
 
 std::string OpenSslError() {
   const unsigned long e = ERR_get_error();
@@ -22,6 +21,8 @@ std::string OpenSslError() {
   ERR_clear_error();
   return text;
 }
+
+namespace {
 
 // The first certificate in `path`, or an error naming `flag`.
 absl::Status ReadCertificate(const std::string& flag, const std::string& path,

@@ -29,6 +29,10 @@ struct TlsFiles {
 // How often gRPC looks at the files for a renewed certificate.
 inline constexpr absl::Duration kReloadInterval = absl::Seconds(5);
 
+// OpenSSL's error for the last failed call on this thread (then cleared),
+// in its words; "unknown error" if it queued none.
+std::string OpenSslError();
+
 // OK when TLS is off (no files) or the files are usable; INVALID_ARGUMENT
 // naming the flag and file otherwise (missing, unreadable, not PEM, a key
 // that does not match the certificate, --tls_key without --tls_cert, ...).

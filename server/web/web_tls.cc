@@ -1,6 +1,5 @@
 #include "server/web/web_tls.h"
 
-#include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
@@ -11,13 +10,7 @@
 namespace speckd::server::web {
 namespace {
 
-std::string OpenSslError() {
-  const unsigned long e = ERR_get_error();
-  char text[256] = "unknown error";
-  if (e != 0) ERR_error_string_n(e, text, sizeof(text));
-  ERR_clear_error();
-  return text;
-}
+using tls::OpenSslError;
 
 absl::Status Failed(absl::string_view flag, const std::string& path) {
   return absl::InvalidArgumentError(

@@ -1,28 +1,22 @@
 #include "tests/util/https_request.h"
 
 #include <arpa/inet.h>
-#include <signal.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "server/tls/tls_files.h"
 
 namespace speckd::testing {
 namespace {
 
-std::string OpenSslError() {
-  const unsigned long e = ERR_get_error();
-  char text[256] = "unknown error";
-  if (e != 0) ERR_error_string_n(e, text, sizeof(text));
-  ERR_clear_error();
-  return text;
-}
+using server::tls::OpenSslError;
 
 // A TLS connection to 127.0.0.1:port, handshake done; closes on destruction.
 class Connection {
