@@ -164,6 +164,32 @@ class TlsTest : public ::testing::Test {
     return started->address.substr(started->address.rfind(':') + 1);
   }
 
+  struct Ports {
+    int grpc = 0;
+    int web = 0;
+  };
+  // speckd with TlsFlags() and `extra` (the listen addresses, with the
+  // dashboard on); its two ports.
+  absl::StatusOr<Ports> StartWithDashboard(
+      const std::vector<std::string>& extra) {
+    std::vector<std::string> args = TlsFlags();
+    args.insert(args.end(), extra.begin(), extra.end());
+    absl::StatusOr<StartedSpeckd> started =
+        StartSpeckd(RunfilePath("server/speckd"), args);
+    if (!started.ok()) return started.status();
+    speckd_ = std::move(started->process);
+    absl::StatusOr<int> web = ReadDashboardPort(speckd_.get());
+    if (!web.ok()) return web.status();
+    Ports ports;
+    ports.web = *web;
+    if (!absl::SimpleAtoi(
+            started->address.substr(started->address.rfind(':') + 1),
+            &ports.grpc)) {
+      return absl::InternalError("no gRPC port in " + started->address);
+    }
+    return ports;
+  }
+
   TlsClient Browser(const std::string& cert = "") const {
     TlsClient client;
     client.ca = pki_.Path("ca.pem");
@@ -228,26 +254,22 @@ TEST_F(TlsTest, SpeckctlOverTlsWithATokenOrAClientCertificate) {
 // The dashboard's port over https, on the network (TLS and tokens: no
 // --insecure_remote), with the same files as the gRPC port.
 TEST_F(TlsTest, DashboardAndGrpcWebOverHttps) {
-  std::vector<std::string> args = TlsFlags();
-  args.insert(args.end(), {"--listen=127.0.0.1:0", "--web_listen=0.0.0.0:0"});
-  absl::StatusOr<StartedSpeckd> started =
-      StartSpeckd(RunfilePath("server/speckd"), args);
-  ASSERT_TRUE(started.ok()) << started.status();
-  speckd_ = std::move(started->process);
-  absl::StatusOr<int> port = ReadDashboardPort(speckd_.get());
-  ASSERT_TRUE(port.ok()) << port.status();
+  absl::StatusOr<Ports> ports =
+      StartWithDashboard({"--listen=127.0.0.1:0", "--web_listen=0.0.0.0:0"});
+  ASSERT_TRUE(ports.ok()) << ports.status();
+  const int port = ports->web;
 
   absl::StatusOr<HttpReply> page =
-      HttpsRequest(*port, HttpRequestText(*port, "GET", "/"), Browser());
+      HttpsRequest(port, HttpRequestText(port, "GET", "/"), Browser());
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->code, 200);
   // Plain HTTP to the TLS port gets no HTTP answer.
-  absl::StatusOr<HttpReply> plain = HttpGet(*port, "/", "", absl::Seconds(5));
+  absl::StatusOr<HttpReply> plain = HttpGet(port, "/", "", absl::Seconds(5));
   EXPECT_FALSE(plain.ok() && plain->code == 200);
 
   // A viewer's token lists the devices; nothing at all is unauthenticated.
   speckd::v1::ListDevicesRequest list;
-  WebCall listed = GrpcWeb(*port, "/speckd.v1.DeviceService/ListDevices", list,
+  WebCall listed = GrpcWeb(port, "/speckd.v1.DeviceService/ListDevices", list,
                            Browser(), "ann-token");
   EXPECT_EQ(listed.grpc_status, 0) << listed.error;
   speckd::v1::ListDevicesResponse devices;
@@ -257,7 +279,7 @@ TEST_F(TlsTest, DashboardAndGrpcWebOverHttps) {
   // it (libevent reports TLS writes late; ending the reply early cut them).
   int whole = 0;
   for (int i = 0; i < 40; ++i) {
-    whole += GrpcWeb(*port, "/speckd.v1.DeviceService/ListDevices", list,
+    whole += GrpcWeb(port, "/speckd.v1.DeviceService/ListDevices", list,
                      Browser(), "ann-token")
                  .grpc_status == 0;
   }
@@ -266,16 +288,16 @@ TEST_F(TlsTest, DashboardAndGrpcWebOverHttps) {
   lease.set_device_id(devices.devices(0).id());
   lease.set_holder("dashboard");
   EXPECT_EQ(
-      GrpcWeb(*port, "/speckd.v1.DeviceService/AcquireLease", lease, Browser())
+      GrpcWeb(port, "/speckd.v1.DeviceService/AcquireLease", lease, Browser())
           .grpc_status,
       16);
   // labpc's client certificate stands for its operator token here too.
-  WebCall leased = GrpcWeb(*port, "/speckd.v1.DeviceService/AcquireLease",
-                           lease, Browser("client"));
+  WebCall leased = GrpcWeb(port, "/speckd.v1.DeviceService/AcquireLease", lease,
+                           Browser("client"));
   EXPECT_EQ(leased.grpc_status, 0) << leased.error;
   // The same name signed by another CA: the handshake fails.
-  WebCall stranger = GrpcWeb(*port, "/speckd.v1.DeviceService/ListDevices",
-                             list, Browser("stranger"), "ann-token");
+  WebCall stranger = GrpcWeb(port, "/speckd.v1.DeviceService/ListDevices", list,
+                             Browser("stranger"), "ann-token");
   EXPECT_EQ(stranger.grpc_status, -1);
   // (With TLS 1.3 the server's alert comes after the client's side of the
   // handshake: the request's write or read is what fails.)
@@ -326,20 +348,14 @@ TEST_F(TlsTest, ForeignCertificatesAndForgedWebMetadataAreRefused) {
 // Renewed certificate files are served to new connections on both ports
 // within seconds, without a restart (certbot or a lab CA renewing them).
 TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
-  std::vector<std::string> args = TlsFlags();
-  args.insert(args.end(), {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0"});
-  absl::StatusOr<StartedSpeckd> started =
-      StartSpeckd(RunfilePath("server/speckd"), args);
-  ASSERT_TRUE(started.ok()) << started.status();
-  speckd_ = std::move(started->process);
-  absl::StatusOr<int> web_port = ReadDashboardPort(speckd_.get());
-  ASSERT_TRUE(web_port.ok()) << web_port.status();
-  int grpc_port = 0;
-  ASSERT_TRUE(absl::SimpleAtoi(
-      started->address.substr(started->address.rfind(':') + 1), &grpc_port));
+  absl::StatusOr<Ports> ports =
+      StartWithDashboard({"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0"});
+  ASSERT_TRUE(ports.ok()) << ports.status();
+  const int web_port = ports->web;
+  const int grpc_port = ports->grpc;
   TlsClient h2 = Browser();
   h2.alpn = {"h2"};
-  ASSERT_EQ(ServerCertificateName(*web_port, Browser()).value_or(""),
+  ASSERT_EQ(ServerCertificateName(web_port, Browser()).value_or(""),
             "localhost");
   ASSERT_EQ(ServerCertificateName(grpc_port, h2).value_or(""), "localhost");
 
@@ -356,7 +372,7 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
   std::string web_name, grpc_name;
   while (absl::Now() < deadline && (web_name != "renewed.localhost" ||
                                     grpc_name != "renewed.localhost")) {
-    web_name = ServerCertificateName(*web_port, Browser()).value_or("");
+    web_name = ServerCertificateName(web_port, Browser()).value_or("");
     grpc_name = ServerCertificateName(grpc_port, h2).value_or("");
     absl::SleepFor(absl::Milliseconds(200));
   }
@@ -368,15 +384,11 @@ TEST_F(TlsTest, ARenewedCertificateIsServedWithoutARestart) {
 // (silent, or half a ClientHello) are cut after --web_request_timeout, as
 // plain HTTP's slow clients are: TLS is no way around the timeout.
 TEST_F(TlsTest, StalledHandshakesAreCutAfterTheRequestTimeout) {
-  std::vector<std::string> args = TlsFlags();
-  args.insert(args.end(), {"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
-                           "--web_request_timeout=2s"});
-  absl::StatusOr<StartedSpeckd> started =
-      StartSpeckd(RunfilePath("server/speckd"), args);
-  ASSERT_TRUE(started.ok()) << started.status();
-  speckd_ = std::move(started->process);
-  absl::StatusOr<int> port = ReadDashboardPort(speckd_.get());
-  ASSERT_TRUE(port.ok()) << port.status();
+  absl::StatusOr<Ports> ports =
+      StartWithDashboard({"--listen=127.0.0.1:0", "--web_listen=127.0.0.1:0",
+                          "--web_request_timeout=2s"});
+  ASSERT_TRUE(ports.ok()) << ports.status();
+  const int port = ports->web;
 
   std::vector<int> stalled;
   const std::string half_hello("\x16\x03\x01\x00\x50", 5);
@@ -384,7 +396,7 @@ TEST_F(TlsTest, StalledHandshakesAreCutAfterTheRequestTimeout) {
     const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in to{};
     to.sin_family = AF_INET;
-    to.sin_port = htons(static_cast<uint16_t>(*port));
+    to.sin_port = htons(static_cast<uint16_t>(port));
     to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)), 0);
     if (i % 2 == 0) {
@@ -394,7 +406,7 @@ TEST_F(TlsTest, StalledHandshakesAreCutAfterTheRequestTimeout) {
   }
   // Meanwhile a real browser is served.
   absl::StatusOr<HttpReply> page =
-      HttpsRequest(*port, HttpRequestText(*port, "GET", "/"), Browser());
+      HttpsRequest(port, HttpRequestText(port, "GET", "/"), Browser());
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->code, 200);
 
