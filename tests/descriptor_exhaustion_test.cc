@@ -29,6 +29,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/speckd/v1/device_service.grpc.pb.h"
+#include "tests/util/http_get.h"
 #include "tests/util/subprocess.h"
 
 namespace speckd::testing {
@@ -85,31 +86,9 @@ bool GrpcServes(const std::string& address) {
          devices.devices_size() == 1;
 }
 
-// GET `path` from the web port; the reply's first bytes ("" on failure).
-std::string WebGet(int port, const std::string& path = "/") {
-  const int fd = Connect(port);
-  if (fd < 0) return "";
-  timeval timeout{1, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  const std::string request =
-      absl::StrCat("GET ", path,
-                   " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  std::string reply;
-  if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
-      static_cast<ssize_t>(request.size())) {
-    char buffer[4096];
-    ssize_t n;
-    while (reply.size() < (1 << 20) &&
-           (n = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
-      reply.append(buffer, n);
-    }
-  }
-  close(fd);
-  return reply;
-}
-
 bool WebServes(int port) {
-  return absl::StartsWith(WebGet(port), "HTTP/1.1 200");
+  absl::StatusOr<HttpReply> reply = HttpGet(port, "/", "", absl::Seconds(1));
+  return reply.ok() && reply->code == 200;
 }
 
 // How many of `fds` the daemon has closed, after what it sent first (gRPC
@@ -359,7 +338,9 @@ TEST(ConnectionCapsTest, OneClientCannotTakeEveryConnection) {
   })) << "another client is refused";
   EXPECT_TRUE(WebServes(*web_port)) << "another client is refused";
   EXPECT_EQ(ClosedByDaemon(hog), 2) << "the hog's admitted connections";
-  const std::string metrics = WebGet(*web_port, "/metrics");
+  absl::StatusOr<HttpReply> page = HttpGet(*web_port, "/metrics");
+  ASSERT_TRUE(page.ok()) << page.status();
+  const std::string& metrics = page->body;
   EXPECT_THAT(metrics, ::testing::HasSubstr("speckd_connections_refused_total{"
                                             "reason=\"per_client\"} 2\n"));
   EXPECT_THAT(metrics,
