@@ -61,13 +61,17 @@ uint64_t SoftLimit() {
   return limit.rlim_cur;
 }
 
-void LogRefusals() {
+// Whether a warning kept to one per kLogEvery, next due at `*next`, is due
+// now; if so, the next one is due a period later (one caller wins a race).
+bool LogDue(std::atomic<int64_t>* next) {
   const int64_t now = absl::ToUnixNanos(absl::Now());
-  int64_t due = next_log_unix_ns.load(std::memory_order_relaxed);
-  if (now < due || !next_log_unix_ns.compare_exchange_strong(
-                       due, now + absl::ToInt64Nanoseconds(kLogEvery))) {
-    return;
-  }
+  int64_t due = next->load(std::memory_order_relaxed);
+  return now >= due && next->compare_exchange_strong(
+                           due, now + absl::ToInt64Nanoseconds(kLogEvery));
+}
+
+void LogRefusals() {
+  if (!LogDue(&next_log_unix_ns)) return;
   log::Warning("out_of_descriptors",
                {{"refused", refused_unlogged.exchange(0)},
                 {"refused_total", refused.load()},
@@ -152,12 +156,7 @@ std::string PeerAddress(int fd) {
 void LogCapRefusal(const std::string& client, ConnectionTable::Verdict why,
                    const ConnectionLimits& limits) {
   capped_unlogged.fetch_add(1, std::memory_order_relaxed);
-  const int64_t now = absl::ToUnixNanos(absl::Now());
-  int64_t due = next_cap_log_unix_ns.load(std::memory_order_relaxed);
-  if (now < due || !next_cap_log_unix_ns.compare_exchange_strong(
-                       due, now + absl::ToInt64Nanoseconds(kLogEvery))) {
-    return;
-  }
+  if (!LogDue(&next_cap_log_unix_ns)) return;
   const bool client_full = why == ConnectionTable::kClientFull;
   log::Warning(
       "connections_refused",
