@@ -40,7 +40,118 @@ struct Sse2Lanes {
   __m128i vhigh, vlow, vmin;
 };
 
+// Eight lanes of a tile (TileFixed, TileAnyWidth).
+struct Sse2TileLanes {
+  static constexpr int kWidth = 8;
+  using Vec = __m128i;
+  using Bit = __m128i;  // the position's bit in every lane
+
+  explicit Sse2TileLanes(const TileCore& core)
+      : vhigh(Load(core.high_lanes)),
+        vlow(Load(core.low_lanes)),
+        keep(Load(core.keep_lanes)) {}
+
+  static Vec Zero() { return _mm_setzero_si128(); }
+  static Bit FirstBit() { return _mm_set1_epi16(1); }
+  static Bit NextColumn(Bit bit) { return _mm_slli_epi16(bit, 1); }
+  static Bit NextRow(Bit bit) { return _mm_slli_epi16(bit, kTileSide); }
+  static uint16_t Scalar(Bit bit) {
+    return static_cast<uint16_t>(_mm_cvtsi128_si32(bit));
+  }
+  static Vec Load(const int16_t* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  }
+  static Vec Load(const uint16_t* p) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  }
+  static void Store(uint16_t* p, Vec v) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v);
+  }
+  // One bit per lane: set where the lane is not zero.
+  static unsigned NonZero(Vec acc) {
+    const __m128i zero = _mm_cmpeq_epi16(acc, _mm_setzero_si128());
+    return ~static_cast<unsigned>(
+               _mm_movemask_epi8(_mm_packs_epi16(zero, zero))) &
+           0xFFu;
+  }
+
+  // v = sat16(v + w); lanes at or above high fire (reset, `bit` into acc).
+  Vec Block(int16_t* v, const int8_t* w, Bit bit, Vec acc) const {
+    const __m128i w8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(w));
+    __m128i* lanes = reinterpret_cast<__m128i*>(v);
+    const __m128i s = _mm_adds_epi16(_mm_loadu_si128(lanes), WidenLow8(w8));
+    const __m128i ge = _mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s);
+    const __m128i reset = _mm_and_si128(keep, _mm_subs_epi16(s, vhigh));
+    const __m128i chosen =
+        _mm_or_si128(_mm_and_si128(ge, reset), _mm_andnot_si128(ge, s));
+    _mm_storeu_si128(lanes, _mm_max_epi16(chosen, vlow));
+    return _mm_or_si128(acc, _mm_and_si128(ge, bit));
+  }
+
+  __m128i vhigh, vlow, keep;
+};
+
+template <int kFeatures>
+void TileSse2Fixed(const TileCore& core, int c, const AxisSpan& xs,
+                   const AxisSpan& ys, TileFired fired) {
+  TileFixed<Sse2TileLanes, kFeatures>(core, c, xs, ys, fired);
+}
+
+void TileSse2AnyWidth(const TileCore& core, int c, const AxisSpan& xs,
+                      const AxisSpan& ys, TileFired fired) {
+  TileAnyWidth<Sse2TileLanes>(core, c, xs, ys, fired);
+}
+
+TileFn TileSse2For(int features) {
+  switch (features) {
+    case 8:
+      return &TileSse2Fixed<8>;
+    case 16:
+      return &TileSse2Fixed<16>;
+    case 32:
+      return &TileSse2Fixed<32>;
+    default:
+      return &TileSse2AnyWidth;
+  }
+}
+
 }  // namespace
+
+TileCore TileCore::For(int16_t* state, const int8_t* weights, int features,
+                       int out_w, int kernel, int stride_x, int stride_y,
+                       int16_t high, int16_t low, bool return_to_zero) {
+  TileCore core;
+  core.state = state;
+  core.weights = weights;
+  core.features = features;
+  core.channel_stride = kernel * kernel * features;
+  core.row_step = static_cast<ptrdiff_t>(out_w) * features;
+  core.kernel_row_step = static_cast<ptrdiff_t>(stride_y) * kernel * features;
+  core.kernel_col_step = static_cast<ptrdiff_t>(stride_x) * features;
+  core.high = high;
+  core.low = low;
+  core.return_to_zero = return_to_zero;
+  for (int i = 0; i < 16; ++i) {
+    core.high_lanes[i] = high;
+    core.low_lanes[i] = low;
+    core.keep_lanes[i] = return_to_zero ? 0 : -1;
+  }
+  return core;
+}
+
+void TileScalar(const TileCore& core, int c, const AxisSpan& xs,
+                const AxisSpan& ys, TileFired fired) {
+  TileAnyWidth<ScalarTileLanes>(core, c, xs, ys, fired);
+}
+
+void TileSse2(const TileCore& core, int c, const AxisSpan& xs,
+              const AxisSpan& ys, TileFired fired) {
+  TileSse2For(core.features)(core, c, xs, ys, fired);
+}
+
+TileFn BestTile(int features) {
+  return CpuHasAvx2() ? TileAvx2For(features) : TileSse2For(features);
+}
 
 int SpreadScalar(const SpreadUpdate& update, FiredKeys* fired) {
   return Spread<ScalarLanes>(update, fired);

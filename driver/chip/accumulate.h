@@ -50,9 +50,80 @@ int SpreadSse2(const SpreadUpdate& update, FiredKeys* fired);
 // Only on a CPU with AVX2 (CpuHasAvx2()).
 int SpreadAvx2(const SpreadUpdate& update, FiredKeys* fired);
 
+// Along one axis, the output positions an input coordinate touches: o0,
+// o0 + 1, ..., o0 + n - 1 with kernel index k0, k0 - stride, ...
+struct AxisSpan {
+  int16_t o0 = 0;
+  int16_t k0 = 0;
+  int16_t n = 0;
+  // o0 and k0 as offsets into state and weights (x: times F; y: times
+  // out_w * F and K * F), so an update needs no multiply.
+  int32_t neuron_offset = 0;
+  int32_t kernel_offset = 0;
+};
+
+// A tile: an update touching at most kTileSide positions along each axis
+// (every 3x3 or 4x4 kernel, larger ones with strides). Its loops reset the
+// neurons that fire, so no key is sorted and no neuron revisited: what is
+// left for firing is which (feature, position) pairs fired, as bit masks.
+inline constexpr int kTileSide = 4;
+
+// A core's constants for its tiles, built once (ChipModel::Compile).
+struct TileCore {
+  int16_t* state;         // [y][x][f]
+  const int8_t* weights;  // [c][ky][kx][f]
+  int features;           // F
+  int channel_stride;     // K * K * F
+  ptrdiff_t row_step;     // out_w * F: the next output row
+  // stride_y * K * F and stride_x * F: the kernel row and column of the
+  // next output row and column (kernel indices go down as outputs go up).
+  ptrdiff_t kernel_row_step;
+  ptrdiff_t kernel_col_step;
+  int16_t high, low;  // thresholds; requires low < high
+  bool return_to_zero;
+  // high, low and the reset's keep mask (0 with return_to_zero, else all
+  // ones) in every lane, for the SIMD loops.
+  alignas(32) int16_t high_lanes[16];
+  alignas(32) int16_t low_lanes[16];
+  alignas(32) int16_t keep_lanes[16];
+
+  // The constants for a core; state and weights as given.
+  static TileCore For(int16_t* state, const int8_t* weights, int features,
+                      int out_w, int kernel, int stride_x, int stride_y,
+                      int16_t high, int16_t low, bool return_to_zero);
+};
+
+// A tile's fired neurons. positions[f] has bit (i * kTileSide + j) set
+// when feature f fired at (xs.o0 + j, ys.o0 + i); features[w] has bit b
+// set when feature 64 * w + b fired anywhere. Room for F, rounded up to
+// 16, and for (F + 63) / 64.
+struct TileFired {
+  uint16_t* positions;
+  uint64_t* features;
+};
+
+// Input feature c's update of the positions xs x ys (n <= kTileSide each):
+// for every touched neuron v = sat16(v + w). A neuron then at or above
+// `high` fires: v = max(return_to_zero ? 0 : sat16(v - high), low), and
+// its bit is set; the others are clamped up to `low`.
+using TileFn = void (*)(const TileCore& core, int c, const AxisSpan& xs,
+                        const AxisSpan& ys, TileFired fired);
+
+void TileScalar(const TileCore& core, int c, const AxisSpan& xs,
+                const AxisSpan& ys, TileFired fired);
+void TileSse2(const TileCore& core, int c, const AxisSpan& xs,
+              const AxisSpan& ys, TileFired fired);
+// Only on a CPU with AVX2 (CpuHasAvx2()).
+void TileAvx2(const TileCore& core, int c, const AxisSpan& xs,
+              const AxisSpan& ys, TileFired fired);
+// TileAvx2's loop for F features (its own for the common widths).
+TileFn TileAvx2For(int features);
+
 bool CpuHasAvx2();
-// The fastest variant this CPU runs.
+// The fastest variants this CPU runs; BestTile is chosen for F features
+// (the common widths have loops of their own).
 SpreadFn BestSpread();
+TileFn BestTile(int features);
 
 }  // namespace speckd::chip
 

@@ -94,6 +94,125 @@ inline int Spread(const SpreadUpdate& u, FiredKeys* fired) {
   return positions_fired;
 }
 
+// A fired neuron's new value (the update's neuron at or above high).
+inline int16_t ResetFired(int16_t s, const TileCore& core) {
+  const int16_t r =
+      core.return_to_zero ? int16_t{0} : Saturate16(int32_t{s} - core.high);
+  return r < core.low ? core.low : r;
+}
+
+// Tile lanes f..n-1 one by one; fired lanes get `bit` in positions[f].
+inline void ScalarTileTail(int16_t* v, const int8_t* w, int f, int n,
+                           const TileCore& core, uint16_t bit,
+                           uint16_t* positions) {
+  for (; f < n; ++f) {
+    const int16_t s = Saturate16(int32_t{v[f]} + w[f]);
+    const bool fires = s >= core.high;
+    v[f] = fires ? ResetFired(s, core) : (s < core.low ? core.low : s);
+    positions[f] |= fires ? bit : uint16_t{0};
+  }
+}
+
+// Calls visit(v, w, bit) for every touched position of a tile, in (y, x)
+// order: v and w at its first feature, bit its position's bit (as a
+// Lanes::Vec, shifted along rather than built per position).
+template <typename Lanes, typename Visit>
+inline __attribute__((always_inline)) void ForEachTilePosition(
+    const TileCore& core, int F, int c, const AxisSpan& xs, const AxisSpan& ys,
+    Visit&& visit) {
+  int16_t* v_row = core.state + ys.neuron_offset + xs.neuron_offset;
+  const int8_t* w_row = core.weights + c * core.channel_stride +
+                        ys.kernel_offset + xs.kernel_offset;
+  const ptrdiff_t w_col = core.kernel_col_step;
+  typename Lanes::Bit row_bit = Lanes::FirstBit();
+  for (int i = 0; i < ys.n; ++i) {
+    int16_t* v = v_row;
+    const int8_t* w = w_row;
+    typename Lanes::Bit bit = row_bit;
+    for (int j = 0; j < xs.n; ++j) {
+      visit(v, w, bit);
+      v += F;
+      w -= w_col;
+      bit = Lanes::NextColumn(bit);
+    }
+    v_row += core.row_step;
+    w_row -= core.kernel_row_step;
+    row_bit = Lanes::NextRow(row_bit);
+  }
+}
+
+// A tile whose F (= kFeatures, a multiple of the lane width) is known at
+// compile time: the masks stay in registers for the whole update.
+template <typename Lanes, int kFeatures>
+inline void TileFixed(const TileCore& core, int c, const AxisSpan& xs,
+                      const AxisSpan& ys, TileFired fired) {
+  constexpr int W = Lanes::kWidth;
+  constexpr int kBlocks = kFeatures / W;
+  static_assert(kFeatures % W == 0 && kFeatures <= 64);
+  const Lanes lanes(core);
+  typename Lanes::Vec acc[kBlocks];
+  for (int b = 0; b < kBlocks; ++b) acc[b] = Lanes::Zero();
+  ForEachTilePosition<Lanes>(
+      core, kFeatures, c, xs, ys,
+      [&](int16_t* v, const int8_t* w, typename Lanes::Bit bit) {
+        for (int b = 0; b < kBlocks; ++b) {
+          acc[b] = lanes.Block(v + b * W, w + b * W, bit, acc[b]);
+        }
+      });
+  uint64_t features = 0;
+  for (int b = 0; b < kBlocks; ++b) {
+    Lanes::Store(fired.positions + b * W, acc[b]);
+    features |= static_cast<uint64_t>(Lanes::NonZero(acc[b])) << (b * W);
+  }
+  fired.features[0] = features;
+}
+
+// Any F: the masks are kept in fired.positions.
+template <typename Lanes>
+inline void TileAnyWidth(const TileCore& core, int c, const AxisSpan& xs,
+                         const AxisSpan& ys, TileFired fired) {
+  constexpr int W = Lanes::kWidth;
+  const int F = core.features;
+  const Lanes lanes(core);
+  for (int f = 0; f < F; ++f) fired.positions[f] = 0;
+  ForEachTilePosition<Lanes>(
+      core, F, c, xs, ys,
+      [&](int16_t* v, const int8_t* w, typename Lanes::Bit bit) {
+        int f = 0;
+        if constexpr (W > 0) {
+          for (; f + W <= F; f += W) {
+            Lanes::Store(fired.positions + f,
+                         lanes.Block(v + f, w + f, bit,
+                                     Lanes::Load(fired.positions + f)));
+          }
+        }
+        ScalarTileTail(v, w, f, F, core, Lanes::Scalar(bit), fired.positions);
+      });
+  for (int word = 0; word * 64 < F; ++word) {
+    uint64_t features = 0;
+    for (int f = word * 64; f < F && f < word * 64 + 64; ++f) {
+      features |= static_cast<uint64_t>(fired.positions[f] != 0) << (f & 63);
+    }
+    fired.features[word] = features;
+  }
+}
+
+// Position bits as plain integers (the scalar loops and the tails).
+struct ScalarBits {
+  using Bit = uint16_t;
+  static Bit FirstBit() { return 1; }
+  static Bit NextColumn(Bit bit) { return static_cast<Bit>(bit << 1); }
+  // A row's first bit, from the previous row's.
+  static Bit NextRow(Bit bit) { return static_cast<Bit>(bit << kTileSide); }
+  static uint16_t Scalar(Bit bit) { return bit; }
+};
+
+// TileAnyWidth lane by lane.
+struct ScalarTileLanes : ScalarBits {
+  static constexpr int kWidth = 0;
+  explicit ScalarTileLanes(const TileCore&) {}
+};
+
 struct ScalarLanes {
   ScalarLanes(int16_t high, int16_t low) : high(high), low(low) {}
   void Row(int16_t* v, const int8_t* w, int n, uint32_t pos,

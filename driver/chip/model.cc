@@ -239,11 +239,10 @@ void ChipModel::RunCascade(uint64_t t, OutputBatch* out) {
   fifo_head_ = 0;
 }
 
-inline __attribute__((always_inline)) void ChipModel::Fire(
-    Core& core, int16_t& v, int f, int y, int x, uint64_t t, OutputBatch* out) {
-  v = core.return_to_zero ? int16_t{0}
-                          : Saturate16(int32_t{v} - core.threshold_high);
-  v = std::max(v, core.threshold_low);
+inline __attribute__((always_inline)) void ChipModel::Emit(Core& core, int f,
+                                                           int y, int x,
+                                                           uint64_t t,
+                                                           OutputBatch* out) {
   ++core.stats->spikes;
   if (core.monitor_only) {
     // The common output-layer case, kept small enough to inline.
@@ -251,6 +250,14 @@ inline __attribute__((always_inline)) void ChipModel::Fire(
     return;
   }
   Route(core, f, y, x, t, out);
+}
+
+inline __attribute__((always_inline)) void ChipModel::Fire(
+    Core& core, int16_t& v, int f, int y, int x, uint64_t t, OutputBatch* out) {
+  v = core.return_to_zero ? int16_t{0}
+                          : Saturate16(int32_t{v} - core.threshold_high);
+  v = std::max(v, core.threshold_low);
+  Emit(core, f, y, x, t, out);
 }
 
 void ChipModel::Route(Core& core, int f, int y, int x, uint64_t t,
@@ -334,6 +341,10 @@ inline __attribute__((always_inline)) void ChipModel::Update(Core& core, int c,
 
 void ChipModel::UpdateSpread(Core& core, int c, const AxisSpan& xs,
                              const AxisSpan& ys, uint64_t t, OutputBatch* out) {
+  if (core.tiled) {
+    UpdateTile(core, c, xs, ys, t, out);
+    return;
+  }
   if (core.exact_path) {
     fired_.clear();
     const int positions_fired = UpdateExactPath(core, c, xs, ys);
@@ -365,6 +376,31 @@ void ChipModel::UpdateSpread(Core& core, int c, const AxisSpan& xs,
   // cores but never back into an update: the keys stay valid.
   if (positions_fired > 1) std::sort(fired.keys, fired.keys + fired.count);
   FireCollected(core, fired.keys, fired.count, t, out);
+}
+
+inline __attribute__((always_inline)) void ChipModel::UpdateTile(
+    Core& core, int c, const AxisSpan& xs, const AxisSpan& ys, uint64_t t,
+    OutputBatch* out) {
+  core.tile(core.tile_core, c, xs, ys,
+            TileFired{tile_positions_.data(), tile_features_.data()});
+  FireTile(core, xs.o0, ys.o0, t, out);
+}
+
+// Emission order (f, y, x): features ascending, then the feature's positions
+// in bit order (bit i * kTileSide + j is row i, column j). Emit() may route
+// into other cores but never back into an update: the masks stay valid.
+void ChipModel::FireTile(Core& core, int ox0, int oy0, uint64_t t,
+                         OutputBatch* out) {
+  const int words = (core.features + 63) / 64;
+  for (int word = 0; word < words; ++word) {
+    for (uint64_t fs = tile_features_[word]; fs != 0; fs &= fs - 1) {
+      const int f = word * 64 + __builtin_ctzll(fs);
+      for (unsigned ps = tile_positions_[f]; ps != 0; ps &= ps - 1) {
+        const int p = __builtin_ctz(ps);
+        Emit(core, f, oy0 + p / kTileSide, ox0 + p % kTileSide, t, out);
+      }
+    }
+  }
 }
 
 int ChipModel::UpdateExactPath(Core& core, int c, const AxisSpan& xs,

@@ -115,7 +115,7 @@ class ChipModel {
 
  private:
   struct Core;
-  struct AxisSpan;
+  using AxisSpan = chip::AxisSpan;
   // A destination compiled: pooling 1, 2 or 4 (validated) as a shift.
   struct RouteTarget {
     int layer;
@@ -154,6 +154,11 @@ class ChipModel {
   // all are updated, in (f, y, x) order.
   void UpdateSpread(Core& core, int c, const AxisSpan& xs, const AxisSpan& ys,
                     uint64_t t, OutputBatch* out);
+  // UpdateSpread for a tiled core; then the fired neurons emit in (f, y, x)
+  // order (FireTile).
+  void UpdateTile(Core& core, int c, const AxisSpan& xs, const AxisSpan& ys,
+                  uint64_t t, OutputBatch* out);
+  void FireTile(Core& core, int ox0, int oy0, uint64_t t, OutputBatch* out);
   // UpdateSpread's loop when threshold_low >= threshold_high (firing is
   // decided per neuron before clamping); returns positions that fired.
   int UpdateExactPath(Core& core, int c, const AxisSpan& xs,
@@ -166,8 +171,11 @@ class ChipModel {
   // (ox, oy) in state and weights.
   void UpdateOnePosition(Core& core, size_t neuron, size_t weights, int ox,
                          int oy, uint64_t t, OutputBatch* out);
-  // Resets the firing neuron `v` (at f, y, x) and routes its spike.
+  // Routes the spike of neuron (f, y, x): decimator, monitor, destinations.
   void Route(Core& core, int f, int y, int x, uint64_t t, OutputBatch* out);
+  // The spike of neuron (f, y, x), already reset: counted and sent on.
+  void Emit(Core& core, int f, int y, int x, uint64_t t, OutputBatch* out);
+  // Resets the firing neuron `v` (at f, y, x) and emits its spike.
   void Fire(Core& core, int16_t& v, int f, int y, int x, uint64_t t,
             OutputBatch* out);
   bool SpikeMonitorOn() const;
@@ -204,6 +212,10 @@ class ChipModel {
   // The same for spread updates, sized by Compile for the widest one (so
   // the SIMD loops write keys without capacity checks).
   std::vector<uint64_t> spread_keys_;
+  // A tile update's fired neurons (TileFired), sized by Compile for the
+  // widest core.
+  std::vector<uint16_t> tile_positions_;
+  std::vector<uint64_t> tile_features_;
   // The update loops for this CPU (SSE2 or AVX2; identical results).
   SpreadFn spread_ = BestSpread();
 };

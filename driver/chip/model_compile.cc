@@ -155,6 +155,17 @@ void ChipModel::Compile() {
     }
     spread_keys_.resize(
         std::max(spread_keys_.size(), widest_x * widest_y * core.features));
+    core.tiled =
+        !core.exact_path && widest_x <= kTileSide && widest_y <= kTileSide;
+    core.tile = BestTile(F);
+    core.tile_core =
+        TileCore::For(core.state.data(), core.weights.data(), F, core.out_w, K,
+                      core.stride_x, core.stride_y, core.threshold_high,
+                      core.threshold_low, core.return_to_zero);
+    tile_positions_.resize(std::max(tile_positions_.size(),
+                                    static_cast<size_t>(F + 15) / 16 * 16));
+    tile_features_.resize(
+        std::max(tile_features_.size(), static_cast<size_t>(F + 63) / 64));
   }
   CompileDvsLayer();
   readout_.Configure(config_.readout,
@@ -164,7 +175,9 @@ void ChipModel::Compile() {
 
 void ChipModel::Reset() {
   for (Core& core : cores_) {
-    core.state = core.initial_state;
+    // Copied in place: tile_core points into the state.
+    std::copy(core.initial_state.begin(), core.initial_state.end(),
+              core.state.begin());
     core.decimator_count = 0;
   }
   stats_ = ModelStats();

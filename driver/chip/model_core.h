@@ -15,18 +15,6 @@
 
 namespace speckd::chip {
 
-// For one input coordinate along an axis: the touched output positions are
-// o0, o0+1, ..., o0+n-1 with kernel index k0, k0-stride, ...
-struct ChipModel::AxisSpan {
-  int16_t o0 = 0;
-  int16_t k0 = 0;
-  int16_t n = 0;
-  // o0 and k0 as offsets into state and weights (x: times F; y: times
-  // out_w * F and K * F), so the one-position update needs no multiply.
-  int32_t neuron_offset = 0;
-  int32_t kernel_offset = 0;
-};
-
 // One core compiled for speed. Neuron state is int16 [oy][ox][f] and weights
 // int8 [c][ky][kx][f] so that one input spike adds contiguous runs of F
 // weights to contiguous runs of F neurons.
@@ -58,6 +46,11 @@ struct ChipModel::Core {
   // threshold_low >= threshold_high: clamping could lift a silent neuron to
   // the threshold, so firing must be decided per neuron before clamping.
   bool exact_path = false;
+  // Every update touches at most kTileSide positions per axis (and
+  // !exact_path): updates run as tiles, through `tile`.
+  bool tiled = false;
+  TileFn tile = nullptr;
+  TileCore tile_core{};
   uint32_t decimator_n = 0;  // 0 = off
   uint32_t decimator_count = 0;
   std::vector<RouteTarget> routes;
