@@ -154,7 +154,8 @@ inline __attribute__((always_inline)) void ChipModel::UpdateIfInside(
     int layer, int feature, int x, int y, uint64_t t, OutputBatch* out) {
   if (layer >= kNumCores || !cores_[layer].in_use) return;
   Core& core = cores_[layer];
-  if (feature >= core.channels || x >= core.in_w || y >= core.in_h) {
+  // One branch (| not ||): the comparisons are cheaper than mispredicts.
+  if ((feature >= core.channels) | (x >= core.in_w) | (y >= core.in_h)) {
     ++stats_.cores[layer].dropped_out_of_range;
     return;
   }
@@ -260,8 +261,10 @@ inline __attribute__((always_inline)) void ChipModel::Fire(
   Emit(core, f, y, x, t, out);
 }
 
-void ChipModel::Route(Core& core, int f, int y, int x, uint64_t t,
-                      OutputBatch* out) {
+inline __attribute__((always_inline)) void ChipModel::Route(Core& core, int f,
+                                                            int y, int x,
+                                                            uint64_t t,
+                                                            OutputBatch* out) {
   if (core.decimator_n != 0) {
     // One counter per core; the N-th spike passes, to monitor and routes alike.
     if (++core.decimator_count < core.decimator_n) return;
@@ -325,10 +328,10 @@ inline __attribute__((always_inline)) void ChipModel::Update(Core& core, int c,
   const AxisSpan& ys = core.y_spans[y];
   if (xs.n == 0 || ys.n == 0) return;
   stats.synops += static_cast<uint64_t>(xs.n) * ys.n * core.features;
-  if (xs.n == 1 && ys.n == 1 && !core.exact_path) {
-    // One touched position (e.g. a linear layer mapped to a full-input
-    // kernel): feature order is emission order, so neurons fire as soon as
-    // they are updated. Inline: per input, a call costs as much as this.
+  if (core.one_position) {
+    // Feature order is emission order, so neurons fire as soon as they are
+    // updated. Inline: per input, a call costs as much as this. (Decided per
+    // core, not per update: a branch on the spans' sizes mispredicts.)
     UpdateOnePosition(core,
                       static_cast<size_t>(xs.neuron_offset + ys.neuron_offset),
                       static_cast<size_t>(c * core.channel_stride +
@@ -389,8 +392,8 @@ inline __attribute__((always_inline)) void ChipModel::UpdateTile(
 // Emission order (f, y, x): features ascending, then the feature's positions
 // in bit order (bit i * kTileSide + j is row i, column j). Emit() may route
 // into other cores but never back into an update: the masks stay valid.
-void ChipModel::FireTile(Core& core, int ox0, int oy0, uint64_t t,
-                         OutputBatch* out) {
+inline __attribute__((always_inline)) void ChipModel::FireTile(
+    Core& core, int ox0, int oy0, uint64_t t, OutputBatch* out) {
   const int words = (core.features + 63) / 64;
   for (int word = 0; word < words; ++word) {
     for (uint64_t fs = tile_features_[word]; fs != 0; fs &= fs - 1) {

@@ -157,6 +157,7 @@ void ChipModel::Compile() {
         std::max(spread_keys_.size(), widest_x * widest_y * core.features));
     core.tiled =
         !core.exact_path && widest_x <= kTileSide && widest_y <= kTileSide;
+    core.one_position = !core.exact_path && widest_x == 1 && widest_y == 1;
     core.tile = BestTile(F);
     core.tile_core =
         TileCore::For(core.state.data(), core.weights.data(), F, core.out_w, K,

@@ -49,6 +49,9 @@ struct ChipModel::Core {
   // Every update touches at most kTileSide positions per axis (and
   // !exact_path): updates run as tiles, through `tile`.
   bool tiled = false;
+  // Every update touches one position (a linear layer on a full-input
+  // kernel), and !exact_path: UpdateOnePosition, inline.
+  bool one_position = false;
   TileFn tile = nullptr;
   TileCore tile_core{};
   uint32_t decimator_n = 0;  // 0 = off
