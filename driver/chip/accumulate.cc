@@ -150,6 +150,7 @@ void TileSse2(const TileCore& core, int c, const AxisSpan& xs,
 }
 
 TileFn BestTile(int features) {
+  if (CpuHasAvx512()) return TileAvx512For(features);
   return CpuHasAvx2() ? TileAvx2For(features) : TileSse2For(features);
 }
 
@@ -162,6 +163,12 @@ int SpreadSse2(const SpreadUpdate& update, FiredKeys* fired) {
 }
 
 bool CpuHasAvx2() { return __builtin_cpu_supports("avx2"); }
+
+// libgcc's checks include the OS saving the registers (XCR0).
+bool CpuHasAvx512() {
+  return __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vl");
+}
 
 SpreadFn BestSpread() {
   static const SpreadFn best = CpuHasAvx2() ? &SpreadAvx2 : &SpreadSse2;

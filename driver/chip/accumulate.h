@@ -1,9 +1,10 @@
 // The inner loops of a synaptic update: one input spike adds kernel rows of
 // F int8 weights to the F int16 neurons of each output position it touches,
 // and the neurons that reach the threshold are collected for firing.
-// Vectorized for SSE2 (every x86-64) and AVX2 (chosen at run time when the
-// CPU has it, compiled apart in accumulate_avx2.cc); every variant gives
-// identical results (accumulate_test).
+// Vectorized for SSE2 (every x86-64), AVX2 and AVX-512 (chosen at run time
+// when the CPU has them, compiled apart in accumulate_avx2.cc and
+// accumulate_avx512.cc); every variant gives identical results
+// (accumulate_test).
 #ifndef SPECKD_DRIVER_CHIP_ACCUMULATE_H_
 #define SPECKD_DRIVER_CHIP_ACCUMULATE_H_
 
@@ -118,8 +119,13 @@ void TileAvx2(const TileCore& core, int c, const AxisSpan& xs,
               const AxisSpan& ys, TileFired fired);
 // TileAvx2's loop for F features (its own for the common widths).
 TileFn TileAvx2For(int features);
+// Only on a CPU with AVX-512BW and VL (CpuHasAvx512()).
+void TileAvx512(const TileCore& core, int c, const AxisSpan& xs,
+                const AxisSpan& ys, TileFired fired);
+TileFn TileAvx512For(int features);
 
 bool CpuHasAvx2();
+bool CpuHasAvx512();
 // The fastest variants this CPU runs; BestTile is chosen for F features
 // (the common widths have loops of their own).
 SpreadFn BestSpread();

@@ -198,5 +198,12 @@ TEST(AccumulateTest, Avx2TileEqualsScalar) {
   ExpectTileSameAsScalar(&TileAvx2, "avx2");
 }
 
+TEST(AccumulateTest, Avx512TileEqualsScalar) {
+  if (!CpuHasAvx512()) {
+    GTEST_SKIP() << "SKIPPED: this CPU has no AVX-512BW/VL (AVX2 runs instead)";
+  }
+  ExpectTileSameAsScalar(&TileAvx512, "avx512");
+}
+
 }  // namespace
 }  // namespace speckd::chip

@@ -139,9 +139,9 @@ inline __attribute__((always_inline)) void ChipModel::Deliver(int layer,
   // copied costs a store-forwarding stall (narrow stores, one wide load).
   Delivery& d = fifo_.emplace_back();
   d.feature = static_cast<uint16_t>(feature);
-  d.layer = static_cast<uint8_t>(layer);
-  d.x = static_cast<uint8_t>(x);
-  d.y = static_cast<uint8_t>(y);
+  d.layer = static_cast<uint16_t>(layer);
+  d.x = static_cast<uint16_t>(x);
+  d.y = static_cast<uint16_t>(y);
 }
 
 inline __attribute__((always_inline)) void ChipModel::BeginInput(
@@ -339,15 +339,15 @@ inline __attribute__((always_inline)) void ChipModel::Update(Core& core, int c,
                       xs.o0, ys.o0, t, out);
     return;
   }
+  if (core.tiled) {
+    UpdateTile(core, c, xs, ys, t, out);
+    return;
+  }
   UpdateSpread(core, c, xs, ys, t, out);
 }
 
 void ChipModel::UpdateSpread(Core& core, int c, const AxisSpan& xs,
                              const AxisSpan& ys, uint64_t t, OutputBatch* out) {
-  if (core.tiled) {
-    UpdateTile(core, c, xs, ys, t, out);
-    return;
-  }
   if (core.exact_path) {
     fired_.clear();
     const int positions_fired = UpdateExactPath(core, c, xs, ys);
@@ -394,10 +394,10 @@ inline __attribute__((always_inline)) void ChipModel::UpdateTile(
 // into other cores but never back into an update: the masks stay valid.
 inline __attribute__((always_inline)) void ChipModel::FireTile(
     Core& core, int ox0, int oy0, uint64_t t, OutputBatch* out) {
-  const int words = (core.features + 63) / 64;
-  for (int word = 0; word < words; ++word) {
-    for (uint64_t fs = tile_features_[word]; fs != 0; fs &= fs - 1) {
-      const int f = word * 64 + __builtin_ctzll(fs);
+  const uint64_t* words = tile_features_.data();
+  for (int base = 0; base < core.features; base += 64) {
+    for (uint64_t fs = *words++; fs != 0; fs &= fs - 1) {
+      const int f = base + __builtin_ctzll(fs);
       for (unsigned ps = tile_positions_[f]; ps != 0; ps &= ps - 1) {
         const int p = __builtin_ctz(ps);
         Emit(core, f, oy0 + p / kTileSide, ox0 + p % kTileSide, t, out);

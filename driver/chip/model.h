@@ -122,11 +122,14 @@ class ChipModel {
     int pooling_shift;
     int feature_shift;
   };
+  // 16-bit fields, 8 bytes: no char-typed stores (which alias everything,
+  // so the compiler reloads the model's fields after each) and a size that
+  // is a power of two (the FIFO's size() is a shift, not a division).
   struct Delivery {
     uint16_t feature;
-    uint8_t layer;
-    uint8_t x;
-    uint8_t y;
+    uint16_t layer;
+    uint16_t x;
+    uint16_t y;
   };
 
   explicit ChipModel(const SpeckConfig& config);
@@ -150,11 +153,11 @@ class ChipModel {
   void HandleDvsEvent(uint64_t timestamp_us, int sensor_x, int sensor_y,
                       bool on, OutputBatch* out);
   void Update(Core& core, int c, int x, int y, uint64_t t, OutputBatch* out);
-  // Update() when the input touches several positions: neurons fire after
-  // all are updated, in (f, y, x) order.
+  // Update() of a core that is neither tiled nor one_position: neurons fire
+  // after all are updated, in (f, y, x) order.
   void UpdateSpread(Core& core, int c, const AxisSpan& xs, const AxisSpan& ys,
                     uint64_t t, OutputBatch* out);
-  // UpdateSpread for a tiled core; then the fired neurons emit in (f, y, x)
+  // Update() of a tiled core; then the fired neurons emit in (f, y, x)
   // order (FireTile).
   void UpdateTile(Core& core, int c, const AxisSpan& xs, const AxisSpan& ys,
                   uint64_t t, OutputBatch* out);
