@@ -44,19 +44,6 @@ inline uint32_t Position(int y, int x) {
   return (static_cast<uint32_t>(y) << 16) | static_cast<uint32_t>(x);
 }
 
-// Writes the spike's fields straight into the output: building it on the
-// stack and copying it costs a store-forwarding stall per spike.
-inline __attribute__((always_inline)) void EmitSpike(OutputBatch* out,
-                                                     uint64_t t, int feature,
-                                                     int layer, int x, int y) {
-  Spike& s = out->spikes.emplace_back();
-  s.timestamp_us = t;
-  s.feature = static_cast<uint16_t>(feature);
-  s.layer = static_cast<uint8_t>(layer);
-  s.x = static_cast<uint8_t>(x);
-  s.y = static_cast<uint8_t>(y);
-}
-
 }  // namespace
 
 uint64_t ModelStats::TotalSynops() const {
@@ -176,6 +163,15 @@ void ChipModel::Process(const InputEvent& input, OutputBatch* out) {
 
 void ChipModel::Process(const InputEvent* inputs, size_t count,
                         OutputBatch* out) {
+  if (direct_.enabled) {
+    ProcessDirect(inputs, count, out);
+    return;
+  }
+  ProcessGeneral(inputs, count, out);
+}
+
+void ChipModel::ProcessGeneral(const InputEvent* inputs, size_t count,
+                               OutputBatch* out) {
   for (const InputEvent* in = inputs; in != inputs + count; ++in) {
     if (in->kind == InputEvent::Kind::kSpike) {
       HandleSpike(in->timestamp_us, in->layer, in->feature, in->x, in->y, out);

@@ -57,6 +57,8 @@ struct ModelStats {
   uint64_t TotalSpikes() const;
 };
 
+struct DirectRun;  // model_direct.cc
+
 class ChipModel {
  public:
   // Upper bound on the spikes one cascade queues and processes; beyond it
@@ -106,6 +108,13 @@ class ChipModel {
   const SpeckConfig& config() const { return config_; }
   const ModelStats& stats() const { return stats_; }
 
+  // Turns off the fast paths chosen by Compile (today the dense-output
+  // path of model_direct.cc), for tests that check they change nothing.
+  void DisableFastPathsForTesting() {
+    fast_paths_ = false;
+    CompileDirectPath();
+  }
+
   // Neuron state of core `layer` at (feature, x, y) in the core's output map.
   absl::StatusOr<int16_t> ReadNeuron(int layer, int feature, int x,
                                      int y) const;
@@ -132,6 +141,19 @@ class ChipModel {
     uint16_t y;
   };
 
+  // Inputs into a core with one output position, at most 8 features and
+  // only the host as destination (model_direct.cc).
+  struct DirectPath {
+    bool enabled = false;
+    int layer = 0;
+    // DVS events go to `layer` (its only destination) through this route.
+    bool from_dvs = false;
+    RouteTarget dvs_route{0, 0, 0};
+    // Per input x and y: the span's kernel_offset, or -1 if it touches no
+    // neuron.
+    std::vector<int32_t> x_kernel, y_kernel;
+  };
+
   explicit ChipModel(const SpeckConfig& config);
   static AxisSpan SpanFor(int in, int pad, int kernel, int stride, int out);
   void Compile();
@@ -142,6 +164,22 @@ class ChipModel {
   void Tick(uint64_t t, OutputBatch* out);
   void Deliver(int layer, int feature, int x, int y);
   void RunCascade(uint64_t t, OutputBatch* out);
+  // Process() input by input, every configuration.
+  void ProcessGeneral(const InputEvent* inputs, size_t count, OutputBatch* out);
+  void CompileDirectPath();
+  // Process() when direct_.enabled: the direct core's inputs in registers,
+  // the rest through ProcessGeneral.
+  void ProcessDirect(const InputEvent* inputs, size_t count, OutputBatch* out);
+  // ProcessDirect's inner loop, from `in` on: stops at `end` or before an
+  // input for the general path (returns true).
+  // kDvs: the run takes DVS events (else spikes into the direct core);
+  // kMonitor: dvs_monitor_.
+  template <bool kDvs, bool kMonitor>
+  bool RunDirect(const InputEvent*& in, const InputEvent* end,
+                 DirectRun& run) const;
+  // The run's neurons and time from the model, and back with its counts.
+  void LoadDirect(DirectRun& run) const;
+  void FlushDirect(DirectRun& run);
   // Counts a late input and advances model time to `t`.
   void BeginInput(uint64_t t, OutputBatch* out);
   // Updates core `layer` with an input spike; counts it as dropped when it
@@ -219,6 +257,8 @@ class ChipModel {
   // widest core.
   std::vector<uint16_t> tile_positions_;
   std::vector<uint64_t> tile_features_;
+  bool fast_paths_ = true;
+  DirectPath direct_;
   // The update loops for this CPU (SSE2 or AVX2; identical results).
   SpreadFn spread_ = BestSpread();
 };

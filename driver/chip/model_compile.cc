@@ -127,6 +127,8 @@ void ChipModel::Compile() {
         }
       }
     }
+    // Padding: model_direct.cc reads 8 weights from a row of fewer.
+    core.weights.resize(core.weights.size() + 8, 0);
     core.biases.assign(static_cast<size_t>(F), 0);
     for (size_t f = 0; f < cfg.biases.size() && f < core.biases.size(); ++f) {
       core.biases[f] = static_cast<int16_t>(cfg.biases[f]);
@@ -169,6 +171,7 @@ void ChipModel::Compile() {
         std::max(tile_features_.size(), static_cast<size_t>(F + 63) / 64));
   }
   CompileDvsLayer();
+  CompileDirectPath();
   readout_.Configure(config_.readout,
                      config_.quirks.readout_class_spacing_erratum);
   SetSlowClock(config_.slow_clock.enable, config_.slow_clock.rate_hz);

@@ -1,0 +1,220 @@
+// The dense-output fast path: inputs that go straight into one core whose
+// output is a single position (a linear layer on a full-input kernel, as in
+// sinabs' spike-count tutorial), with at most 8 features, whose spikes only
+// go to the host. Every input then adds one weight row to the same F
+// neurons, so they stay in an SSE register for the whole run instead of
+// going through memory per input; results are identical to the general
+// path (model_direct_test runs both).
+#include <emmintrin.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "driver/chip/model.h"
+#include "driver/chip/model_core.h"
+#include "driver/chip/sse2_lanes.h"
+
+namespace speckd::chip {
+
+void ChipModel::CompileDirectPath() {
+  direct_ = DirectPath();
+  if (!fast_paths_) return;
+  for (const Core& core : cores_) {
+    if (!core.in_use || !core.one_position || !core.monitor_only ||
+        core.out_w != 1 || core.out_h != 1 || core.features > 8) {
+      continue;
+    }
+    direct_.enabled = true;
+    direct_.layer = core.id;
+    break;
+  }
+  if (!direct_.enabled) return;
+  const Core& core = cores_[direct_.layer];
+  for (const AxisSpan& span : core.x_spans) {
+    direct_.x_kernel.push_back(span.n != 0 ? span.kernel_offset : -1);
+  }
+  for (const AxisSpan& span : core.y_spans) {
+    direct_.y_kernel.push_back(span.n != 0 ? span.kernel_offset : -1);
+  }
+  if (dvs_routes_.size() == 1 && dvs_routes_[0].layer == direct_.layer) {
+    direct_.from_dvs = true;
+    direct_.dvs_route = dvs_routes_[0];
+  }
+}
+
+// What changes input by input on the direct path: RunDirect keeps a copy
+// in registers and writes it back when it stops.
+struct DirectRun {
+  __m128i v;          // the direct core's neurons (lanes past F unused)
+  uint64_t time = 0;  // model time
+  // Counts not yet added to the model's statistics; the others follow
+  // from them (FlushDirect).
+  uint64_t consumed = 0;  // inputs taken
+  uint64_t late = 0, passed = 0, dropped = 0, updates = 0;
+  // The output's spikes. ProcessDirect reserves room for a chunk's before
+  // RunDirect, and Emit tells the compiler so: without the vector's growth
+  // path (a call) in the loop, the loop's constants stay in registers.
+  // Spike's uint8_t (char-typed) stores cannot alias the loop's values,
+  // which are locals.
+  std::vector<Spike>* spikes = nullptr;
+  size_t n = 0;
+
+  void Emit(int f, int layer, int x, int y) {
+    if (spikes->size() == spikes->capacity()) __builtin_unreachable();
+    ++n;
+    Spike& s = spikes->emplace_back();
+    s.timestamp_us = time;
+    s.feature = static_cast<uint16_t>(f);
+    s.layer = static_cast<uint8_t>(layer);
+    s.x = static_cast<uint8_t>(x);
+    s.y = static_cast<uint8_t>(y);
+  }
+};
+
+namespace {
+
+__m128i LaneMask(int features) {
+  alignas(16) int16_t lanes[8];
+  for (int f = 0; f < 8; ++f) lanes[f] = f < features ? int16_t{-1} : 0;
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(lanes));
+}
+
+}  // namespace
+
+void ChipModel::LoadDirect(DirectRun& run) const {
+  const Core& core = cores_[direct_.layer];
+  alignas(16) int16_t lanes[8] = {};
+  std::copy(core.state.begin(), core.state.begin() + core.features, lanes);
+  run.v = _mm_load_si128(reinterpret_cast<const __m128i*>(lanes));
+  run.time = time_us_;
+}
+
+void ChipModel::FlushDirect(DirectRun& run) {
+  Core& core = cores_[direct_.layer];
+  alignas(16) int16_t lanes[8];
+  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), run.v);
+  std::copy(lanes, lanes + core.features, core.state.begin());
+  time_us_ = run.time;
+  // A run takes inputs of one kind: DVS events (each passed one emits a
+  // monitor spike if dvs_monitor_) or spikes into the direct core.
+  const uint64_t arrived = direct_.from_dvs ? run.passed : run.consumed;
+  const uint64_t monitored = dvs_monitor_ ? run.passed : 0;
+  if (direct_.from_dvs) stats_.dvs_events_in += run.consumed;
+  stats_.dvs_events_passed += run.passed;
+  stats_.late_inputs += run.late;
+  core.stats->dropped_out_of_range += run.dropped;
+  core.stats->input_spikes += arrived - run.dropped;
+  core.stats->synops += run.updates * static_cast<uint64_t>(core.features);
+  core.stats->spikes += run.n - monitored;
+  run.consumed = run.late = run.passed = run.dropped = run.updates = 0;
+  run.n = 0;
+}
+
+void ChipModel::ProcessDirect(const InputEvent* in, size_t count,
+                              OutputBatch* out) {
+  // Inputs per RunDirect call, and room for their spikes (the DVS
+  // monitor's and F each), reserved growing geometrically.
+  constexpr size_t kChunk = 512;
+  const size_t most =
+      kChunk * (static_cast<size_t>(cores_[direct_.layer].features) + 1);
+  DirectRun run;
+  run.spikes = &out->spikes;
+  LoadDirect(run);
+  const InputEvent* const end = in + count;
+  while (in != end) {
+    const InputEvent* const chunk_end =
+        in + std::min(kChunk, static_cast<size_t>(end - in));
+    std::vector<Spike>& spikes = out->spikes;
+    if (spikes.capacity() - spikes.size() < most) {
+      spikes.reserve(std::max(spikes.size() + most, 2 * spikes.capacity()));
+    }
+    const bool general =
+        !direct_.from_dvs ? RunDirect<false, false>(in, chunk_end, run)
+        : dvs_monitor_    ? RunDirect<true, true>(in, chunk_end, run)
+                          : RunDirect<true, false>(in, chunk_end, run);
+    FlushDirect(run);
+    if (general) {
+      ProcessGeneral(in++, 1, out);
+      LoadDirect(run);
+    }
+  }
+}
+
+template <bool kDvs, bool kMonitor>
+bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
+                          DirectRun& run_out) const {
+  // Everything the loop reads in locals: nothing it stores can alias them.
+  const Core& core = cores_[direct_.layer];
+  DirectRun r = run_out;
+  const __m128i vhigh = core.vhigh8, vlow = core.vlow8;
+  const __m128i keep = _mm_set1_epi16(core.return_to_zero ? 0 : -1);
+  const __m128i lanes = LaneMask(core.features);
+  const int layer = core.id;
+  const RouteTarget route = direct_.dvs_route;
+  const bool swap = dvs_swap_;
+  const int channels = core.channels, in_w = core.in_w, in_h = core.in_h;
+  const int32_t* const x_kernel = direct_.x_kernel.data();
+  const int32_t* const y_kernel = direct_.y_kernel.data();
+  const int8_t* const weights = core.weights.data();
+  const size_t channel_stride = static_cast<size_t>(core.channel_stride);
+  const uint64_t next_tick = next_tick_us_;
+  constexpr InputEvent::Kind kKind =
+      kDvs ? InputEvent::Kind::kDvsEvent : InputEvent::Kind::kSpike;
+  const InputEvent* in = in_out;
+  bool general = false;
+  for (; in != end; ++in) {
+    const uint64_t ts = in->timestamp_us;
+    if ((ts >= next_tick) | (in->kind != kKind) |
+        (!kDvs && in->layer != layer)) {
+      general = true;  // a tick is due, or the input goes elsewhere
+      break;
+    }
+    r.late += ts < r.time;
+    r.time = std::max(r.time, ts);
+    int c = in->feature, x = in->x, y = in->y;
+    if constexpr (kDvs) {
+      c = dvs_channel_[in->p ? 1 : 0];
+      if ((c < 0) | (x >= kDvsSize) | (y >= kDvsSize)) continue;
+      x = dvs_x_[x];
+      y = dvs_y_[y];
+      if ((x < 0) | (y < 0)) continue;
+      if (swap) std::swap(x, y);
+      ++r.passed;
+      if constexpr (kMonitor) r.Emit(c, kDvsLayer, x, y);
+      c += route.feature_shift;
+      x >>= route.pooling_shift;
+      y >>= route.pooling_shift;
+    }
+    if ((c >= channels) | (x >= in_w) | (y >= in_h)) {
+      ++r.dropped;
+      continue;
+    }
+    // The row's offset along each axis, or -1 where the input touches
+    // no neuron (the one position's kernel does not reach it).
+    const int32_t kx = x_kernel[x], ky = y_kernel[y];
+    if ((kx | ky) < 0) continue;
+    ++r.updates;
+    // Eight weights from the row (Compile pads the weights for the read
+    // past the last row); lanes past F are masked out of firing.
+    const __m128i w =
+        WidenLow8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(
+            weights + c * channel_stride + kx + ky)));
+    const __m128i s = _mm_adds_epi16(r.v, w);
+    const __m128i ge =
+        _mm_and_si128(_mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s), lanes);
+    const __m128i reset = _mm_and_si128(keep, _mm_subs_epi16(s, vhigh));
+    r.v = _mm_max_epi16(
+        _mm_or_si128(_mm_and_si128(ge, reset), _mm_andnot_si128(ge, s)), vlow);
+    for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ge));
+         mask != 0; mask &= mask - 1, mask &= mask - 1) {
+      r.Emit(__builtin_ctz(mask) / 2, layer, 0, 0);  // the one position
+    }
+  }
+  r.consumed += static_cast<uint64_t>(in - in_out);
+  in_out = in;
+  run_out = r;
+  return general;
+}
+
+}  // namespace speckd::chip
