@@ -114,6 +114,7 @@ class ChipModel {
     fast_paths_ = false;
     CompileDirectPath();
   }
+  bool DirectPathForTesting() const { return direct_.enabled; }
 
   // Neuron state of core `layer` at (feature, x, y) in the core's output map.
   absl::StatusOr<int16_t> ReadNeuron(int layer, int feature, int x,
