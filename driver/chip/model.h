@@ -147,12 +147,23 @@ class ChipModel {
   struct DirectPath {
     bool enabled = false;
     int layer = 0;
-    // DVS events go to `layer` (its only destination) through this route.
+    // Why a row offset below is not one: the input is past the core's
+    // input (dropped, counted) or the one position's kernel misses it.
+    static constexpr int32_t kOutside = -2;
+    static constexpr int32_t kNoSynapse = -1;
+    // Per input x and y (any uint8_t): the span's kernel_offset, or why not.
+    std::array<int32_t, 256> x_kernel{}, y_kernel{};
+    // DVS events go to `layer` (its only destination). Per polarity: the
+    // channel's row offset (after feature_shift), or kOutside.
     bool from_dvs = false;
-    RouteTarget dvs_route{0, 0, 0};
-    // Per input x and y: the span's kernel_offset, or -1 if it touches no
-    // neuron.
-    std::vector<int32_t> x_kernel, y_kernel;
+    std::array<int32_t, 2> dvs_channel_rows{};
+    // Per sensor x and y: the DVS layer's output coordinate (-1 outside the
+    // region) and, pooled and swapped as routed, the core's row offset.
+    struct SensorAxis {
+      int32_t dvs = -1;
+      int32_t kernel = kOutside;
+    };
+    std::array<SensorAxis, kDvsSize> sensor_x{}, sensor_y{};
   };
 
   explicit ChipModel(const SpeckConfig& config);

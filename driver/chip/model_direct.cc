@@ -31,15 +31,39 @@ void ChipModel::CompileDirectPath() {
   }
   if (!direct_.enabled) return;
   const Core& core = cores_[direct_.layer];
-  for (const AxisSpan& span : core.x_spans) {
-    direct_.x_kernel.push_back(span.n != 0 ? span.kernel_offset : -1);
+  // Along one axis of the core's input: the kernel row offset, or why not.
+  const auto axis = [](const std::vector<AxisSpan>& spans, int i) {
+    if (i >= static_cast<int>(spans.size())) return DirectPath::kOutside;
+    return spans[i].n != 0 ? spans[i].kernel_offset : DirectPath::kNoSynapse;
+  };
+  for (int i = 0; i < 256; ++i) {
+    direct_.x_kernel[i] = axis(core.x_spans, i);
+    direct_.y_kernel[i] = axis(core.y_spans, i);
   }
-  for (const AxisSpan& span : core.y_spans) {
-    direct_.y_kernel.push_back(span.n != 0 ? span.kernel_offset : -1);
+  if (dvs_routes_.size() != 1 || dvs_routes_[0].layer != direct_.layer) {
+    return;
   }
-  if (dvs_routes_.size() == 1 && dvs_routes_[0].layer == direct_.layer) {
-    direct_.from_dvs = true;
-    direct_.dvs_route = dvs_routes_[0];
+  direct_.from_dvs = true;
+  const RouteTarget& route = dvs_routes_[0];
+  for (int p = 0; p < 2; ++p) {
+    const int c = dvs_channel_[p] + route.feature_shift;
+    direct_.dvs_channel_rows[p] =
+        c < core.channels ? c * core.channel_stride : DirectPath::kOutside;
+  }
+  // A sensor coordinate's DVS-layer output (-1 outside the region) and,
+  // pooled, the core's row offset: along y for sensor x when the DVS layer
+  // swaps the axes.
+  for (int i = 0; i < kDvsSize; ++i) {
+    direct_.sensor_x[i].dvs = dvs_x_[i];
+    direct_.sensor_x[i].kernel =
+        dvs_x_[i] < 0 ? DirectPath::kOutside
+                      : axis(dvs_swap_ ? core.y_spans : core.x_spans,
+                             dvs_x_[i] >> route.pooling_shift);
+    direct_.sensor_y[i].dvs = dvs_y_[i];
+    direct_.sensor_y[i].kernel =
+        dvs_y_[i] < 0 ? DirectPath::kOutside
+                      : axis(dvs_swap_ ? core.x_spans : core.y_spans,
+                             dvs_y_[i] >> route.pooling_shift);
   }
 }
 
@@ -63,12 +87,10 @@ struct DirectRun {
   void Emit(int f, int layer, int x, int y) {
     if (spikes->size() == spikes->capacity()) __builtin_unreachable();
     ++n;
-    Spike& s = spikes->emplace_back();
-    s.timestamp_us = time;
-    s.feature = static_cast<uint16_t>(f);
-    s.layer = static_cast<uint8_t>(layer);
-    s.x = static_cast<uint8_t>(x);
-    s.y = static_cast<uint8_t>(y);
+    // Built in registers and stored whole (two 8-byte stores).
+    spikes->push_back(Spike{time, static_cast<uint16_t>(f),
+                            static_cast<uint8_t>(layer),
+                            static_cast<uint8_t>(x), static_cast<uint8_t>(y)});
   }
 };
 
@@ -151,13 +173,15 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
   const __m128i keep = _mm_set1_epi16(core.return_to_zero ? 0 : -1);
   const __m128i lanes = LaneMask(core.features);
   const int layer = core.id;
-  const RouteTarget route = direct_.dvs_route;
   const bool swap = dvs_swap_;
-  const int channels = core.channels, in_w = core.in_w, in_h = core.in_h;
+  const int channels = core.channels;
+  const int32_t channel_stride = core.channel_stride;
   const int32_t* const x_kernel = direct_.x_kernel.data();
   const int32_t* const y_kernel = direct_.y_kernel.data();
+  const DirectPath::SensorAxis* const sensor_x = direct_.sensor_x.data();
+  const DirectPath::SensorAxis* const sensor_y = direct_.sensor_y.data();
+  const int32_t* const channel_rows = direct_.dvs_channel_rows.data();
   const int8_t* const weights = core.weights.data();
-  const size_t channel_stride = static_cast<size_t>(core.channel_stride);
   const uint64_t next_tick = next_tick_us_;
   constexpr InputEvent::Kind kKind =
       kDvs ? InputEvent::Kind::kDvsEvent : InputEvent::Kind::kSpike;
@@ -172,34 +196,39 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
     }
     r.late += ts < r.time;
     r.time = std::max(r.time, ts);
-    int c = in->feature, x = in->x, y = in->y;
+    // The weight row as three offsets (channel, x, y), each negative
+    // (kOutside or kNoSynapse) when the input is dropped or touches nothing.
+    int32_t row_c, row_x, row_y;
     if constexpr (kDvs) {
-      c = dvs_channel_[in->p ? 1 : 0];
+      const int x = in->x, y = in->y;
+      const int c = dvs_channel_[in->p ? 1 : 0];
       if ((c < 0) | (x >= kDvsSize) | (y >= kDvsSize)) continue;
-      x = dvs_x_[x];
-      y = dvs_y_[y];
-      if ((x < 0) | (y < 0)) continue;
-      if (swap) std::swap(x, y);
+      const DirectPath::SensorAxis sx = sensor_x[x], sy = sensor_y[y];
+      if ((sx.dvs | sy.dvs) < 0) continue;  // outside the region
       ++r.passed;
-      if constexpr (kMonitor) r.Emit(c, kDvsLayer, x, y);
-      c += route.feature_shift;
-      x >>= route.pooling_shift;
-      y >>= route.pooling_shift;
+      if constexpr (kMonitor) {
+        r.Emit(c, kDvsLayer, swap ? sy.dvs : sx.dvs, swap ? sx.dvs : sy.dvs);
+      }
+      row_c = channel_rows[in->p ? 1 : 0];
+      row_x = sx.kernel;
+      row_y = sy.kernel;
+    } else {
+      row_c = in->feature < channels
+                  ? static_cast<int32_t>(in->feature) * channel_stride
+                  : DirectPath::kOutside;
+      row_x = x_kernel[in->x];
+      row_y = y_kernel[in->y];
     }
-    if ((c >= channels) | (x >= in_w) | (y >= in_h)) {
-      ++r.dropped;
+    const int32_t worst = std::min(row_c, std::min(row_x, row_y));
+    if (worst < 0) {
+      r.dropped += worst == DirectPath::kOutside;
       continue;
     }
-    // The row's offset along each axis, or -1 where the input touches
-    // no neuron (the one position's kernel does not reach it).
-    const int32_t kx = x_kernel[x], ky = y_kernel[y];
-    if ((kx | ky) < 0) continue;
     ++r.updates;
     // Eight weights from the row (Compile pads the weights for the read
     // past the last row); lanes past F are masked out of firing.
-    const __m128i w =
-        WidenLow8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(
-            weights + c * channel_stride + kx + ky)));
+    const __m128i w = WidenLow8(_mm_loadl_epi64(
+        reinterpret_cast<const __m128i*>(weights + row_c + row_x + row_y)));
     const __m128i s = _mm_adds_epi16(r.v, w);
     const __m128i ge =
         _mm_and_si128(_mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s), lanes);
