@@ -185,8 +185,8 @@ class ChipModel {
   // ProcessDirect's inner loop, from `in` on: stops at `end` or before an
   // input for the general path (returns true).
   // kDvs: the run takes DVS events (else spikes into the direct core);
-  // kMonitor: dvs_monitor_.
-  template <bool kDvs, bool kMonitor>
+  // kMonitor and kSwap: dvs_monitor_ and dvs_swap_.
+  template <bool kDvs, bool kMonitor, bool kSwap>
   bool RunDirect(const InputEvent*& in, const InputEvent* end,
                  DirectRun& run) const;
   // The run's neurons and time from the model, and back with its counts.

@@ -82,11 +82,10 @@ struct DirectRun {
   // Spike's uint8_t (char-typed) stores cannot alias the loop's values,
   // which are locals.
   std::vector<Spike>* spikes = nullptr;
-  size_t n = 0;
+  size_t spikes_before = 0;  // spikes->size() at the last flush
 
   void Emit(int f, int layer, int x, int y) {
     if (spikes->size() == spikes->capacity()) __builtin_unreachable();
-    ++n;
     // Built in registers and stored whole (two 8-byte stores).
     spikes->push_back(Spike{time, static_cast<uint16_t>(f),
                             static_cast<uint8_t>(layer),
@@ -110,6 +109,7 @@ void ChipModel::LoadDirect(DirectRun& run) const {
   std::copy(core.state.begin(), core.state.begin() + core.features, lanes);
   run.v = _mm_load_si128(reinterpret_cast<const __m128i*>(lanes));
   run.time = time_us_;
+  run.spikes_before = run.spikes->size();
 }
 
 void ChipModel::FlushDirect(DirectRun& run) {
@@ -128,9 +128,9 @@ void ChipModel::FlushDirect(DirectRun& run) {
   core.stats->dropped_out_of_range += run.dropped;
   core.stats->input_spikes += arrived - run.dropped;
   core.stats->synops += run.updates * static_cast<uint64_t>(core.features);
-  core.stats->spikes += run.n - monitored;
+  core.stats->spikes += run.spikes->size() - run.spikes_before - monitored;
   run.consumed = run.late = run.passed = run.dropped = run.updates = 0;
-  run.n = 0;
+  run.spikes_before = run.spikes->size();
 }
 
 void ChipModel::ProcessDirect(const InputEvent* in, size_t count,
@@ -152,9 +152,10 @@ void ChipModel::ProcessDirect(const InputEvent* in, size_t count,
       spikes.reserve(std::max(spikes.size() + most, 2 * spikes.capacity()));
     }
     const bool general =
-        !direct_.from_dvs ? RunDirect<false, false>(in, chunk_end, run)
-        : dvs_monitor_    ? RunDirect<true, true>(in, chunk_end, run)
-                          : RunDirect<true, false>(in, chunk_end, run);
+        !direct_.from_dvs ? RunDirect<false, false, false>(in, chunk_end, run)
+        : !dvs_monitor_   ? RunDirect<true, false, false>(in, chunk_end, run)
+        : dvs_swap_       ? RunDirect<true, true, true>(in, chunk_end, run)
+                          : RunDirect<true, true, false>(in, chunk_end, run);
     FlushDirect(run);
     if (general) {
       ProcessGeneral(in++, 1, out);
@@ -163,7 +164,7 @@ void ChipModel::ProcessDirect(const InputEvent* in, size_t count,
   }
 }
 
-template <bool kDvs, bool kMonitor>
+template <bool kDvs, bool kMonitor, bool kSwap>
 bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
                           DirectRun& run_out) const {
   // Everything the loop reads in locals: nothing it stores can alias them.
@@ -173,14 +174,8 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
   const __m128i keep = _mm_set1_epi16(core.return_to_zero ? 0 : -1);
   const __m128i lanes = LaneMask(core.features);
   const int layer = core.id;
-  const bool swap = dvs_swap_;
   const int channels = core.channels;
   const int32_t channel_stride = core.channel_stride;
-  const int32_t* const x_kernel = direct_.x_kernel.data();
-  const int32_t* const y_kernel = direct_.y_kernel.data();
-  const DirectPath::SensorAxis* const sensor_x = direct_.sensor_x.data();
-  const DirectPath::SensorAxis* const sensor_y = direct_.sensor_y.data();
-  const int32_t* const channel_rows = direct_.dvs_channel_rows.data();
   const int8_t* const weights = core.weights.data();
   const uint64_t next_tick = next_tick_us_;
   constexpr InputEvent::Kind kKind =
@@ -203,21 +198,22 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
       const int x = in->x, y = in->y;
       const int c = dvs_channel_[in->p ? 1 : 0];
       if ((c < 0) | (x >= kDvsSize) | (y >= kDvsSize)) continue;
-      const DirectPath::SensorAxis sx = sensor_x[x], sy = sensor_y[y];
+      const DirectPath::SensorAxis sx = direct_.sensor_x[x];
+      const DirectPath::SensorAxis sy = direct_.sensor_y[y];
       if ((sx.dvs | sy.dvs) < 0) continue;  // outside the region
       ++r.passed;
       if constexpr (kMonitor) {
-        r.Emit(c, kDvsLayer, swap ? sy.dvs : sx.dvs, swap ? sx.dvs : sy.dvs);
+        r.Emit(c, kDvsLayer, kSwap ? sy.dvs : sx.dvs, kSwap ? sx.dvs : sy.dvs);
       }
-      row_c = channel_rows[in->p ? 1 : 0];
+      row_c = direct_.dvs_channel_rows[in->p ? 1 : 0];
       row_x = sx.kernel;
       row_y = sy.kernel;
     } else {
       row_c = in->feature < channels
                   ? static_cast<int32_t>(in->feature) * channel_stride
                   : DirectPath::kOutside;
-      row_x = x_kernel[in->x];
-      row_y = y_kernel[in->y];
+      row_x = direct_.x_kernel[in->x];
+      row_y = direct_.y_kernel[in->y];
     }
     const int32_t worst = std::min(row_c, std::min(row_x, row_y));
     if (worst < 0) {
