@@ -127,8 +127,6 @@ void ChipModel::Compile() {
         }
       }
     }
-    // Padding: model_direct.cc reads 8 weights from a row of fewer.
-    core.weights.resize(core.weights.size() + 8, 0);
     core.biases.assign(static_cast<size_t>(F), 0);
     for (size_t f = 0; f < cfg.biases.size() && f < core.biases.size(); ++f) {
       core.biases[f] = static_cast<int16_t>(cfg.biases[f]);

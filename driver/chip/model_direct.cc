@@ -31,14 +31,27 @@ void ChipModel::CompileDirectPath() {
   }
   if (!direct_.enabled) return;
   const Core& core = cores_[direct_.layer];
-  // Along one axis of the core's input: the kernel row offset, or why not.
-  const auto axis = [](const std::vector<AxisSpan>& spans, int i) {
+  // The kernel again, a row of 8 per (c, ky, kx) with zeros past F: lanes
+  // past F then never fire (LoadDirect holds them at threshold_low), and
+  // a row is one 8-byte load.
+  const int K = core.kernel;
+  direct_.weights.assign(static_cast<size_t>(core.channels) * K * K * 8, 0);
+  for (size_t row = 0; row < direct_.weights.size() / 8; ++row) {
+    for (int f = 0; f < core.features; ++f) {
+      direct_.weights[row * 8 + f] = core.weights[row * core.features + f];
+    }
+  }
+  // Along one axis of the core's input: the row offset in those units (x:
+  // kx * 8; y: ky * K * 8), or why not.
+  const auto axis = [](const std::vector<AxisSpan>& spans, int i, int unit) {
     if (i >= static_cast<int>(spans.size())) return DirectPath::kOutside;
-    return spans[i].n != 0 ? spans[i].kernel_offset : DirectPath::kNoSynapse;
+    return spans[i].n != 0 ? spans[i].k0 * unit : DirectPath::kNoSynapse;
   };
+  const int x_unit = 8, y_unit = K * 8;
+  direct_.channel_stride = K * K * 8;
   for (int i = 0; i < 256; ++i) {
-    direct_.x_kernel[i] = axis(core.x_spans, i);
-    direct_.y_kernel[i] = axis(core.y_spans, i);
+    direct_.x_kernel[i] = axis(core.x_spans, i, x_unit);
+    direct_.y_kernel[i] = axis(core.y_spans, i, y_unit);
   }
   if (dvs_routes_.size() != 1 || dvs_routes_[0].layer != direct_.layer) {
     return;
@@ -48,22 +61,23 @@ void ChipModel::CompileDirectPath() {
   for (int p = 0; p < 2; ++p) {
     const int c = dvs_channel_[p] + route.feature_shift;
     direct_.dvs_channel_rows[p] =
-        c < core.channels ? c * core.channel_stride : DirectPath::kOutside;
+        c < core.channels ? c * direct_.channel_stride : DirectPath::kOutside;
   }
   // A sensor coordinate's DVS-layer output (-1 outside the region) and,
   // pooled, the core's row offset: along y for sensor x when the DVS layer
   // swaps the axes.
   for (int i = 0; i < kDvsSize; ++i) {
-    direct_.sensor_x[i].dvs = dvs_x_[i];
-    direct_.sensor_x[i].kernel =
-        dvs_x_[i] < 0 ? DirectPath::kOutside
-                      : axis(dvs_swap_ ? core.y_spans : core.x_spans,
-                             dvs_x_[i] >> route.pooling_shift);
-    direct_.sensor_y[i].dvs = dvs_y_[i];
-    direct_.sensor_y[i].kernel =
-        dvs_y_[i] < 0 ? DirectPath::kOutside
-                      : axis(dvs_swap_ ? core.x_spans : core.y_spans,
-                             dvs_y_[i] >> route.pooling_shift);
+    for (const bool is_x : {true, false}) {
+      const int16_t out = is_x ? dvs_x_[i] : dvs_y_[i];
+      const bool core_x = is_x != dvs_swap_;
+      DirectPath::SensorAxis& a =
+          is_x ? direct_.sensor_x[i] : direct_.sensor_y[i];
+      a.dvs = out;
+      a.kernel =
+          out < 0 ? DirectPath::kOutside
+                  : axis(core_x ? core.x_spans : core.y_spans,
+                         out >> route.pooling_shift, core_x ? x_unit : y_unit);
+    }
   }
 }
 
@@ -93,19 +107,10 @@ struct DirectRun {
   }
 };
 
-namespace {
-
-__m128i LaneMask(int features) {
-  alignas(16) int16_t lanes[8];
-  for (int f = 0; f < 8; ++f) lanes[f] = f < features ? int16_t{-1} : 0;
-  return _mm_load_si128(reinterpret_cast<const __m128i*>(lanes));
-}
-
-}  // namespace
-
 void ChipModel::LoadDirect(DirectRun& run) const {
   const Core& core = cores_[direct_.layer];
-  alignas(16) int16_t lanes[8] = {};
+  alignas(16) int16_t lanes[8];
+  std::fill(lanes, lanes + 8, core.threshold_low);  // lanes past F
   std::copy(core.state.begin(), core.state.begin() + core.features, lanes);
   run.v = _mm_load_si128(reinterpret_cast<const __m128i*>(lanes));
   run.time = time_us_;
@@ -170,13 +175,18 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
   // Everything the loop reads in locals: nothing it stores can alias them.
   const Core& core = cores_[direct_.layer];
   DirectRun r = run_out;
-  const __m128i vhigh = core.vhigh8, vlow = core.vlow8;
-  const __m128i keep = _mm_set1_epi16(core.return_to_zero ? 0 : -1);
-  const __m128i lanes = LaneMask(core.features);
+  // s >= high as s > high - 1 (one compare): high > low >= INT16_MIN here.
+  const __m128i above =
+      _mm_set1_epi16(static_cast<int16_t>(core.threshold_high - 1));
+  const __m128i vlow = core.vlow8;
+  // A fired lane: zeroed (return_to_zero), else high subtracted.
+  const __m128i zeroed = _mm_set1_epi16(core.return_to_zero ? -1 : 0);
+  const __m128i subtracted =
+      core.return_to_zero ? _mm_setzero_si128() : core.vhigh8;
   const int layer = core.id;
   const int channels = core.channels;
-  const int32_t channel_stride = core.channel_stride;
-  const int8_t* const weights = core.weights.data();
+  const int32_t channel_stride = direct_.channel_stride;
+  const int8_t* const weights = direct_.weights.data();
   const uint64_t next_tick = next_tick_us_;
   constexpr InputEvent::Kind kKind =
       kDvs ? InputEvent::Kind::kDvsEvent : InputEvent::Kind::kSpike;
@@ -221,16 +231,13 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
       continue;
     }
     ++r.updates;
-    // Eight weights from the row (Compile pads the weights for the read
-    // past the last row); lanes past F are masked out of firing.
     const __m128i w = WidenLow8(_mm_loadl_epi64(
         reinterpret_cast<const __m128i*>(weights + row_c + row_x + row_y)));
     const __m128i s = _mm_adds_epi16(r.v, w);
-    const __m128i ge =
-        _mm_and_si128(_mm_cmpeq_epi16(_mm_max_epi16(s, vhigh), s), lanes);
-    const __m128i reset = _mm_and_si128(keep, _mm_subs_epi16(s, vhigh));
-    r.v = _mm_max_epi16(
-        _mm_or_si128(_mm_and_si128(ge, reset), _mm_andnot_si128(ge, s)), vlow);
+    const __m128i ge = _mm_cmpgt_epi16(s, above);
+    const __m128i kept = _mm_andnot_si128(_mm_and_si128(ge, zeroed), s);
+    r.v = _mm_max_epi16(_mm_subs_epi16(kept, _mm_and_si128(ge, subtracted)),
+                        vlow);
     for (unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(ge));
          mask != 0; mask &= mask - 1, mask &= mask - 1) {
       r.Emit(__builtin_ctz(mask) / 2, layer, 0, 0);  // the one position

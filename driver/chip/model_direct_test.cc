@@ -39,10 +39,12 @@ CnnLayerConfig DenseCore(std::mt19937& rng) {
   d.output_shape = {{1, 1}, f};
   core.weights.resize(static_cast<size_t>(f) * c * k * k);
   for (int32_t& w : core.weights) w = Uniform(rng, -128, 127);
-  core.threshold_high = Uniform(rng, 1, 400);
+  // Negative thresholds too (lanes past F must still never fire).
+  core.threshold_high = Uniform(rng, -200, 400);
   // Now and then low >= high: the exact path, which the fast path refuses.
-  core.threshold_low =
-      Uniform(rng, 0, 9) == 0 ? core.threshold_high + 5 : Uniform(rng, -400, 0);
+  core.threshold_low = Uniform(rng, 0, 9) == 0
+                           ? core.threshold_high + 5
+                           : Uniform(rng, -600, core.threshold_high - 1);
   core.return_to_zero = Uniform(rng, 0, 1) == 1;
   core.leak_enable = Uniform(rng, 0, 2) == 0;
   core.biases.resize(f);
