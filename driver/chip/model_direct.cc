@@ -89,7 +89,13 @@ struct DirectRun {
   // Counts not yet added to the model's statistics; the others follow
   // from them (FlushDirect).
   uint64_t consumed = 0;  // inputs taken
-  uint64_t late = 0, passed = 0, dropped = 0, updates = 0;
+  // Only the rare outcomes are counted in the loop: a counter bumped per
+  // input would be one more chain from input to input (through memory
+  // when registers run out).
+  uint64_t late = 0;
+  uint64_t rejected = 0;    // DVS events the DVS layer does not pass
+  uint64_t dropped = 0;     // past the core's input
+  uint64_t no_synapse = 0;  // the one position's kernel does not reach
   // The output's spikes. ProcessDirect reserves room for a chunk's before
   // RunDirect, and Emit tells the compiler so: without the vector's growth
   // path (a call) in the loop, the loop's constants stay in registers.
@@ -125,16 +131,18 @@ void ChipModel::FlushDirect(DirectRun& run) {
   time_us_ = run.time;
   // A run takes inputs of one kind: DVS events (each passed one emits a
   // monitor spike if dvs_monitor_) or spikes into the direct core.
-  const uint64_t arrived = direct_.from_dvs ? run.passed : run.consumed;
-  const uint64_t monitored = dvs_monitor_ ? run.passed : 0;
+  const uint64_t passed = direct_.from_dvs ? run.consumed - run.rejected : 0;
+  const uint64_t arrived = direct_.from_dvs ? passed : run.consumed;
+  const uint64_t monitored = dvs_monitor_ ? passed : 0;
+  const uint64_t updates = arrived - run.dropped - run.no_synapse;
   if (direct_.from_dvs) stats_.dvs_events_in += run.consumed;
-  stats_.dvs_events_passed += run.passed;
+  stats_.dvs_events_passed += passed;
   stats_.late_inputs += run.late;
   core.stats->dropped_out_of_range += run.dropped;
   core.stats->input_spikes += arrived - run.dropped;
-  core.stats->synops += run.updates * static_cast<uint64_t>(core.features);
+  core.stats->synops += updates * static_cast<uint64_t>(core.features);
   core.stats->spikes += run.spikes->size() - run.spikes_before - monitored;
-  run.consumed = run.late = run.passed = run.dropped = run.updates = 0;
+  run.consumed = run.late = run.rejected = run.dropped = run.no_synapse = 0;
   run.spikes_before = run.spikes->size();
 }
 
@@ -207,11 +215,16 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
     if constexpr (kDvs) {
       const int x = in->x, y = in->y;
       const int c = dvs_channel_[in->p ? 1 : 0];
-      if ((c < 0) | (x >= kDvsSize) | (y >= kDvsSize)) continue;
+      if ((c < 0) | (x >= kDvsSize) | (y >= kDvsSize)) {
+        ++r.rejected;
+        continue;
+      }
       const DirectPath::SensorAxis sx = direct_.sensor_x[x];
       const DirectPath::SensorAxis sy = direct_.sensor_y[y];
-      if ((sx.dvs | sy.dvs) < 0) continue;  // outside the region
-      ++r.passed;
+      if ((sx.dvs | sy.dvs) < 0) {  // outside the region
+        ++r.rejected;
+        continue;
+      }
       if constexpr (kMonitor) {
         r.Emit(c, kDvsLayer, kSwap ? sy.dvs : sx.dvs, kSwap ? sx.dvs : sy.dvs);
       }
@@ -228,9 +241,9 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
     const int32_t worst = std::min(row_c, std::min(row_x, row_y));
     if (worst < 0) {
       r.dropped += worst == DirectPath::kOutside;
+      r.no_synapse += worst == DirectPath::kNoSynapse;
       continue;
     }
-    ++r.updates;
     const __m128i w = WidenLow8(_mm_loadl_epi64(
         reinterpret_cast<const __m128i*>(weights + row_c + row_x + row_y)));
     const __m128i s = _mm_adds_epi16(r.v, w);
