@@ -1,7 +1,8 @@
 // The position loop of accumulate.h and its scalar lanes, included inside an
-// anonymous namespace by accumulate.cc (SSE2) and accumulate_avx2.cc
-// (-mavx2): each translation unit gets its own copy, so code compiled for
-// AVX2 is never shared with the baseline build. Not a public header.
+// anonymous namespace by accumulate.cc (SSE2), accumulate_avx2.cc (-mavx2)
+// and accumulate_avx512.cc: each translation unit gets its own copy, so
+// code compiled for AVX2 or AVX-512 is never shared with the baseline build.
+// Not a public header.
 #ifndef SPECKD_DRIVER_CHIP_ACCUMULATE_IMPL_H_
 #define SPECKD_DRIVER_CHIP_ACCUMULATE_IMPL_H_
 

@@ -44,6 +44,19 @@ inline uint32_t Position(int y, int x) {
   return (static_cast<uint32_t>(y) << 16) | static_cast<uint32_t>(x);
 }
 
+// Writes the spike's fields straight into the output: building it on the
+// stack and copying it costs a store-forwarding stall per spike.
+inline __attribute__((always_inline)) void EmitSpike(OutputBatch* out,
+                                                     uint64_t t, int feature,
+                                                     int layer, int x, int y) {
+  Spike& s = out->spikes.emplace_back();
+  s.timestamp_us = t;
+  s.feature = static_cast<uint16_t>(feature);
+  s.layer = static_cast<uint8_t>(layer);
+  s.x = static_cast<uint8_t>(x);
+  s.y = static_cast<uint8_t>(y);
+}
+
 }  // namespace
 
 uint64_t ModelStats::TotalSynops() const {

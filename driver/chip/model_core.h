@@ -1,5 +1,6 @@
 // ChipModel's compiled cores, shared by the files that build them
-// (model_compile.cc) and run them (model.cc). Not a public header.
+// (model_compile.cc) and run them (model.cc, model_direct.cc). Not a public
+// header.
 #ifndef SPECKD_DRIVER_CHIP_MODEL_CORE_H_
 #define SPECKD_DRIVER_CHIP_MODEL_CORE_H_
 
@@ -72,19 +73,6 @@ struct ChipModel::Core {
                     features];
   }
 };
-
-// Writes the spike's fields straight into the output: building it on the
-// stack and copying it costs a store-forwarding stall per spike.
-inline __attribute__((always_inline)) void EmitSpike(OutputBatch* out,
-                                                     uint64_t t, int feature,
-                                                     int layer, int x, int y) {
-  Spike& s = out->spikes.emplace_back();
-  s.timestamp_us = t;
-  s.feature = static_cast<uint16_t>(feature);
-  s.layer = static_cast<uint8_t>(layer);
-  s.x = static_cast<uint8_t>(x);
-  s.y = static_cast<uint8_t>(y);
-}
 
 }  // namespace speckd::chip
 

@@ -1,7 +1,8 @@
 // Eight int16 neurons updated at once with SSE2, shared by the model's
-// one-position update and accumulate.cc's SSE2 loops. Baseline code only:
-// accumulate_avx2.cc (built with -mavx2) must not include it, or the
-// linker could hand baseline callers an AVX2-encoded copy.
+// one-position update, its direct path and accumulate.cc's SSE2 loops.
+// Baseline code only: accumulate_avx2.cc and accumulate_avx512.cc (built
+// for those) must not include it, or the linker could hand baseline callers
+// an AVX-encoded copy.
 #ifndef SPECKD_DRIVER_CHIP_SSE2_LANES_H_
 #define SPECKD_DRIVER_CHIP_SSE2_LANES_H_
 
