@@ -254,6 +254,13 @@ inline __attribute__((always_inline)) void ChipModel::Emit(Core& core, int f,
                                                            uint64_t t,
                                                            OutputBatch* out) {
   ++core.stats->spikes;
+  if (core.route_only) {
+    // The common hidden-layer case: one destination core, nothing else.
+    const RouteTarget& r = core.routes[0];
+    Deliver(r.layer, f + r.feature_shift, x >> r.pooling_shift,
+            y >> r.pooling_shift);
+    return;
+  }
   if (core.monitor_only) {
     // The common output-layer case, kept small enough to inline.
     EmitSpike(out, t, f, core.id, x, y);

@@ -97,6 +97,9 @@ void ChipModel::Compile() {
     }
     core.monitor_only =
         core.monitor && core.decimator_n == 0 && core.routes.empty();
+    core.route_only = !core.monitor && core.decimator_n == 0 &&
+                      core.routes.size() == 1 &&
+                      core.routes[0].layer != kReadoutLayer;
     const int F = core.features, C = core.channels, K = core.kernel;
     for (int x = 0; x < core.in_w; ++x) {
       AxisSpan& span = core.x_spans.emplace_back(

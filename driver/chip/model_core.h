@@ -44,6 +44,8 @@ struct ChipModel::Core {
   bool monitor = false;
   // monitor, and no decimator and no routes: Fire() needs nothing else.
   bool monitor_only = false;
+  // One destination core, no monitor and no decimator: the same for it.
+  bool route_only = false;
   // threshold_low >= threshold_high: clamping could lift a silent neuron to
   // the threshold, so firing must be decided per neuron before clamping.
   bool exact_path = false;
