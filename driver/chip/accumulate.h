@@ -57,6 +57,9 @@ struct AxisSpan {
   int16_t o0 = 0;
   int16_t k0 = 0;
   int16_t n = 0;
+  // Synaptic operations per input along this axis (x: n * F; y: n), so an
+  // input's count is one product, 0 when it touches nothing.
+  uint16_t synops = 0;
   // o0 and k0 as offsets into state and weights (x: times F; y: times
   // out_w * F and K * F), so an update needs no multiply.
   int32_t neuron_offset = 0;

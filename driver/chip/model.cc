@@ -342,8 +342,9 @@ inline __attribute__((always_inline)) void ChipModel::Update(Core& core, int c,
   ++stats.input_spikes;
   const AxisSpan& xs = core.x_spans[x];
   const AxisSpan& ys = core.y_spans[y];
-  if (xs.n == 0 || ys.n == 0) return;
-  stats.synops += static_cast<uint64_t>(xs.n) * ys.n * core.features;
+  const uint64_t synops = uint64_t{xs.synops} * ys.synops;
+  if (synops == 0) return;  // the input touches no neuron
+  stats.synops += synops;
   if (core.one_position) {
     // Feature order is emission order, so neurons fire as soon as they are
     // updated. Inline: per input, a call costs as much as this. (Decided per
@@ -410,10 +411,9 @@ inline __attribute__((always_inline)) void ChipModel::UpdateTile(
 // into other cores but never back into an update: the masks stay valid.
 inline __attribute__((always_inline)) void ChipModel::FireTile(
     Core& core, int ox0, int oy0, uint64_t t, OutputBatch* out) {
-  const uint64_t* words = tile_features_.data();
-  for (int base = 0; base < core.features; base += 64) {
-    for (uint64_t fs = *words++; fs != 0; fs &= fs - 1) {
-      const int f = base + __builtin_ctzll(fs);
+  for (int word = 0; word < core.feature_words; ++word) {
+    for (uint64_t fs = tile_features_[word]; fs != 0; fs &= fs - 1) {
+      const int f = word * 64 + __builtin_ctzll(fs);
       for (unsigned ps = tile_positions_[f]; ps != 0; ps &= ps - 1) {
         const int p = __builtin_ctz(ps);
         Emit(core, f, oy0 + p / kTileSide, ox0 + p % kTileSide, t, out);

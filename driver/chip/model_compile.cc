@@ -70,6 +70,7 @@ void ChipModel::Compile() {
     const CnnLayerDimensions& d = cfg.dimensions;
     core.channels = static_cast<int>(d.input_shape.feature_count);
     core.features = static_cast<int>(d.output_shape.feature_count);
+    core.feature_words = (core.features + 63) / 64;
     core.kernel = static_cast<int>(d.kernel_size);
     core.in_w = static_cast<int>(d.input_shape.size.x);
     core.in_h = static_cast<int>(d.input_shape.size.y);
@@ -107,6 +108,7 @@ void ChipModel::Compile() {
                   core.out_w));
       span.neuron_offset = span.o0 * F;
       span.kernel_offset = span.k0 * F;
+      span.synops = static_cast<uint16_t>(span.n * F);
     }
     for (int y = 0; y < core.in_h; ++y) {
       AxisSpan& span = core.y_spans.emplace_back(
@@ -114,6 +116,7 @@ void ChipModel::Compile() {
                   core.out_h));
       span.neuron_offset = span.o0 * core.out_w * F;
       span.kernel_offset = span.k0 * K * F;
+      span.synops = static_cast<uint16_t>(span.n);
     }
     core.channel_stride = K * K * F;
     core.weights.assign(static_cast<size_t>(C) * K * K * F, 0);

@@ -25,6 +25,7 @@ struct ChipModel::Core {
   CoreStats* stats = nullptr;  // &stats_.cores[id]
   int channels = 0;            // input features
   int features = 0;            // output features
+  int feature_words = 0;       // (features + 63) / 64: a tile's feature masks
   int kernel = 0;
   int channel_stride = 0;  // K * K * F: weights per input feature
   int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
