@@ -305,7 +305,8 @@ inline __attribute__((always_inline)) void ChipModel::UpdateOnePosition(
     OutputBatch* out) {
   int16_t* v = &core.state[neuron];
   const int8_t* w = &core.weights[weights];
-  const int n = core.features;
+  // A dense core's padded lanes: whole blocks of 8, no scalar tail.
+  const int n = core.kernel_lanes;
   const int16_t high = core.threshold_high;
   const int16_t low = core.threshold_low;
   int f = 0;

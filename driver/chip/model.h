@@ -151,10 +151,8 @@ class ChipModel {
     // input (dropped, counted) or the one position's kernel misses it.
     static constexpr int32_t kOutside = -2;
     static constexpr int32_t kNoSynapse = -1;
-    // The core's kernel with rows of 8 (zeros past F), and per input x
-    // and y (any uint8_t) the row offset into it, or why not.
-    std::vector<int8_t> weights;
-    int32_t channel_stride = 0;  // K * K * 8
+    // Per input x and y (any uint8_t): the span's kernel_offset, or why
+    // not.
     std::array<int32_t, 256> x_kernel{}, y_kernel{};
     // DVS events go to `layer` (its only destination). Per polarity: the
     // channel's row offset (after feature_shift), or kOutside.

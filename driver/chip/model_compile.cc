@@ -102,12 +102,18 @@ void ChipModel::Compile() {
                       core.routes.size() == 1 &&
                       core.routes[0].layer != kReadoutLayer;
     const int F = core.features, C = core.channels, K = core.kernel;
+    // A single output position: its neurons and kernel rows are padded to
+    // a multiple of 8 lanes (padding neurons held at threshold_low with
+    // zero weights never fire), so its updates are whole SIMD blocks.
+    core.dense = !core.exact_path && core.out_w == 1 && core.out_h == 1;
+    const int row = core.dense ? (F + 7) / 8 * 8 : F;
+    core.kernel_lanes = row;
     for (int x = 0; x < core.in_w; ++x) {
       AxisSpan& span = core.x_spans.emplace_back(
           SpanFor(x, static_cast<int>(d.padding.x), core.kernel, core.stride_x,
                   core.out_w));
       span.neuron_offset = span.o0 * F;
-      span.kernel_offset = span.k0 * F;
+      span.kernel_offset = span.k0 * row;
       span.synops = static_cast<uint16_t>(span.n * F);
     }
     for (int y = 0; y < core.in_h; ++y) {
@@ -115,11 +121,11 @@ void ChipModel::Compile() {
           SpanFor(y, static_cast<int>(d.padding.y), core.kernel, core.stride_y,
                   core.out_h));
       span.neuron_offset = span.o0 * core.out_w * F;
-      span.kernel_offset = span.k0 * K * F;
+      span.kernel_offset = span.k0 * K * row;
       span.synops = static_cast<uint16_t>(span.n);
     }
-    core.channel_stride = K * K * F;
-    core.weights.assign(static_cast<size_t>(C) * K * K * F, 0);
+    core.channel_stride = K * K * row;
+    core.weights.assign(static_cast<size_t>(C) * K * K * row, 0);
     // samna order [f][c][x][y] -> [c][ky][kx][f].
     for (int f = 0; f < F; ++f) {
       for (int c = 0; c < C; ++c) {
@@ -127,8 +133,8 @@ void ChipModel::Compile() {
           for (int ky = 0; ky < K; ++ky) {
             const size_t src =
                 ((static_cast<size_t>(f) * C + c) * K + kx) * K + ky;
-            core.weights[((static_cast<size_t>(c) * K + ky) * K + kx) * F + f] =
-                static_cast<int8_t>(cfg.weights[src]);
+            core.weights[((static_cast<size_t>(c) * K + ky) * K + kx) * row +
+                         f] = static_cast<int8_t>(cfg.weights[src]);
           }
         }
       }
@@ -150,6 +156,9 @@ void ChipModel::Compile() {
           }
         }
       }
+    }
+    if (core.dense) {
+      core.state.resize(static_cast<size_t>(row), core.threshold_low);
     }
     core.initial_state = core.state;
     size_t widest_x = 0, widest_y = 0;

@@ -27,7 +27,13 @@ struct ChipModel::Core {
   int features = 0;            // output features
   int feature_words = 0;       // (features + 63) / 64: a tile's feature masks
   int kernel = 0;
-  int channel_stride = 0;  // K * K * F: weights per input feature
+  int channel_stride = 0;  // K * K * kernel_lanes: weights per input feature
+  // Weights per kernel row (and, when dense, neurons): F, or F rounded up
+  // to 8 for a dense core.
+  int kernel_lanes = 0;
+  // A single output position (and !exact_path): one_position, with padded
+  // rows (Compile).
+  bool dense = false;
   int in_w = 0, in_h = 0, out_w = 0, out_h = 0;
   int stride_x = 1, stride_y = 1;
   int16_t threshold_high = 0;
@@ -73,7 +79,7 @@ struct ChipModel::Core {
   }
   const int8_t* kernel_row(int c, int ky, int kx) const {
     return &weights[((static_cast<size_t>(c) * kernel + ky) * kernel + kx) *
-                    features];
+                    kernel_lanes];
   }
 };
 

@@ -21,8 +21,9 @@ void ChipModel::CompileDirectPath() {
   direct_ = DirectPath();
   if (!fast_paths_) return;
   for (const Core& core : cores_) {
-    if (!core.in_use || !core.one_position || !core.monitor_only ||
-        core.out_w != 1 || core.out_h != 1 || core.features > 8) {
+    // A dense core's rows are padded to 8 lanes: one load per input.
+    if (!core.in_use || !core.dense || !core.monitor_only ||
+        core.kernel_lanes != 8) {
       continue;
     }
     direct_.enabled = true;
@@ -31,27 +32,16 @@ void ChipModel::CompileDirectPath() {
   }
   if (!direct_.enabled) return;
   const Core& core = cores_[direct_.layer];
-  // The kernel again, a row of 8 per (c, ky, kx) with zeros past F: lanes
-  // past F then never fire (LoadDirect holds them at threshold_low), and
-  // a row is one 8-byte load.
-  const int K = core.kernel;
-  direct_.weights.assign(static_cast<size_t>(core.channels) * K * K * 8, 0);
-  for (size_t row = 0; row < direct_.weights.size() / 8; ++row) {
-    for (int f = 0; f < core.features; ++f) {
-      direct_.weights[row * 8 + f] = core.weights[row * core.features + f];
-    }
-  }
-  // Along one axis of the core's input: the row offset in those units (x:
-  // kx * 8; y: ky * K * 8), or why not.
-  const auto axis = [](const std::vector<AxisSpan>& spans, int i, int unit) {
+  // Along one axis of the core's input: the span's kernel_offset, or why
+  // not. (The padding lanes past F have zero weights and, held at
+  // threshold_low by LoadDirect, never fire.)
+  const auto axis = [](const std::vector<AxisSpan>& spans, int i) {
     if (i >= static_cast<int>(spans.size())) return DirectPath::kOutside;
-    return spans[i].n != 0 ? spans[i].k0 * unit : DirectPath::kNoSynapse;
+    return spans[i].n != 0 ? spans[i].kernel_offset : DirectPath::kNoSynapse;
   };
-  const int x_unit = 8, y_unit = K * 8;
-  direct_.channel_stride = K * K * 8;
   for (int i = 0; i < 256; ++i) {
-    direct_.x_kernel[i] = axis(core.x_spans, i, x_unit);
-    direct_.y_kernel[i] = axis(core.y_spans, i, y_unit);
+    direct_.x_kernel[i] = axis(core.x_spans, i);
+    direct_.y_kernel[i] = axis(core.y_spans, i);
   }
   if (dvs_routes_.size() != 1 || dvs_routes_[0].layer != direct_.layer) {
     return;
@@ -61,7 +51,7 @@ void ChipModel::CompileDirectPath() {
   for (int p = 0; p < 2; ++p) {
     const int c = dvs_channel_[p] + route.feature_shift;
     direct_.dvs_channel_rows[p] =
-        c < core.channels ? c * direct_.channel_stride : DirectPath::kOutside;
+        c < core.channels ? c * core.channel_stride : DirectPath::kOutside;
   }
   // A sensor coordinate's DVS-layer output (-1 outside the region) and,
   // pooled, the core's row offset: along y for sensor x when the DVS layer
@@ -73,10 +63,9 @@ void ChipModel::CompileDirectPath() {
       DirectPath::SensorAxis& a =
           is_x ? direct_.sensor_x[i] : direct_.sensor_y[i];
       a.dvs = out;
-      a.kernel =
-          out < 0 ? DirectPath::kOutside
-                  : axis(core_x ? core.x_spans : core.y_spans,
-                         out >> route.pooling_shift, core_x ? x_unit : y_unit);
+      a.kernel = out < 0 ? DirectPath::kOutside
+                         : axis(core_x ? core.x_spans : core.y_spans,
+                                out >> route.pooling_shift);
     }
   }
 }
@@ -193,8 +182,8 @@ bool ChipModel::RunDirect(const InputEvent*& in_out, const InputEvent* end,
       core.return_to_zero ? _mm_setzero_si128() : core.vhigh8;
   const int layer = core.id;
   const int channels = core.channels;
-  const int32_t channel_stride = direct_.channel_stride;
-  const int8_t* const weights = direct_.weights.data();
+  const int32_t channel_stride = core.channel_stride;
+  const int8_t* const weights = core.weights.data();
   const uint64_t next_tick = next_tick_us_;
   constexpr InputEvent::Kind kKind =
       kDvs ? InputEvent::Kind::kDvsEvent : InputEvent::Kind::kSpike;

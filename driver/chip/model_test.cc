@@ -210,6 +210,48 @@ TEST(SynapticUpdateTest, WideFeatureMapsAgreeWithScalarArithmetic) {
   EXPECT_EQ(got, fired);
 }
 
+TEST(SynapticUpdateTest, DenseCorePaddingNeverFiresWithNegativeThresholds) {
+  // One output position, 3 features: its rows are padded to 8 lanes.
+  // With thresholds below 0 a padding lane at 0 would fire; none may.
+  SpeckConfig config;
+  config.cnn_layers[0] = MakeCore(2, 2, 1, 3, 2);
+  CnnLayerConfig& core = config.cnn_layers[0];
+  core.threshold_high = -10;
+  core.threshold_low = -100;
+  const auto weight = [](int f, int x, int y) {
+    return (f * 7 + x * 3 + y) % 11 - 5;
+  };
+  for (int f = 0; f < 3; ++f) {
+    for (int x = 0; x < 2; ++x) {
+      for (int y = 0; y < 2; ++y) SetWeight(core, f, 0, x, y, weight(f, x, y));
+    }
+  }
+  for (const bool fast : {true, false}) {
+    auto model = Build(config);
+    ASSERT_NE(model, nullptr);
+    if (!fast) model->DisableFastPathsForTesting();
+    OutputBatch out;
+    std::vector<int> v(3, 0);
+    std::vector<Spike> want;
+    for (int i = 0; i < 500; ++i) {
+      const int x = (i * 5) % 2, y = (i / 3) % 2;
+      model->ProcessSpike(In(i, 0, 0, x, y), &out);
+      // The input at (x, y) meets kernel index (x, y) at output (0, 0).
+      for (int f = 0; f < 3; ++f) {
+        const int s = v[f] + weight(f, x, y);
+        if (s >= -10) {
+          v[f] = std::max(s + 10, -100);
+          want.push_back(In(i, 0, f, 0, 0));
+        } else {
+          v[f] = std::max(s, -100);
+        }
+      }
+    }
+    EXPECT_EQ(out.spikes, want) << (fast ? "direct path" : "general path");
+    for (int f = 0; f < 3; ++f) EXPECT_EQ(V(*model, 0, f, 0, 0), v[f]) << f;
+  }
+}
+
 // Rule 4: routing with pooling and feature_shift; the monitor sees the
 // un-pooled spike; the cascade is a FIFO (destination 0 before 1).
 TEST(RoutingTest, PoolsShiftsAndRunsTheCascadeInFifoOrder) {
