@@ -91,27 +91,16 @@ struct Sse2TileLanes {
   __m128i vhigh, vlow, keep;
 };
 
-template <int kFeatures>
-void TileSse2Fixed(const TileCore& core, int c, const AxisSpan& xs,
-                   const AxisSpan& ys, TileFired fired) {
-  TileFixed<Sse2TileLanes, kFeatures>(core, c, xs, ys, fired);
-}
-
-void TileSse2AnyWidth(const TileCore& core, int c, const AxisSpan& xs,
-                      const AxisSpan& ys, TileFired fired) {
-  TileAnyWidth<Sse2TileLanes>(core, c, xs, ys, fired);
-}
-
 TileFn TileSse2For(int features) {
   switch (features) {
     case 8:
-      return &TileSse2Fixed<8>;
+      return &TileFixed<Sse2TileLanes, 8>;
     case 16:
-      return &TileSse2Fixed<16>;
+      return &TileFixed<Sse2TileLanes, 16>;
     case 32:
-      return &TileSse2Fixed<32>;
+      return &TileFixed<Sse2TileLanes, 32>;
     default:
-      return &TileSse2AnyWidth;
+      return &TileAnyWidth<Sse2TileLanes>;
   }
 }
 

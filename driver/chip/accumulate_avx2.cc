@@ -108,31 +108,20 @@ struct Avx2TileLanes {
   __m256i vhigh, vlow, keep;
 };
 
-template <int kFeatures>
-void TileAvx2Fixed(const TileCore& core, int c, const AxisSpan& xs,
-                   const AxisSpan& ys, TileFired fired) {
-  TileFixed<Avx2TileLanes, kFeatures>(core, c, xs, ys, fired);
-}
-
-void TileAvx2AnyWidth(const TileCore& core, int c, const AxisSpan& xs,
-                      const AxisSpan& ys, TileFired fired) {
-  TileAnyWidth<Avx2TileLanes>(core, c, xs, ys, fired);
-}
-
 }  // namespace
 
 TileFn TileAvx2For(int features) {
   switch (features) {
     case 16:
-      return &TileAvx2Fixed<16>;
+      return &TileFixed<Avx2TileLanes, 16>;
     case 32:
-      return &TileAvx2Fixed<32>;
+      return &TileFixed<Avx2TileLanes, 32>;
     case 48:
-      return &TileAvx2Fixed<48>;
+      return &TileFixed<Avx2TileLanes, 48>;
     case 64:
-      return &TileAvx2Fixed<64>;
+      return &TileFixed<Avx2TileLanes, 64>;
     default:
-      return &TileAvx2AnyWidth;
+      return &TileAnyWidth<Avx2TileLanes>;
   }
 }
 

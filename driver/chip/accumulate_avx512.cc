@@ -89,31 +89,20 @@ struct Avx512VlTileLanes {
   __m256i vhigh, vlow, keep;
 };
 
-template <typename Lanes, int kFeatures>
-void TileAvx512Fixed(const TileCore& core, int c, const AxisSpan& xs,
-                     const AxisSpan& ys, TileFired fired) {
-  TileFixed<Lanes, kFeatures>(core, c, xs, ys, fired);
-}
-
-void TileAvx512AnyWidth(const TileCore& core, int c, const AxisSpan& xs,
-                        const AxisSpan& ys, TileFired fired) {
-  TileAnyWidth<Avx512TileLanes>(core, c, xs, ys, fired);
-}
-
 }  // namespace
 
 TileFn TileAvx512For(int features) {
   switch (features) {
     case 16:
-      return &TileAvx512Fixed<Avx512VlTileLanes, 16>;
+      return &TileFixed<Avx512VlTileLanes, 16>;
     case 32:
-      return &TileAvx512Fixed<Avx512TileLanes, 32>;
+      return &TileFixed<Avx512TileLanes, 32>;
     case 48:
-      return &TileAvx512Fixed<Avx512VlTileLanes, 48>;
+      return &TileFixed<Avx512VlTileLanes, 48>;
     case 64:
-      return &TileAvx512Fixed<Avx512TileLanes, 64>;
+      return &TileFixed<Avx512TileLanes, 64>;
     default:
-      return &TileAvx512AnyWidth;
+      return &TileAnyWidth<Avx512TileLanes>;
   }
 }
 
