@@ -47,9 +47,9 @@ struct Sse2TileLanes {
   using Bit = __m128i;  // the position's bit in every lane
 
   explicit Sse2TileLanes(const TileCore& core)
-      : vhigh(Load(core.high_lanes)),
-        vlow(Load(core.low_lanes)),
-        keep(Load(core.keep_lanes)) {}
+      : vhigh(_mm_set1_epi16(core.high)),
+        vlow(_mm_set1_epi16(core.low)),
+        keep(_mm_set1_epi16(core.return_to_zero ? 0 : -1)) {}
 
   static Vec Zero() { return _mm_setzero_si128(); }
   static Bit FirstBit() { return _mm_set1_epi16(1); }
@@ -57,9 +57,6 @@ struct Sse2TileLanes {
   static Bit NextRow(Bit bit) { return _mm_slli_epi16(bit, kTileSide); }
   static uint16_t Scalar(Bit bit) {
     return static_cast<uint16_t>(_mm_cvtsi128_si32(bit));
-  }
-  static Vec Load(const int16_t* p) {
-    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   }
   static Vec Load(const uint16_t* p) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -120,11 +117,6 @@ TileCore TileCore::For(int16_t* state, const int8_t* weights, int features,
   core.high = high;
   core.low = low;
   core.return_to_zero = return_to_zero;
-  for (int i = 0; i < 16; ++i) {
-    core.high_lanes[i] = high;
-    core.low_lanes[i] = low;
-    core.keep_lanes[i] = return_to_zero ? 0 : -1;
-  }
   return core;
 }
 

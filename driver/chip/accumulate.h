@@ -85,11 +85,6 @@ struct TileCore {
   ptrdiff_t kernel_col_step;
   int16_t high, low;  // thresholds; requires low < high
   bool return_to_zero;
-  // high, low and the reset's keep mask (0 with return_to_zero, else all
-  // ones) in every lane, for the SIMD loops.
-  alignas(32) int16_t high_lanes[16];
-  alignas(32) int16_t low_lanes[16];
-  alignas(32) int16_t keep_lanes[16];
 
   // The constants for a core; state and weights as given.
   static TileCore For(int16_t* state, const int8_t* weights, int features,

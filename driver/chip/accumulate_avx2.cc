@@ -64,9 +64,9 @@ struct Avx2TileLanes {
   using Bit = __m256i;  // the position's bit in every lane
 
   explicit Avx2TileLanes(const TileCore& core)
-      : vhigh(Load(core.high_lanes)),
-        vlow(Load(core.low_lanes)),
-        keep(Load(core.keep_lanes)) {}
+      : vhigh(_mm256_set1_epi16(core.high)),
+        vlow(_mm256_set1_epi16(core.low)),
+        keep(_mm256_set1_epi16(core.return_to_zero ? 0 : -1)) {}
 
   static Vec Zero() { return _mm256_setzero_si256(); }
   static Bit FirstBit() { return _mm256_set1_epi16(1); }
@@ -74,9 +74,6 @@ struct Avx2TileLanes {
   static Bit NextRow(Bit bit) { return _mm256_slli_epi16(bit, kTileSide); }
   static uint16_t Scalar(Bit bit) {
     return static_cast<uint16_t>(_mm256_cvtsi256_si32(bit));
-  }
-  static Vec Load(const int16_t* p) {
-    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   }
   static Vec Load(const uint16_t* p) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
