@@ -8,7 +8,6 @@
 #include <emmintrin.h>
 
 #include <algorithm>
-#include <cstring>
 #include <utility>
 
 #include "driver/chip/model.h"
@@ -33,8 +32,8 @@ void ChipModel::CompileDirectPath() {
   if (!direct_.enabled) return;
   const Core& core = cores_[direct_.layer];
   // Along one axis of the core's input: the span's kernel_offset, or why
-  // not. (The padding lanes past F have zero weights and, held at
-  // threshold_low by LoadDirect, never fire.)
+  // not. (The padding lanes past F have zero weights and sit at
+  // threshold_low: they never fire.)
   const auto axis = [](const std::vector<AxisSpan>& spans, int i) {
     if (i >= static_cast<int>(spans.size())) return DirectPath::kOutside;
     return spans[i].n != 0 ? spans[i].kernel_offset : DirectPath::kNoSynapse;
@@ -73,7 +72,7 @@ void ChipModel::CompileDirectPath() {
 // What changes input by input on the direct path: RunDirect keeps a copy
 // in registers and writes it back when it stops.
 struct DirectRun {
-  __m128i v;          // the direct core's neurons (lanes past F unused)
+  __m128i v;          // the direct core's 8 lanes (padding past F)
   uint64_t time = 0;  // model time
   // Counts not yet added to the model's statistics; the others follow
   // from them (FlushDirect).
@@ -103,20 +102,16 @@ struct DirectRun {
 };
 
 void ChipModel::LoadDirect(DirectRun& run) const {
-  const Core& core = cores_[direct_.layer];
-  alignas(16) int16_t lanes[8];
-  std::fill(lanes, lanes + 8, core.threshold_low);  // lanes past F
-  std::copy(core.state.begin(), core.state.begin() + core.features, lanes);
-  run.v = _mm_load_si128(reinterpret_cast<const __m128i*>(lanes));
+  // A dense core's 8 lanes, the padding past F included (Compile).
+  run.v = _mm_loadu_si128(
+      reinterpret_cast<const __m128i*>(cores_[direct_.layer].state.data()));
   run.time = time_us_;
   run.spikes_before = run.spikes->size();
 }
 
 void ChipModel::FlushDirect(DirectRun& run) {
   Core& core = cores_[direct_.layer];
-  alignas(16) int16_t lanes[8];
-  _mm_store_si128(reinterpret_cast<__m128i*>(lanes), run.v);
-  std::copy(lanes, lanes + core.features, core.state.begin());
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(core.state.data()), run.v);
   time_us_ = run.time;
   // A run takes inputs of one kind: DVS events (each passed one emits a
   // monitor spike if dvs_monitor_) or spikes into the direct core.
