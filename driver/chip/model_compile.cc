@@ -168,11 +168,14 @@ void ChipModel::Compile() {
     for (const AxisSpan& span : core.y_spans) {
       widest_y = std::max<size_t>(widest_y, span.n);
     }
-    spread_keys_.resize(
-        std::max(spread_keys_.size(), widest_x * widest_y * core.features));
-    core.tiled =
-        !core.exact_path && widest_x <= kTileSide && widest_y <= kTileSide;
     core.one_position = !core.exact_path && widest_x == 1 && widest_y == 1;
+    core.tiled = !core.exact_path && !core.one_position &&
+                 widest_x <= kTileSide && widest_y <= kTileSide;
+    if (!core.exact_path && !core.tiled && !core.one_position) {
+      // Only UpdateSpread's key path uses them.
+      spread_keys_.resize(
+          std::max(spread_keys_.size(), widest_x * widest_y * core.features));
+    }
     core.tile = BestTile(F);
     core.tile_core =
         TileCore::For(core.state.data(), core.weights.data(), F, core.out_w, K,

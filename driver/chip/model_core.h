@@ -57,7 +57,7 @@ struct ChipModel::Core {
   // the threshold, so firing must be decided per neuron before clamping.
   bool exact_path = false;
   // Every update touches at most kTileSide positions per axis (and
-  // !exact_path): updates run as tiles, through `tile`.
+  // !exact_path, !one_position): updates run as tiles, through `tile`.
   bool tiled = false;
   // Every update touches one position (a linear layer on a full-input
   // kernel), and !exact_path: UpdateOnePosition, inline.
