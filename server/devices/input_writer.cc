@@ -7,14 +7,6 @@
 #include "driver/chip/dvs_region.h"
 
 namespace speckd::server {
-namespace {
-
-absl::Status ShuttingDown() {
-  return absl::UnavailableError("speckd is shutting down");
-}
-
-}  // namespace
-
 InputWriter::InputWriter(driver::Device* device, driver::Clock* clock,
                          const InputWriterOptions& options, InputTap* tap)
     : device_(device), clock_(clock), options_(options), tap_(tap) {
@@ -27,7 +19,7 @@ InputWriter::~InputWriter() { Stop(); }
 absl::Status InputWriter::Submit(WriteJob job) {
   {
     MutexLock lock(&mu_);
-    if (stopping_) return ShuttingDown();
+    if (stopping_) return stopped_;
     if (!waiting_.empty() || admitted_.size() + converting_ >= kMaxAdmitted) {
       if (absl::Status room = RoomToWaitLocked(job); !room.ok()) return room;
       waiting_.push_back(std::move(job));
@@ -43,7 +35,7 @@ absl::Status InputWriter::Submit(WriteJob job) {
   cv_.SignalAll();
   if (PendingLocked() == 0) empty_cv_.SignalAll();
   if (!admitted.ok()) return admitted.status();
-  if (stopping_) return ShuttingDown();
+  if (stopping_) return stopped_;
   admitted_.push_back(*std::move(admitted));
   return absl::OkStatus();
 }
@@ -232,18 +224,21 @@ InputWriter::Dropped InputWriter::Cancel(absl::string_view reason) {
   return dropped;
 }
 
-void InputWriter::Stop() {
+void InputWriter::Stop(absl::Status why) {
   std::deque<Admitted> admitted;
   std::deque<WriteJob> waiting;
+  absl::Status why_now;
   {
     MutexLock lock(&mu_);
+    if (!stopping_) stopped_ = std::move(why);
     stopping_ = true;
     admitted.swap(admitted_);
     waiting.swap(waiting_);
+    why_now = stopped_;
     cv_.SignalAll();
   }
-  for (Admitted& a : admitted) a.job.done(ShuttingDown());
-  for (WriteJob& job : waiting) job.done(ShuttingDown());
+  for (Admitted& a : admitted) a.job.done(why_now);
+  for (WriteJob& job : waiting) job.done(why_now);
   if (thread_.joinable()) thread_.join();
   if (expirer_.joinable()) expirer_.join();
 }

@@ -89,7 +89,7 @@ class InputWriter {
 
   // Queues `job`. Refused (and `done` never called) with the conversion's
   // error when admitted at once, RESOURCE_EXHAUSTED when too many writes
-  // wait, UNAVAILABLE once stopping.
+  // wait, and Stop's reason once stopping.
   absl::Status Submit(WriteJob job);
 
   // Drops every write not yet handed to the device; each one's `done` gets
@@ -101,10 +101,13 @@ class InputWriter {
   };
   Dropped Cancel(absl::string_view reason);
 
-  // Refuses new writes, fails the waiting ones with UNAVAILABLE, waits for
-  // the one in hand (cancel the device's inputs to cut it short) and joins
-  // the threads. Idempotent; not concurrently with itself.
-  void Stop();
+  // Refuses new writes and fails the waiting ones with `why` (the first
+  // reason given sticks: a write racing a lost device hears of the loss, not
+  // of a shutdown), waits for the one in hand (cancel the device's inputs to
+  // cut it short) and joins the threads. Idempotent; not concurrently with
+  // itself.
+  void Stop(
+      absl::Status why = absl::UnavailableError("speckd is shutting down"));
 
   // Writes admitted, waiting or in hand (a write whose caller is being told
   // it is done no longer counts).
@@ -163,6 +166,8 @@ class InputWriter {
   int replying_ ABSL_GUARDED_BY(mu_) = 0;
   mutable CondVar empty_cv_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Why: what writes submitted after Stop hear.
+  absl::Status stopped_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
   std::thread expirer_;
 };

@@ -191,21 +191,25 @@ TEST_F(InputWriterTest, StopRefusesNewWritesAndFailsWaitingOnes) {
   ASSERT_TRUE(writer_->Submit(Job(&waiting, 5)).ok());
   Notification stopped;
   std::thread stopper([&] {
-    writer_->Stop();
+    writer_->Stop(absl::UnavailableError("device d went away (unplugged)"));
     stopped.Notify();
   });
   // Waiting writes fail at once; the one in hand is the device's until its
   // queue is dropped (what a stopping ManagedDevice does next).
   ASSERT_TRUE(waiting.done.WaitForNotificationWithTimeout(kLongWait));
-  EXPECT_EQ(waiting.result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(waiting.result.status(),
+            absl::UnavailableError("device d went away (unplugged)"));
   EXPECT_FALSE(stopped.HasBeenNotified());
   ASSERT_TRUE(device_->CancelInputs().ok());
   ASSERT_TRUE(stopped.WaitForNotificationWithTimeout(kLongWait));
   stopper.join();
   EXPECT_EQ(blocked.result.status().code(), absl::StatusCode::kAborted);
+  // A write racing the stop hears the first reason given, not a later one
+  // (the destructor's "speckd is shutting down").
+  writer_->Stop();
   Outcome after;
-  EXPECT_EQ(writer_->Submit(Job(&after, 1)).code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(writer_->Submit(Job(&after, 1)),
+            absl::UnavailableError("device d went away (unplugged)"));
 }
 
 }  // namespace

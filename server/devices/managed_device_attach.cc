@@ -14,7 +14,7 @@ void ManagedDeviceImpl::Retire(Attachment* gone, absl::string_view why) {
   gone->writer->Cancel(why);
   // Cuts short a write blocked on a full device queue.
   (void)gone->device->CancelInputs();
-  gone->writer->Stop();
+  gone->writer->Stop(absl::UnavailableError(why));
   // Waits for a delivery in progress: nothing of the old device reaches the
   // graphs after this.
   gone->device->SetOutputListener(nullptr);
@@ -263,7 +263,7 @@ void ManagedDeviceImpl::Reap(std::shared_ptr<Attachment> gone,
                    ") before this write reached it");
   gone->writer->Cancel(failed);
   (void)gone->device->CancelInputs();
-  gone->writer->Stop();
+  gone->writer->Stop(absl::UnavailableError(failed));
   gone->device->SetOutputListener(nullptr);
   driver::DeviceCounters counters = gone->device->counters();
   counters.queued_inputs = 0;
