@@ -101,9 +101,9 @@ struct TileFired {
   uint64_t* features;
 };
 
-// Input feature c's update of the positions xs x ys (n <= kTileSide each):
-// for every touched neuron v = sat16(v + w). A neuron then at or above
-// `high` fires: v = max(return_to_zero ? 0 : sat16(v - high), low), and
+// Input feature c's update of the positions xs x ys (1 <= n <= kTileSide
+// each): for every touched neuron v = sat16(v + w). A neuron then at or
+// above `high` fires: v = max(return_to_zero ? 0 : sat16(v - high), low), and
 // its bit is set; the others are clamped up to `low`.
 using TileFn = void (*)(const TileCore& core, int c, const AxisSpan& xs,
                         const AxisSpan& ys, TileFired fired);

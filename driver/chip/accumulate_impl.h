@@ -116,30 +116,39 @@ inline void ScalarTileTail(int16_t* v, const int8_t* w, int f, int n,
 
 // Calls visit(v, w, bit) for every touched position of a tile, in (y, x)
 // order: v and w at its first feature, bit its position's bit (as a
-// Lanes::Vec, shifted along rather than built per position).
+// Lanes::Vec, shifted along rather than built per position). Both spans
+// have n >= 1 (TileFn's contract): the loops test at the bottom.
 template <typename Lanes, typename Visit>
 inline __attribute__((always_inline)) void ForEachTilePosition(
     const TileCore& core, int F, int c, const AxisSpan& xs, const AxisSpan& ys,
     Visit&& visit) {
+  // In locals: the neuron stores might alias the spans' and the core's
+  // fields, so the loops would reload them after every block.
+  const int nx = xs.n;
+  const int ny = ys.n;
+  const ptrdiff_t row_step = core.row_step;
+  const ptrdiff_t w_row_step = core.kernel_row_step;
+  const ptrdiff_t w_col = core.kernel_col_step;
   int16_t* v_row = core.state + ys.neuron_offset + xs.neuron_offset;
   const int8_t* w_row = core.weights + c * core.channel_stride +
                         ys.kernel_offset + xs.kernel_offset;
-  const ptrdiff_t w_col = core.kernel_col_step;
   typename Lanes::Bit row_bit = Lanes::FirstBit();
-  for (int i = 0; i < ys.n; ++i) {
+  int i = 0;
+  do {
     int16_t* v = v_row;
     const int8_t* w = w_row;
     typename Lanes::Bit bit = row_bit;
-    for (int j = 0; j < xs.n; ++j) {
+    int j = 0;
+    do {
       visit(v, w, bit);
       v += F;
       w -= w_col;
       bit = Lanes::NextColumn(bit);
-    }
-    v_row += core.row_step;
-    w_row -= core.kernel_row_step;
+    } while (++j < nx);
+    v_row += row_step;
+    w_row -= w_row_step;
     row_bit = Lanes::NextRow(row_bit);
-  }
+  } while (++i < ny);
 }
 
 // A tile whose F (= kFeatures, a multiple of the lane width) is known at
