@@ -1,7 +1,11 @@
 #include "driver/chip/accumulate.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string>
 
 #include "driver/chip/limits.h"
 #include "driver/chip/sse2_lanes.h"
@@ -131,8 +135,15 @@ void TileSse2(const TileCore& core, int c, const AxisSpan& xs,
 }
 
 TileFn BestTile(int features) {
-  if (CpuHasAvx512()) return TileAvx512For(features);
-  return CpuHasAvx2() ? TileAvx2For(features) : TileSse2For(features);
+  switch (ChosenIsa()) {
+    case Isa::kAvx512:
+      return TileAvx512For(features);
+    case Isa::kAvx2:
+      return TileAvx2For(features);
+    case Isa::kSse2:
+      break;
+  }
+  return TileSse2For(features);
 }
 
 int SpreadScalar(const SpreadUpdate& update, FiredKeys* fired) {
@@ -151,9 +162,76 @@ bool CpuHasAvx512() {
          __builtin_cpu_supports("avx512vl");
 }
 
+const char* IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512:
+      return "avx512";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kSse2:
+      break;
+  }
+  return "sse2";
+}
+
+Isa CpuIsa() {
+  if (CpuHasAvx512()) return Isa::kAvx512;
+  return CpuHasAvx2() ? Isa::kAvx2 : Isa::kSse2;
+}
+
+Isa IsaFor(const char* requested, Isa cpu, std::string* problem) {
+  problem->clear();
+  if (requested == nullptr || *requested == '\0' ||
+      std::strcmp(requested, "auto") == 0) {
+    return cpu;
+  }
+  for (Isa isa : {Isa::kSse2, Isa::kAvx2, Isa::kAvx512}) {
+    if (std::strcmp(requested, IsaName(isa)) != 0) continue;
+    if (isa <= cpu) return isa;
+    *problem = std::string("SPECKD_CHIP_ISA=") + requested +
+               ": this CPU has no " + requested + "; using " + IsaName(cpu);
+    return cpu;
+  }
+  *problem = std::string("SPECKD_CHIP_ISA=") + requested +
+             ": not one of auto, sse2, avx2, avx512; using " + IsaName(cpu);
+  return cpu;
+}
+
+namespace {
+
+struct EnvChoice {
+  Isa isa;
+  std::string problem;
+};
+
+const EnvChoice& FromEnvironment() {
+  static const EnvChoice* const choice = [] {
+    auto* c = new EnvChoice;
+    c->isa = IsaFor(std::getenv("SPECKD_CHIP_ISA"), CpuIsa(), &c->problem);
+    return c;
+  }();
+  return *choice;
+}
+
+// -1 until a test sets one.
+std::atomic<int> testing_isa{-1};
+
+}  // namespace
+
+Isa ChosenIsa() {
+  const int set = testing_isa.load(std::memory_order_relaxed);
+  return set >= 0 ? static_cast<Isa>(set) : FromEnvironment().isa;
+}
+
+std::string ChosenIsaProblem() { return FromEnvironment().problem; }
+
+void SetIsaForTesting(Isa isa) {
+  testing_isa.store(static_cast<int>(isa < CpuIsa() ? isa : CpuIsa()),
+                    std::memory_order_relaxed);
+}
+
 SpreadFn BestSpread() {
-  static const SpreadFn best = CpuHasAvx2() ? &SpreadAvx2 : &SpreadSse2;
-  return best;
+  return ChosenIsa() >= Isa::kAvx2 ? &SpreadAvx2 : &SpreadSse2;
 }
 
 }  // namespace speckd::chip

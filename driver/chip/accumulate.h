@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace speckd::chip {
 
@@ -124,8 +125,28 @@ TileFn TileAvx512For(int features);
 
 bool CpuHasAvx2();
 bool CpuHasAvx512();
-// The fastest variants this CPU runs; BestTile is chosen for F features
-// (the common widths have loops of their own).
+
+// The instruction sets the loops are built for, in order.
+enum class Isa { kSse2, kAvx2, kAvx512 };
+const char* IsaName(Isa isa);  // "sse2", "avx2", "avx512"
+// The best this CPU runs.
+Isa CpuIsa();
+// What $SPECKD_CHIP_ISA = `requested` (one of the names, "auto", or null or
+// empty for the best) picks on a CPU whose best is `cpu`: never more than
+// the CPU has. `problem` says why a request was not followed ("" if it was).
+Isa IsaFor(const char* requested, Isa cpu, std::string* problem);
+// The loops the models built from now on use: IsaFor($SPECKD_CHIP_ISA,
+// CpuIsa()), read once per process, unless a test set one. (AVX2 can beat
+// AVX-512 on CPUs that lower their clock for 512-bit code.)
+Isa ChosenIsa();
+// Why $SPECKD_CHIP_ISA was not followed, or "": for a startup warning.
+std::string ChosenIsaProblem();
+// Models built after this use `isa`'s loops (at most CpuIsa()), whatever
+// the environment says. For tests comparing the instruction sets.
+void SetIsaForTesting(Isa isa);
+
+// The variants ChosenIsa() runs; BestTile is chosen for F features (the
+// common widths have loops of their own).
 SpreadFn BestSpread();
 TileFn BestTile(int features);
 
