@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "driver/chip/accumulate.h"
 #include "driver/samna/samna_bus.h"
 #include "driver/sim/sim_bus.h"
 #include "driver/usb/usb_bus.h"
@@ -248,12 +249,15 @@ void ReloadTokens(speckd::server::SpeckdServer* server) {
                      {"error", reloaded.ok() ? "" : reloaded.message()}});
 }
 
-// BuildInfo() and the libusb this daemon runs on.
+// BuildInfo(), the libusb this daemon runs on and the instruction set of
+// the simulated devkit's chip model (sse2, avx2, avx512).
 speckd::v1::ServerInfo DaemonInfo() {
   speckd::v1::ServerInfo info = speckd::server::api::BuildInfo();
   const libusb_version* usb = libusb_get_version();
   (*info.mutable_components())["libusb"] =
       absl::StrCat(usb->major, ".", usb->minor, ".", usb->micro);
+  (*info.mutable_components())["chip_model"] =
+      speckd::chip::IsaName(speckd::chip::ChosenIsa());
   return info;
 }
 
@@ -444,6 +448,9 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (const std::string isa = speckd::chip::ChosenIsaProblem(); !isa.empty()) {
+    speckd::log::Warning("chip_model_isa", {{"error", isa}});
+  }
   speckd::server::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
   options.recordings.data_dir = absl::GetFlag(FLAGS_data_dir);

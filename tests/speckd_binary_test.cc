@@ -69,6 +69,35 @@ TEST(SpeckdBinaryTest, VersionNamesTheApiAndLibraries) {
   EXPECT_THAT(run->stdout_text, StartsWith("speckd 0.2.0 (speckd.v1; "));
   EXPECT_THAT(run->stdout_text, HasSubstr("grpc 1."));
   EXPECT_THAT(run->stdout_text, HasSubstr("libusb 1."));
+  EXPECT_THAT(run->stdout_text, HasSubstr("chip_model "));
+}
+
+// $SPECKD_CHIP_ISA picks the chip model's loops; a name it cannot follow
+// is a warning, and the best the CPU has runs.
+TEST(SpeckdBinaryTest, TheChipModelsInstructionSetCanBeChosen) {
+  absl::StatusOr<RunResult> sse2 =
+      Subprocess::Run(RunfilePath("server/speckd"), {"--version"},
+                      absl::Seconds(10), {"SPECKD_CHIP_ISA=sse2"});
+  ASSERT_TRUE(sse2.ok()) << sse2.status();
+  EXPECT_THAT(sse2->stdout_text, HasSubstr("chip_model sse2"));
+
+  absl::StatusOr<std::unique_ptr<Subprocess>> bogus = Subprocess::Start(
+      RunfilePath("server/speckd"), {"--listen=127.0.0.1:0", "--web_listen="},
+      {"SPECKD_CHIP_ISA=avx1024"});
+  ASSERT_TRUE(bogus.ok()) << bogus.status();
+  // It serves (the warning comes before it listens), then stops cleanly.
+  absl::StatusOr<std::string> listening =
+      (*bogus)->ReadStdoutLine(absl::Seconds(10));
+  ASSERT_TRUE(listening.ok()) << listening.status();
+  EXPECT_THAT(*listening, StartsWith("speckd listening on 127.0.0.1:"));
+  (*bogus)->Signal(SIGTERM);
+  absl::StatusOr<int> code = (*bogus)->Wait(absl::Seconds(10));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+  EXPECT_THAT((*bogus)->stderr_text(),
+              HasSubstr("level=warning event=chip_model_isa "
+                        "error=\"SPECKD_CHIP_ISA=avx1024: not one of auto, "
+                        "sse2, avx2, avx512; using "));
 }
 
 // No TLS or authentication yet: the network only by explicit choice.

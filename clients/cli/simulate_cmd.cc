@@ -21,6 +21,7 @@
 #include "clients/cli/flags.h"
 #include "clients/cli/output.h"
 #include "clients/cli/simulate.h"
+#include "driver/chip/accumulate.h"
 
 namespace speckd::cli {
 namespace {
@@ -237,6 +238,10 @@ int RunSimulate(const std::vector<std::string>& args) {
                                    format));
   }
   if (!args.empty() && args[0] == "merge") return RunMerge(args);
+  // A $SPECKD_CHIP_ISA the model could not follow: said, not fatal.
+  if (const std::string isa = chip::ChosenIsaProblem(); !isa.empty()) {
+    Note(isa);
+  }
   if (!absl::GetFlag(FLAGS_dataset).empty()) return RunDatasetMode(args);
   return RunOneFile(args);
 }
