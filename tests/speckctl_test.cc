@@ -79,6 +79,40 @@ TEST_F(SpeckctlTest, DemoSpikeCountGivesSinabsResult) {
   EXPECT_THAT(again.stdout_text, HasSubstr("per class: up 12475, down 12526"));
 }
 
+// A demo stopped early, by Ctrl-C or by its pipe's reader going away (as
+// `| head` does), leaves the shared device as it found it: its pacing back
+// (this daemon runs as fast as possible; the demo asked for real time), its
+// unplayed input dropped, the lease free.
+TEST_F(SpeckctlTest, ADemoStoppedEarlyLeavesTheDeviceAsItFoundIt) {
+  for (const bool close_pipe : {true, false}) {
+    SCOPED_TRACE(close_pipe ? "pipe closed" : "Ctrl-C");
+    std::unique_ptr<Subprocess> demo =
+        StartSpeck({"demo", "spike-count", "--realtime=true"});
+    ASSERT_NE(demo, nullptr);
+    ASSERT_TRUE(demo->ReadStdoutLine(kTimeout).ok());  // the header
+    // A first window: the input is playing, most of it still queued.
+    ASSERT_TRUE(demo->ReadStdoutLine(kTimeout).ok());
+    if (close_pipe) {
+      demo->CloseStdout();
+    } else {
+      demo->Signal(SIGINT);
+    }
+    absl::StatusOr<int> code = demo->Wait(kTimeout);
+    ASSERT_TRUE(code.ok());
+    EXPECT_EQ(*code, 1) << demo->stderr_text();
+    EXPECT_THAT(demo->stderr_text(),
+                HasSubstr(close_pipe ? "the output was closed"
+                                     : "speckctl: interrupted"));
+    EXPECT_THAT(demo->stderr_text(),
+                HasSubstr("accepted inputs the device had not played yet"));
+    const RunResult info = Speck({"info"});
+    EXPECT_THAT(info.stdout_text, ContainsRegex("pacing +as_fast_as_possible"));
+    EXPECT_THAT(info.stdout_text, HasSubstr(" 0 queued"));
+    EXPECT_THAT(Speck({"lease"}).stdout_text,
+                HasSubstr("speck2edevkit-sim:0: free"));
+  }
+}
+
 TEST_F(SpeckctlTest, VersionShowsSpeckctlsAndTheDaemons) {
   RunResult table = Speck({"version"});
   ASSERT_EQ(table.exit_code, 0) << table.stderr_text;

@@ -3,6 +3,7 @@
 // the per-class spike counts per 50 ms window as they come.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <optional>
 #include <thread>
@@ -58,6 +59,9 @@ class Demo {
     lease_ = lease->get();
     absl::Status status = Setup();
     if (status.ok()) status = Stream();
+    // Stopped early (Ctrl-C, the output closed, an error): what the device
+    // still holds of the input would land in the next user's windows.
+    if (!status.ok()) status = DropQueued(client_, **lease, status);
     // The pacing is the device's, shared with everyone: put it back.
     if (device->pacing() != Pacing()) {
       absl::Status restored = SetPacing(device->pacing());
@@ -176,12 +180,19 @@ class Demo {
             }
           }
           view.Flush();
-          return !totals_.complete;
+          // The reader of a pipe went away (`| head`): stop, and clean up
+          // as after Ctrl-C (RunDemo ignores SIGPIPE for this).
+          if (std::ferror(stdout)) output_closed_ = true;
+          return !totals_.complete && !output_closed_;
         });
     if (writer.joinable()) writer.join();
     MutexLock lock(&mu);
     if (!written.ok()) return written;
     if (!read.ok()) return read;
+    if (output_closed_) {
+      return absl::CancelledError(
+          "the output was closed (the pipe's reader went away)");
+    }
     if (!totals_.complete) {
       return Interrupted()
                  ? absl::CancelledError("interrupted")
@@ -243,6 +254,7 @@ class Demo {
   std::vector<std::string> labels_;
   Lease* lease_ = nullptr;
   Totals totals_;
+  bool output_closed_ = false;
 };
 
 int RunDemo(const std::vector<std::string>& args) {
@@ -257,6 +269,9 @@ int RunDemo(const std::vector<std::string>& args) {
   // point); into a pipe, or with --realtime=false, as fast as possible.
   const bool realtime = FlagGiven("realtime") ? absl::GetFlag(FLAGS_realtime)
                                               : isatty(STDOUT_FILENO) != 0;
+  // A closed stdout must not kill the demo before it restores the pacing,
+  // drops its queued input and releases the lease: the write fails instead.
+  std::signal(SIGPIPE, SIG_IGN);
   Demo demo(**client, realtime, std::move(labels));
   absl::Status status = demo.Run();
   return status.ok() ? kExitOk : Fail(status);
@@ -283,7 +298,8 @@ const Command kDemoCommand = {
     "stop watch: ~5 s, the bars alternating after 2.5 s); into a pipe, or\n"
     "with --realtime=false, it runs as fast as possible (~50 ms). The result\n"
     "is the same either way. The device's previous pacing is restored at the\n"
-    "end; the tutorial configuration stays applied.\n"
+    "end; the tutorial configuration stays applied. Stopped early (Ctrl-C, or\n"
+    "the pipe's reader going away), it also drops the input not played yet.\n"
     "\n"
     "examples:\n"
     "  speckctl demo spike-count\n"

@@ -96,25 +96,6 @@ absl::Status WaitUntilPlayed(Client& client, const Lease& lease, uint64_t sent,
   }
 }
 
-// Drops what the device still holds after `failure` and says how much.
-absl::Status DropQueued(Client& client, const Lease& lease,
-                        const absl::Status& failure) {
-  absl::StatusOr<v1::CancelInputsResponse> dropped = client.CancelInputs(lease);
-  if (!dropped.ok()) {
-    return absl::Status(failure.code(),
-                        absl::StrCat(failure.message(),
-                                     "; dropping the inputs still queued "
-                                     "failed too: ",
-                                     dropped.status().message()));
-  }
-  if (dropped->dropped_inputs() == 0) return failure;
-  return absl::Status(
-      failure.code(),
-      absl::StrCat(failure.message(), "; dropped the ",
-                   dropped->dropped_inputs(),
-                   " accepted inputs the device had not played yet"));
-}
-
 absl::Status Write(const std::vector<std::string>& args) {
   const int64_t batch = absl::GetFlag(FLAGS_batch);
   if (batch < 1 || batch > kMaxBatch) {
@@ -222,6 +203,25 @@ int RunWrite(const std::vector<std::string>& args) {
 }
 
 }  // namespace
+
+// Drops what the device still holds after `failure` and says how much.
+absl::Status DropQueued(Client& client, const Lease& lease,
+                        const absl::Status& failure) {
+  absl::StatusOr<v1::CancelInputsResponse> dropped = client.CancelInputs(lease);
+  if (!dropped.ok()) {
+    return absl::Status(failure.code(),
+                        absl::StrCat(failure.message(),
+                                     "; dropping the inputs still queued "
+                                     "failed too: ",
+                                     dropped.status().message()));
+  }
+  if (dropped->dropped_inputs() == 0) return failure;
+  return absl::Status(
+      failure.code(),
+      absl::StrCat(failure.message(), "; dropped the ",
+                   dropped->dropped_inputs(),
+                   " accepted inputs the device had not played yet"));
+}
 
 absl::StatusOr<v1::WriteEventsResponse> StreamEvents(
     Client& client, const Lease& lease, const v1::WriteEventsRequest& events,

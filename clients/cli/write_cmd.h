@@ -1,6 +1,6 @@
 // `speckctl write`: events from a CSV file (the formats of simulate) or a
-// generator into a device, with EventService.WriteEvents. StreamEvents is
-// shared with `demo`.
+// generator into a device, with EventService.WriteEvents. StreamEvents and
+// DropQueued are shared with `demo`.
 #ifndef SPECKD_CLIENTS_CLI_WRITE_CMD_H_
 #define SPECKD_CLIENTS_CLI_WRITE_CMD_H_
 
@@ -24,6 +24,12 @@ absl::StatusOr<speckd::v1::WriteEventsResponse> StreamEvents(
     Client& client, const Lease& lease,
     const speckd::v1::WriteEventsRequest& events, size_t batch,
     const std::function<void(uint64_t sent)>& on_sent);
+
+// After `failure` (Ctrl-C, an error): drops the inputs the lease's device
+// has not played yet (they would land in the next user's results) and
+// returns `failure` saying how many, or that dropping failed too.
+absl::Status DropQueued(Client& client, const Lease& lease,
+                        const absl::Status& failure);
 
 }  // namespace speckd::cli
 

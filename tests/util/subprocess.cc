@@ -262,6 +262,11 @@ void Subprocess::DrainStderr() {
   }
 }
 
+void Subprocess::CloseStdout() {
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+  stdout_fd_ = -1;
+}
+
 void Subprocess::Signal(int signal) {
   if (pid_ > 0 && !exited_) kill(pid_, signal);
 }

@@ -55,6 +55,11 @@ class Subprocess {
 
   void Signal(int signal);
 
+  // Closes our end of the child's stdout, as a `| head` that has read
+  // enough does: the child's next write fails (SIGPIPE, or EPIPE when it
+  // ignores that). ReadStdoutLine then returns only what was buffered.
+  void CloseStdout();
+
   // Exit code (128 + signal if killed); DEADLINE_EXCEEDED if still running.
   absl::StatusOr<int> Wait(absl::Duration timeout);
 
