@@ -111,11 +111,16 @@ absl::StatusOr<std::vector<std::string>> LabelTexts(
     }
     return texts;
   }
+  // Folder names, when any sample sits in a folder; one outside every
+  // folder (a stray file at the top) stays unlabelled (ListDataset says so).
+  bool any_folder = false;
   for (size_t i = 0; i < samples.size(); ++i) {
     const size_t slash = samples[i].name.find('/');
-    if (slash == std::string::npos) return std::vector<std::string>();
+    if (slash == std::string::npos) continue;
     texts[i] = samples[i].name.substr(0, slash);
+    any_folder = true;
   }
+  if (!any_folder) return std::vector<std::string>();
   return texts;
 }
 
@@ -129,6 +134,7 @@ absl::Status AssignLabels(const DatasetSource& source,
   bool numeric = true;
   std::set<std::string> names;
   for (const std::string& t : texts) {
+    if (t.empty()) continue;  // unlabelled
     int v = 0;
     numeric = numeric && absl::SimpleAtoi(t, &v) && v >= 0;
     names.insert(t);
@@ -139,6 +145,12 @@ absl::Status AssignLabels(const DatasetSource& source,
     dataset->classes_sorted_by_name = true;
   }
   for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i].empty()) {
+      if (dataset->unlabelled == 0)
+        dataset->first_unlabelled = dataset->samples[i].name;
+      ++dataset->unlabelled;
+      continue;
+    }
     int index = 0;
     if (numeric) {
       (void)absl::SimpleAtoi(texts[i], &index);

@@ -38,6 +38,11 @@ struct Dataset {
   // telling the user, since feature k of the output layer must mean
   // class k.
   bool classes_sorted_by_name = false;
+  // Samples left without a label when the others have folder labels (files
+  // at the dataset's top level, outside every class folder): how many, and
+  // the first by name.
+  size_t unlabelled = 0;
+  std::string first_unlabelled;
 };
 
 struct DatasetSource {

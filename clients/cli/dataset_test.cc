@@ -63,8 +63,8 @@ class DatasetTest : public ::testing::Test {
   }
 
   // Class names as the tutorial's features are: 0 top, 1 bottom.
-  absl::StatusOr<Dataset> List(DatasetSource source = {"", "",
-                                                      {"top", "bottom"}}) {
+  absl::StatusOr<Dataset> List(DatasetSource source = {
+                                   "", "", {"top", "bottom"}}) {
     source.path = source.path.empty() ? root_.string() : source.path;
     return ListDataset(source);
   }
@@ -123,6 +123,19 @@ TEST_F(DatasetTest, FoldersAreClassesInSortedOrderAndHiddenFilesSkipped) {
   EXPECT_THAT(d.status().message(),
               HasSubstr("bottom/b0.csv: label 'bottom' is none of the classes "
                         "(top, left)"));
+
+  // A stray file at the top (outside every class folder) is unlabelled; the
+  // others keep their folder labels.
+  WriteSample("stray.csv", 0, 10, 3);
+  d = List({"", "", {"bottom", "top"}});
+  ASSERT_TRUE(d.ok()) << d.status();
+  ASSERT_EQ(d->samples.size(), 11u);
+  EXPECT_EQ(d->samples[5].name, "stray.csv");  // by name: after bottom/
+  EXPECT_EQ(d->samples[5].label, std::nullopt);
+  EXPECT_EQ(d->samples[0].label, 0);
+  EXPECT_EQ(d->samples[10].label, 1);
+  EXPECT_EQ(d->unlabelled, 1u);
+  EXPECT_EQ(d->first_unlabelled, "stray.csv");
 }
 
 TEST_F(DatasetTest, ListFileAndLabelFile) {

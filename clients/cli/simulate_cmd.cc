@@ -150,6 +150,16 @@ int RunDatasetMode(const std::vector<std::string>& args) {
                       "--labels=NAME,... gives another order)"));
   }
 
+  if (dataset->unlabelled > 0) {
+    const bool one = dataset->unlabelled == 1;
+    Note(absl::StrCat(
+        dataset->unlabelled, one ? " sample" : " samples",
+        " outside every class folder (", dataset->first_unlabelled,
+        one ? "" : ", ...", ") ", one ? "has" : "have",
+        " no label: counted in the results, not in the accuracy "
+        "(move ",
+        one ? "it" : "them", " into a class folder, or give --label_file)"));
+  }
   DatasetRunOptions options;
   options.config = *config;
   options.output_layer = *layer;
