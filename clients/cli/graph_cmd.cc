@@ -16,6 +16,7 @@
 #include "clients/cli/command.h"
 #include "clients/cli/flags.h"
 #include "clients/cli/output.h"
+#include "proto/codec/json_syntax.h"
 
 namespace speckd::cli {
 namespace {
@@ -32,6 +33,10 @@ absl::StatusOr<v1::GraphSpec> LoadGraphSpec(const std::string& path) {
   }
   std::stringstream text;
   text << in.rdbuf();
+  if (absl::Status syntax = codec::CheckJsonSyntax(text.str()); !syntax.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", syntax.message()));
+  }
   v1::GraphSpec spec;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "driver/util/suggest.h"
+#include "proto/codec/json_syntax.h"
 
 namespace speckd::codec {
 namespace {
@@ -70,6 +71,11 @@ namespace {
 std::vector<JsonProblem> Parse(absl::string_view json,
                                speckd::v1::SpeckConfiguration* config) {
   std::vector<JsonProblem> problems;
+  // Syntax first, strictly and with a line and column (json_syntax.h).
+  if (absl::Status syntax = CheckJsonSyntax(json); !syntax.ok()) {
+    problems.push_back({"", std::string(syntax.message())});
+    return problems;
+  }
   const google::protobuf::StringPiece text(json.data(), json.size());
   Value value;
   if (google::protobuf::util::JsonStringToMessage(text, &value).ok()) {

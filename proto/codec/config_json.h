@@ -6,8 +6,10 @@
 //     "feature_count": 1}, ...}, "threshold_high": 127, ...}],
 //    "dvs_layer": {"cut": {"x": 127, "y": 127}}}
 //
-// Unknown field names are errors (a typo must not pass silently): every one
-// is reported with its path and, when it looks like a typo, the field meant.
+// The JSON must be strict (no trailing commas, member names in double
+// quotes); a syntax error says its line and column. Unknown field names are
+// errors (a typo must not pass silently): every one is reported with its
+// path and, when it looks like a typo, the field meant.
 #ifndef SPECKD_PROTO_CODEC_CONFIG_JSON_H_
 #define SPECKD_PROTO_CODEC_CONFIG_JSON_H_
 
@@ -31,8 +33,9 @@ struct JsonProblem {
 
 // Every problem reading `json` as a configuration: each unknown field with
 // its path and, when it looks like a typo, the field meant ("unknown field
-// (did you mean threshold_high?)"), sorted by path; else the parser's error
-// (bad JSON, a wrong type). Empty when it parses.
+// (did you mean threshold_high?)"), sorted by path; else the first syntax
+// error ("line 3, column 7: ...") or the parser's (a wrong type). Empty when
+// it parses.
 std::vector<JsonProblem> ConfigurationJsonProblems(absl::string_view json);
 
 // The configuration, or INVALID_ARGUMENT listing ConfigurationJsonProblems,
