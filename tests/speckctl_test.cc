@@ -281,7 +281,7 @@ TEST_F(SpeckctlTest, ConfigApplyThenGetRoundTrips) {
                    "--events=" + RunfilePath("examples/tutorial/events.csv"),
                    TempDir() + "/roundtrip_out.csv"});
   ASSERT_EQ(simulated.exit_code, 0) << simulated.stderr_text;
-  EXPECT_THAT(simulated.stderr_text, HasSubstr("neuron spikes core 0: 25001"));
+  EXPECT_THAT(simulated.stderr_text, HasSubstr("neuron spikes core 0: 25001 [12475, 12526]"));
 }
 
 TEST_F(SpeckctlTest, WatchSpikesSeesWhatWriteSends) {

@@ -74,9 +74,21 @@ absl::StatusOr<SimulateSummary> Simulate(const SimulateOptions& options) {
   }
   WriteSpikeCsvHeader(out.get());
 
+  for (int i = 0; i < chip::kNumCores; ++i) {
+    const chip::CnnLayerConfig& core = config->cnn_layers[i];
+    if (core.monitor_enable) {
+      summary.monitored[i].resize(core.dimensions.output_shape.feature_count);
+    }
+  }
   chip::OutputBatch batch;
   auto drain = [&] {
     WriteSpikeCsv(batch.spikes, out.get());
+    for (const chip::Spike& spike : batch.spikes) {
+      if (spike.layer >= chip::kNumCores) continue;  // DVS, readout
+      std::vector<uint64_t>& counts = summary.monitored[spike.layer];
+      if (counts.size() <= spike.feature) counts.resize(spike.feature + 1u);
+      ++counts[spike.feature];
+    }
     summary.output_spikes += batch.spikes.size();
     summary.readout_values += batch.readout_values.size();
     batch.clear();

@@ -33,6 +33,9 @@ struct SimulateSummary {
   uint64_t end_us = 0;
   uint64_t synops = 0;
   std::array<uint64_t, chip::kNumCores> core_spikes{};
+  // The monitored spikes written per core and feature (one count per
+  // feature of a core with monitor_enable; empty for the others).
+  std::array<std::vector<uint64_t>, chip::kNumCores> monitored{};
   double wall_seconds = 0;
   // NOT_MODELLED and WARNING findings of validation.
   std::vector<chip::ConfigProblem> notes;

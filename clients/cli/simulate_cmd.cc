@@ -59,9 +59,14 @@ int RunOneFile(const std::vector<std::string>& args) {
   PrintNotes(options.config_path, summary->notes);
   std::string per_core;
   for (int i = 0; i < chip::kNumCores; ++i) {
-    if (summary->core_spikes[i] > 0) {
-      absl::StrAppend(&per_core, per_core.empty() ? "" : ", ", "core ", i, ": ",
-                      summary->core_spikes[i]);
+    if (summary->core_spikes[i] == 0) continue;
+    absl::StrAppend(&per_core, per_core.empty() ? "" : ", ", "core ", i, ": ",
+                    summary->core_spikes[i]);
+    // Per feature, for a monitored core with few of them (the classes of
+    // an output layer): [12475, 12526] for the tutorial.
+    const std::vector<uint64_t>& counts = summary->monitored[i];
+    if (!counts.empty() && counts.size() <= 16) {
+      absl::StrAppend(&per_core, " [", absl::StrJoin(counts, ", "), "]");
     }
   }
   Note(absl::StrCat("simulated ", summary->input_events,
