@@ -45,8 +45,8 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "HOST:PORT for gRPC. Loopback by default; 0.0.0.0:50051 serves "
-          "the lab network (needs --insecure_remote: no TLS or "
-          "authentication yet). Port 0 picks a free port.");
+          "the lab network (with --tls_cert/--tls_key and --auth_tokens, "
+          "or --insecure_remote). Port 0 picks a free port.");
 ABSL_FLAG(std::string, web_listen, "127.0.0.1:8080",
           "HOST:PORT for the dashboard and grpc-web (HTTP/1.1); empty turns "
           "it off. Loopback by default.");
@@ -506,8 +506,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     web = *std::move(started);
-    std::printf("speckd dashboard at %s://%s/ (grpc-web on the same port)\n",
-                web->scheme(), BrowsableAddress(web->address()).c_str());
+    // Without --web_root the page only says how to serve the dashboard.
+    std::printf(
+        "speckd dashboard at %s://%s/ (grpc-web on the same port%s)\n",
+        web->scheme(), BrowsableAddress(web->address()).c_str(),
+        web_options.web_root.empty()
+            ? "; no dashboard files: --web_root=clients/web/dist serves a "
+              "built checkout's"
+            : "");
     speckd::log::Info("web_listening", {{"address", web->address()},
                                         {"web_root", web_options.web_root}});
   }

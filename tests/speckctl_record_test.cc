@@ -12,6 +12,7 @@
 namespace speckd::testing {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 
 // A recording as a user makes one: start, run the demo, stop, list,
@@ -35,6 +36,8 @@ TEST_F(SpeckctlTest, RecordKeepsADemoRunAndHandsItOver) {
   RunResult list = Speck({"record", "list"});
   ASSERT_EQ(list.exit_code, 0) << list.stderr_text;
   EXPECT_THAT(list.stdout_text, HasSubstr("demo1"));
+  EXPECT_THAT(list.stdout_text,
+              ContainsRegex("[0-9.]+ (KiB|MiB) of [0-9.]+ (MiB|GiB|TiB) used"));
   const std::string file = TempDir() + "/demo1.speckrec";
   RunResult download = Speck({"record", "download", "demo1", file});
   ASSERT_EQ(download.exit_code, 0) << download.stderr_text;

@@ -29,7 +29,7 @@ absl::StatusOr<v1::GraphSpec> LoadGraphSpec(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     return absl::NotFoundError(
-        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+        absl::StrCat(path, ": cannot open: ", std::strerror(errno)));
   }
   std::stringstream text;
   text << in.rdbuf();

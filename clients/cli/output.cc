@@ -275,4 +275,16 @@ void RowPrinter::Row(const std::vector<std::string>& cells) {
   std::fprintf(out_, "%s\n", Line(cells).c_str());
 }
 
+std::string HumanBytes(uint64_t n) {
+  if (n == 0) return "-";
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return absl::StrCat(absl::StrFormat("%.3g", v), " ", units[u]);
+}
+
 }  // namespace speckd::cli

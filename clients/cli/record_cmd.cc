@@ -154,9 +154,11 @@ int List(Client* client) {
   }
   std::printf("%s", table.Render(format).c_str());
   if (format == Format::kTable) {
-    std::printf("%s: %llu of %llu bytes\n", list.data_dir().c_str(),
-                static_cast<unsigned long long>(list.total_bytes()),
-                static_cast<unsigned long long>(list.quota_bytes()));
+    std::printf("%s: %s of %s used\n", list.data_dir().c_str(),
+                list.total_bytes() == 0
+                    ? "0 B"
+                    : HumanBytes(list.total_bytes()).c_str(),
+                HumanBytes(list.quota_bytes()).c_str());
   }
   return kExitOk;
 }
@@ -321,7 +323,8 @@ const Command kRecordCommand = {
     "device (taking its lease), timestamps unchanged, after resetting its\n"
     "stop watch, and waits until they have played. export writes the\n"
     "events as CSV (one FILE.TABLE.csv per table: inputs, input_spikes,\n"
-    "spikes, dvs_monitor, power), one .npz (arrays TABLE_COLUMN) or one\n"
+    "spikes, dvs_monitor, readout, readout_pins, power), one .npz (arrays\n"
+    "TABLE_COLUMN) or one\n"
     "HDF5 file (groups TABLE, datasets COLUMN; h5py reads it), or AEDAT 4\n"
     "(the DVS event tables, for DV and dv-processing).\n"
     "\n"

@@ -28,19 +28,6 @@ std::string Components(const v1::ServerInfo& info) {
   return absl::StrJoin(parts, ", ");
 }
 
-// 4194304 -> "4 MiB", 6442450944 -> "6 GiB".
-std::string Bytes(uint64_t n) {
-  if (n == 0) return "-";
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  return absl::StrCat(absl::StrFormat("%.3g", v), " ", units[u]);
-}
-
 void PrintTable(const std::string& address, const v1::ServerInfo& info) {
   std::printf("speckd    %s (%s; %s)\n", info.version().c_str(),
               info.api().c_str(), Components(info).c_str());
@@ -52,10 +39,10 @@ void PrintTable(const std::string& address, const v1::ServerInfo& info) {
   std::printf(
       "  limits    request %s, web body %s, recording %s, recordings %s, "
       "open files %llu\n",
-      Bytes(l.max_request_bytes()).c_str(),
-      Bytes(l.max_web_body_bytes()).c_str(),
-      Bytes(l.max_recording_bytes()).c_str(),
-      Bytes(l.recordings_quota_bytes()).c_str(),
+      HumanBytes(l.max_request_bytes()).c_str(),
+      HumanBytes(l.max_web_body_bytes()).c_str(),
+      HumanBytes(l.max_recording_bytes()).c_str(),
+      HumanBytes(l.recordings_quota_bytes()).c_str(),
       static_cast<unsigned long long>(l.open_files_limit()));
 }
 

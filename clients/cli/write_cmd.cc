@@ -181,8 +181,9 @@ absl::Status Write(const std::vector<std::string>& args) {
           static_cast<unsigned long long>(last), seconds);
       break;
     case Format::kTable:
-      std::printf("wrote %llu events (%llu..%llu us) in %.2f s\n",
+      std::printf("wrote %llu event%s (%llu..%llu us) in %.2f s\n",
                   static_cast<unsigned long long>(written->accepted()),
+                  written->accepted() == 1 ? "" : "s",
                   static_cast<unsigned long long>(first),
                   static_cast<unsigned long long>(last), seconds);
       break;

@@ -293,7 +293,7 @@ absl::StatusOr<chip::SpeckConfig> LoadConfigFile(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"),
                                              &std::fclose);
   if (file == nullptr) {
-    return absl::ErrnoToStatus(errno, absl::StrCat("cannot open ", path));
+    return absl::ErrnoToStatus(errno, absl::StrCat(path, ": cannot open"));
   }
   std::string json;
   char buffer[64 * 1024];

@@ -418,10 +418,11 @@ void WebServer::Impl::ServeStatic(evhttp_request* req) {
     if (path == "/index.html") {
       const std::string page =
           "<!doctype html><title>speckd</title><h1>speckd is running</h1>"
-          "<p>The dashboard is not built. Run <code>deploy/run.sh</code>, "
-          "which "
-          "builds <code>clients/web</code> and passes "
-          "<code>--web_root</code> to speckd.</p>";
+          "<p>It serves no dashboard files: start it with "
+          "<code>--web_root=DIR</code>, the built dashboard "
+          "(<code>clients/web/dist</code> in a checkout, "
+          "<code>/usr/share/speckd/web</code> from the Debian package). "
+          "<code>deploy/run.sh</code> builds it and passes that.</p>";
       evhttp_add_header(out, "Content-Type", "text/html; charset=utf-8");
       evbuffer* body = evbuffer_new();
       evbuffer_add(body, page.data(), page.size());
