@@ -90,7 +90,7 @@ SpeckConfig RandomChain(std::mt19937& rng) {
 std::vector<InputEvent> RandomDvsInputs(std::mt19937& rng) {
   std::vector<InputEvent> inputs;
   uint64_t t = 0;
-  for (int i = 0; i < 4000; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     t += static_cast<uint64_t>(Uniform(rng, 0, 200));
     inputs.push_back(InputEvent::FromDvs(
         {t, static_cast<uint8_t>(Uniform(rng, 0, 127)),
@@ -121,7 +121,7 @@ TEST(ModelIsaTest, EveryInstructionSetGivesWhatSse2Gives) {
   std::mt19937 rng(16);
   int valid = 0;
   int deep = 0;  // networks whose last core fired
-  for (int trial = 0; valid < 60 && trial < 600; ++trial) {
+  for (int trial = 0; valid < 40 && trial < 400; ++trial) {
     const SpeckConfig config = RandomChain(rng);
     if (!ChipModel::Create(config).ok()) continue;  // over a core's memory
     ++valid;
@@ -144,9 +144,9 @@ TEST(ModelIsaTest, EveryInstructionSetGivesWhatSse2Gives) {
     }
   }
   SetIsaForTesting(CpuIsa());
-  EXPECT_EQ(valid, 60) << "too few random chains fit the chip";
+  EXPECT_EQ(valid, 40) << "too few random chains fit the chip";
   // Activity reaches the end of most chains, so every core's path ran.
-  EXPECT_GT(deep, 40);
+  EXPECT_GT(deep, 25);
 }
 
 TEST(ModelIsaTest, TheEnvironmentPicksAtMostWhatTheCpuHas) {

@@ -11,7 +11,10 @@
 //   third_party/toolchains/clang/tsan_ignorelist.txt leaves them
 //   uninstrumented, but the standard-library code they instantiate
 //   (std::function, std::string, ...) is, and libgrpc orders it. So a report
-//   with a grpc:: frame on any of its stacks is suppressed. That also hides
+//   with a grpc:: frame on any of its stacks is suppressed, and one with a
+//   grpc_core:: frame: libgrpc's core calling back into speckd code, such as
+//   a slice's destroy function freeing a payload on another thread than the
+//   one that handed it over. That also hides
 //   races in speckd code while it runs inside a gRPC callback: that code is
 //   kept thin, and what it calls (devices, writer, graphs, subscriptions) has
 //   suites of its own without gRPC, which run with no suppression at all.
@@ -25,6 +28,7 @@ extern "C" const char* __tsan_default_options() {
 
 extern "C" const char* __tsan_default_suppressions() {
   return "race:grpc::\n"
+         "race:grpc_core::\n"
          "thread:grpc_core::Thread::Thread\n";
 }
 
