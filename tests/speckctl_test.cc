@@ -281,7 +281,8 @@ TEST_F(SpeckctlTest, ConfigApplyThenGetRoundTrips) {
                    "--events=" + RunfilePath("examples/tutorial/events.csv"),
                    TempDir() + "/roundtrip_out.csv"});
   ASSERT_EQ(simulated.exit_code, 0) << simulated.stderr_text;
-  EXPECT_THAT(simulated.stderr_text, HasSubstr("neuron spikes core 0: 25001 [12475, 12526]"));
+  EXPECT_THAT(simulated.stderr_text,
+              HasSubstr("neuron spikes core 0: 25001 [12475, 12526]"));
 }
 
 TEST_F(SpeckctlTest, WatchSpikesSeesWhatWriteSends) {
@@ -344,6 +345,14 @@ TEST_F(SpeckctlTest, WatchCountsRowsForTheTutorialPattern) {
   absl::StatusOr<int> code = watch->Wait(absl::Seconds(20));
   ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0) << watch->stderr_text();
+  EXPECT_THAT(watch->stderr_text(), Not(HasSubstr("stay 0")));
+  // More features than the core has: said, not silently zero.
+  RunResult wide =
+      Speck({"watch", "counts", "--features=5", "--duration=100ms"});
+  EXPECT_EQ(wide.exit_code, 0) << wide.stderr_text;
+  EXPECT_THAT(wide.stderr_text,
+              HasSubstr("speckctl: --features=5, but the watched cores have "
+                        "at most 2 features: columns 2..4 stay 0"));
   // The device's own counters: 25001 in; nothing late, nothing cut off.
   RunResult info = Speck({"info"});
   EXPECT_THAT(info.stdout_text,

@@ -3,6 +3,7 @@
 // terminal, a live bar chart. Drops are always reported on stderr.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -199,8 +200,34 @@ absl::Status WatchSpikes(Client& client, const std::string& device,
       });
 }
 
+// --features beyond what the watched cores have gives columns that stay 0:
+// said once, from the applied configuration (nothing when there is none).
+void NoteUnusedFeatures(Client& client, const WatchOptions& o) {
+  absl::StatusOr<v1::GetConfigurationResponse> config =
+      client.GetConfiguration();
+  if (!config.ok() || !config->applied()) return;
+  uint32_t most = 0;
+  const auto& cores = config->configuration().cnn_layers();
+  for (int i = 0; i < cores.size(); ++i) {
+    const bool watched =
+        o.layers.empty()
+            ? cores[i].monitor_enable()
+            : std::find(o.layers.begin(), o.layers.end(),
+                        static_cast<uint32_t>(i)) != o.layers.end();
+    if (watched) {
+      most =
+          std::max(most, cores[i].dimensions().output_shape().feature_count());
+    }
+  }
+  if (most == 0 || o.feature_count <= most) return;
+  Note(absl::StrCat(
+      "--features=", o.feature_count, ", but the watched cores have at most ",
+      most, " features: columns ", most, "..", o.feature_count - 1, " stay 0"));
+}
+
 absl::Status WatchCounts(Client& client, const std::string& device,
                          const WatchOptions& o, Tally* tally) {
+  NoteUnusedFeatures(client, o);
   const absl::Duration interval = o.interval;
   const int64_t max_windows = o.windows;
   v1::SubscribeSpikeCountsRequest request;
