@@ -19,7 +19,7 @@ InputWriter::~InputWriter() { Stop(); }
 absl::Status InputWriter::Submit(WriteJob job) {
   {
     MutexLock lock(&mu_);
-    if (stopping_) return stopped_;
+    if (!stopped_.ok()) return stopped_;
     if (!waiting_.empty() || admitted_.size() + converting_ >= kMaxAdmitted) {
       if (absl::Status room = RoomToWaitLocked(job); !room.ok()) return room;
       waiting_.push_back(std::move(job));
@@ -35,7 +35,7 @@ absl::Status InputWriter::Submit(WriteJob job) {
   cv_.SignalAll();
   if (PendingLocked() == 0) empty_cv_.SignalAll();
   if (!admitted.ok()) return admitted.status();
-  if (stopping_) return stopped_;
+  if (!stopped_.ok()) return stopped_;
   admitted_.push_back(*std::move(admitted));
   return absl::OkStatus();
 }
@@ -124,7 +124,7 @@ void InputWriter::FailLocked(
 
 void InputWriter::ExpireLoop() {
   MutexLock lock(&mu_);
-  while (!stopping_) {
+  while (stopped_.ok()) {
     std::vector<std::pair<WriteJob, absl::Status>> failed;
     ExpireLocked(&failed);
     if (!failed.empty()) {
@@ -168,7 +168,7 @@ void InputWriter::Loop() {
       if (PendingLocked() == 0 && replying_ == 0) empty_cv_.SignalAll();
       continue;
     }
-    if (stopping_ && waiting_.empty() && converting_ == 0) return;
+    if (!stopped_.ok() && waiting_.empty() && converting_ == 0) return;
     // Until a write arrives or room opens (the expirer times deadlines).
     cv_.Wait(&mu_);
   }
@@ -230,8 +230,7 @@ void InputWriter::Stop(absl::Status why) {
   absl::Status why_now;
   {
     MutexLock lock(&mu_);
-    if (!stopping_) stopped_ = std::move(why);
-    stopping_ = true;
+    if (stopped_.ok()) stopped_ = std::move(why);
     admitted.swap(admitted_);
     waiting.swap(waiting_);
     why_now = stopped_;

@@ -101,10 +101,10 @@ class InputWriter {
   };
   Dropped Cancel(absl::string_view reason);
 
-  // Refuses new writes and fails the waiting ones with `why` (the first
-  // reason given sticks: a write racing a lost device hears of the loss, not
-  // of a shutdown), waits for the one in hand (cancel the device's inputs to
-  // cut it short) and joins the threads. Idempotent; not concurrently with
+  // Refuses new writes and fails the waiting ones with `why` (not OK; the
+  // first reason given sticks: a write racing a lost device hears of the loss,
+  // not of a shutdown), waits for the one in hand (cancel the device's inputs
+  // to cut it short) and joins the threads. Idempotent; not concurrently with
   // itself.
   void Stop(
       absl::Status why = absl::UnavailableError("speckd is shutting down"));
@@ -165,8 +165,7 @@ class InputWriter {
   // Done callbacks of finished writes still running.
   int replying_ ABSL_GUARDED_BY(mu_) = 0;
   mutable CondVar empty_cv_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  // Why: what writes submitted after Stop hear.
+  // OK until Stop; then why, what writes submitted after it hear.
   absl::Status stopped_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
   std::thread expirer_;
