@@ -276,7 +276,6 @@ void RowPrinter::Row(const std::vector<std::string>& cells) {
 }
 
 std::string HumanBytes(uint64_t n) {
-  if (n == 0) return "-";
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(n);
   int u = 0;

@@ -30,7 +30,7 @@ std::string JsonQuote(absl::string_view text);
 // A CSV field, quoted only when it has to be (comma, quote, newline).
 std::string CsvField(absl::string_view text);
 
-// A size for people: 4194304 -> "4 MiB", 6442450944 -> "6 GiB"; 0 -> "-".
+// A size for people: 0 -> "0 B", 4194304 -> "4 MiB", 6442450944 -> "6 GiB".
 std::string HumanBytes(uint64_t n);
 
 // One JSON object built field by field (JSON lines of streams).

@@ -155,9 +155,7 @@ int List(Client* client) {
   std::printf("%s", table.Render(format).c_str());
   if (format == Format::kTable) {
     std::printf("%s: %s of %s used\n", list.data_dir().c_str(),
-                list.total_bytes() == 0
-                    ? "0 B"
-                    : HumanBytes(list.total_bytes()).c_str(),
+                HumanBytes(list.total_bytes()).c_str(),
                 HumanBytes(list.quota_bytes()).c_str());
   }
   return kExitOk;

@@ -28,6 +28,9 @@ std::string Components(const v1::ServerInfo& info) {
   return absl::StrJoin(parts, ", ");
 }
 
+// A limit: 0 is none ("-").
+std::string Limit(uint64_t n) { return n == 0 ? "-" : HumanBytes(n); }
+
 void PrintTable(const std::string& address, const v1::ServerInfo& info) {
   std::printf("speckd    %s (%s; %s)\n", info.version().c_str(),
               info.api().c_str(), Components(info).c_str());
@@ -39,10 +42,10 @@ void PrintTable(const std::string& address, const v1::ServerInfo& info) {
   std::printf(
       "  limits    request %s, web body %s, recording %s, recordings %s, "
       "open files %llu\n",
-      HumanBytes(l.max_request_bytes()).c_str(),
-      HumanBytes(l.max_web_body_bytes()).c_str(),
-      HumanBytes(l.max_recording_bytes()).c_str(),
-      HumanBytes(l.recordings_quota_bytes()).c_str(),
+      Limit(l.max_request_bytes()).c_str(),
+      Limit(l.max_web_body_bytes()).c_str(),
+      Limit(l.max_recording_bytes()).c_str(),
+      Limit(l.recordings_quota_bytes()).c_str(),
       static_cast<unsigned long long>(l.open_files_limit()));
 }
 
