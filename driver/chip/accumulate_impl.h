@@ -207,20 +207,16 @@ inline void TileAnyWidth(const TileCore& core, int c, const AxisSpan& xs,
   }
 }
 
-// Position bits as plain integers (the scalar loops and the tails).
-struct ScalarBits {
+// TileAnyWidth lane by lane: position bits as plain integers.
+struct ScalarTileLanes {
+  static constexpr int kWidth = 0;
   using Bit = uint16_t;
+  explicit ScalarTileLanes(const TileCore&) {}
   static Bit FirstBit() { return 1; }
   static Bit NextColumn(Bit bit) { return static_cast<Bit>(bit << 1); }
   // A row's first bit, from the previous row's.
   static Bit NextRow(Bit bit) { return static_cast<Bit>(bit << kTileSide); }
   static uint16_t Scalar(Bit bit) { return bit; }
-};
-
-// TileAnyWidth lane by lane.
-struct ScalarTileLanes : ScalarBits {
-  static constexpr int kWidth = 0;
-  explicit ScalarTileLanes(const TileCore&) {}
 };
 
 struct ScalarLanes {

@@ -272,7 +272,7 @@ class ChipModel {
   std::vector<uint64_t> tile_features_;
   bool fast_paths_ = true;
   DirectPath direct_;
-  // The update loops for this CPU (SSE2 or AVX2; identical results).
+  // The spread loops of ChosenIsa() (identical results on every one).
   SpreadFn spread_ = BestSpread();
 };
 

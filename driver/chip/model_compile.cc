@@ -176,15 +176,18 @@ void ChipModel::Compile() {
       spread_keys_.resize(
           std::max(spread_keys_.size(), widest_x * widest_y * core.features));
     }
-    core.tile = BestTile(F);
-    core.tile_core =
-        TileCore::For(core.state.data(), core.weights.data(), F, core.out_w, K,
-                      core.stride_x, core.stride_y, core.threshold_high,
-                      core.threshold_low, core.return_to_zero);
-    tile_positions_.resize(std::max(tile_positions_.size(),
-                                    static_cast<size_t>(F + 15) / 16 * 16));
-    tile_features_.resize(
-        std::max(tile_features_.size(), static_cast<size_t>(F + 63) / 64));
+    if (core.tiled) {
+      // Only UpdateTile uses them.
+      core.tile = BestTile(F);
+      core.tile_core =
+          TileCore::For(core.state.data(), core.weights.data(), F, core.out_w,
+                        K, core.stride_x, core.stride_y, core.threshold_high,
+                        core.threshold_low, core.return_to_zero);
+      tile_positions_.resize(std::max(tile_positions_.size(),
+                                      static_cast<size_t>(F + 15) / 16 * 16));
+      tile_features_.resize(std::max(tile_features_.size(),
+                                     static_cast<size_t>(core.feature_words)));
+    }
   }
   CompileDvsLayer();
   CompileDirectPath();
