@@ -13,6 +13,7 @@
 #include "driver/chip/accumulate.h"
 #include "driver/chip/model.h"
 #include "driver/chip/model_run_util.h"
+#include "driver/chip/validate_test_util.h"
 #include "gtest/gtest.h"
 
 namespace speckd::chip {
@@ -30,19 +31,11 @@ uint32_t Pick(std::mt19937& rng, std::initializer_list<uint32_t> values) {
 // the gesture-like benchmark network), thresholds that let some activity
 // through to the next core.
 CnnLayerConfig RandomConv(std::mt19937& rng, uint32_t side, uint32_t c) {
-  CnnLayerConfig core;
-  CnnLayerDimensions& d = core.dimensions;
   const uint32_t k = Pick(rng, {1, 2, 3, 3, 3, 4, 5});
   const uint32_t stride = Pick(rng, {1, 1, 2});
   const uint32_t pad = k > 1 ? static_cast<uint32_t>(Uniform(rng, 0, 1)) : 0;
   const uint32_t f = Pick(rng, {8, 16, 16, 32, 32, 48, 64, 5, 11, 20, 40});
-  d.input_shape = {{side, side}, c};
-  d.kernel_size = k;
-  d.stride = {stride, stride};
-  d.padding = {pad, pad};
-  const uint32_t out = ConvOutputSize(side, pad, k, stride);
-  d.output_shape = {{out, out}, f};
-  core.weights.resize(static_cast<size_t>(f) * c * k * k);
+  CnnLayerConfig core = validate_testing::MakeCore(side, c, f, k, stride, pad);
   for (int32_t& w : core.weights) w = Uniform(rng, -20, 60);
   core.threshold_high = Uniform(rng, 20, 20 * static_cast<int>(k * k)) *
                         static_cast<int>(std::min<uint32_t>(c, 4));
